@@ -1,0 +1,71 @@
+import type { Health } from '@crony/shared';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { authRouter, meRouter } from '../modules/auth/auth.routes.ts';
+import type { TargetPolicy } from '../modules/outbound/policy.ts';
+import { runsRouter } from '../modules/runs/runs.routes.ts';
+import { schedulesRouter } from '../modules/schedules/schedules.routes.ts';
+import { tokensRouter } from '../modules/tokens/tokens.routes.ts';
+import { openApiDocument } from '../openapi/document.ts';
+import { authenticate, passport, sessionMiddleware } from './auth.ts';
+import { AppError, errorMiddleware } from './errors.ts';
+
+export interface AppDeps {
+  log: Logger;
+  policy: TargetPolicy;
+  sessionSecret: string;
+  signupOpen: boolean;
+  health: () => Promise<Health>;
+  /** Next.js request handler for the console; absent in API-only processes. */
+  console?: RequestHandler;
+}
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    return next(
+      new AppError('unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json"'),
+    );
+  }
+  next();
+};
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+  // The console (Next.js) and the API docs use inline scripts; a CSP for them needs nonces
+  // wired through Next, so only the other helmet protections are on for now.
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(pinoHttp({ logger: deps.log, autoLogging: { ignore: (req) => req.url === '/v1/health' } }));
+
+  const doc = openApiDocument();
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(doc, { customSiteTitle: 'Cloud Crony API' }));
+
+  const v1 = express.Router();
+  v1.get('/health', async (_req, res) => {
+    const h = await deps.health();
+    res.status(h.status === 'ok' ? 200 : 503).json(h);
+  });
+  v1.use(requireJson, express.json({ limit: '1mb', strict: true }));
+  v1.use(sessionMiddleware(deps.sessionSecret), passport.session());
+  v1.use(authRouter({ signupOpen: deps.signupOpen }));
+  v1.use(meRouter());
+  v1.use(authenticate);
+  v1.use(schedulesRouter({ policy: deps.policy }));
+  v1.use(runsRouter());
+  v1.use(tokensRouter());
+  v1.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
+  app.use('/v1', v1, errorMiddleware(deps.log));
+
+  if (deps.console) app.use(deps.console);
+  app.use(errorMiddleware(deps.log));
+  return app;
+}

@@ -1,0 +1,104 @@
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { TargetPolicy } from './policy.ts';
+
+export interface OutboundRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  /** Whole-request budget in milliseconds: connect, send, and read the capped response. */
+  timeoutMs: number;
+  /** Bytes of the response body kept; the rest is read and dropped (default 4096). */
+  maxBodyBytes?: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+  body: string;
+  truncated: boolean;
+}
+
+export class OutboundError extends Error {
+  constructor(
+    readonly code: 'target_not_allowed' | 'timeout' | 'connection_error',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An HTTP request that checks the destination address at connect time: the resolved
+ * address, not the name, is what the policy judges, so DNS rebinding cannot slip a private
+ * address in after the URL was accepted. Redirects are not followed.
+ */
+export function guardedRequest(policy: TargetPolicy, req: OutboundRequest): Promise<OutboundResponse> {
+  const url = new URL(req.url);
+  const refusedUrl = policy.refuseUrl(req.url);
+  if (refusedUrl) return Promise.reject(new OutboundError('target_not_allowed', refusedUrl));
+  const hostAllowed = policy.hostAllowed(url.hostname);
+  const maxBody = req.maxBodyBytes ?? 4096;
+
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 4);
+      const list = addresses as dns.LookupAddress[];
+      for (const a of list) {
+        const why = hostAllowed ? null : policy.refuseAddress(a.address);
+        if (why) return callback(new OutboundError('target_not_allowed', `${hostname} resolves to ${why}`), '', 4);
+      }
+      if (options.all) return callback(null, list as never);
+      const first = list[0];
+      if (!first) return callback(new Error(`${hostname} has no address`), '', 4);
+      callback(null, first.address, first.family);
+    });
+  };
+
+  return new Promise((resolve, reject) => {
+    const transport = url.protocol === 'https:' ? https : http;
+    const request = transport.request(url, {
+      method: req.method,
+      headers: { 'user-agent': 'CloudCrony/0.1', ...req.headers },
+      lookup,
+      timeout: req.timeoutMs,
+    });
+    const deadline = setTimeout(
+      () => request.destroy(new OutboundError('timeout', `no complete response within ${req.timeoutMs} ms`)),
+      req.timeoutMs,
+    );
+    request.on('timeout', () =>
+      request.destroy(new OutboundError('timeout', `no complete response within ${req.timeoutMs} ms`)),
+    );
+    request.on('error', (err) => {
+      clearTimeout(deadline);
+      if (err instanceof OutboundError) return reject(err);
+      reject(new OutboundError('connection_error', err.message, { cause: err }));
+    });
+    request.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let truncated = false;
+      res.on('data', (chunk: Buffer) => {
+        if (kept < maxBody) {
+          const part = chunk.subarray(0, maxBody - kept);
+          chunks.push(part);
+          kept += part.length;
+          if (part.length < chunk.length) truncated = true;
+        } else truncated = true;
+      });
+      res.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), truncated });
+      });
+      res.on('error', (err) => {
+        clearTimeout(deadline);
+        reject(new OutboundError('connection_error', err.message, { cause: err }));
+      });
+    });
+    request.end(req.body);
+  });
+}

@@ -1,0 +1,31 @@
+import type { ListRunsQuery, Run } from '@crony/shared';
+import type { z } from 'zod';
+import { decodeCursor, paginate } from '../../http/cursor.ts';
+import { notFound } from '../../http/errors.ts';
+import { scoped, type Principal } from '../../tenancy/scope.ts';
+import { RunModel, type RunDoc } from './run.model.ts';
+import { toRun } from './runs.presenter.ts';
+
+export async function listRuns(
+  principal: Principal,
+  q: z.output<typeof ListRunsQuery>,
+): Promise<{ data: Run[]; next_cursor: string | null }> {
+  const after = decodeCursor(q.cursor);
+  const filter: Record<string, unknown> = {};
+  if (q.status) filter.status = q.status;
+  if (q.schedule_id) filter.schedule_id = q.schedule_id;
+  if (after) filter._id = { $lt: after };
+  const docs = await scoped(RunModel, principal)
+    .find(filter)
+    .sort({ _id: -1 })
+    .limit(q.limit + 1)
+    .lean<RunDoc[]>();
+  const { page, next_cursor } = paginate(docs, q.limit);
+  return { data: page.map(toRun), next_cursor };
+}
+
+export async function getRun(principal: Principal, id: string): Promise<Run> {
+  const doc = await scoped(RunModel, principal).findById(id).lean<RunDoc>();
+  if (!doc) throw notFound('Run');
+  return toRun(doc);
+}

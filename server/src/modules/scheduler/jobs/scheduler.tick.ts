@@ -1,0 +1,18 @@
+import type { Agenda } from 'agenda';
+import type { Ticker } from '../ticker.ts';
+
+export const SCHEDULER_TICK = 'scheduler.tick';
+
+/**
+ * The durable heartbeat of the scheduler. A single repeating Agenda job whose lock elects
+ * which process ticks; it carries no payload.
+ */
+export function defineSchedulerTick(agenda: Agenda, ticker: Ticker): void {
+  agenda.define(
+    SCHEDULER_TICK,
+    async () => {
+      await ticker.tick();
+    },
+    { concurrency: 1, lockLifetime: 30_000 },
+  );
+}

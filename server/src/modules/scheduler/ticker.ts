@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { Dispatcher } from '../executor/dispatcher.ts';
+import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { fireSlot } from './fire.ts';
+
+export interface TickerOptions {
+  /** How far ahead a tick looks for due slots, in ms; must exceed the tick interval (default 1500). */
+  lookaheadMs?: number;
+  /** Most slots one tick fires (default 5000); the rest are picked up by the next tick. */
+  batch?: number;
+  clock?: () => Date;
+}
+
+/**
+ * One tick of the scheduler: find the slots due before the horizon and fire each at its
+ * exact instant. Agenda runs this every second under its lock, so one process ticks at a
+ * time; correctness against a second ticker rests on the run ledger's unique index.
+ */
+export class Ticker {
+  private readonly lookaheadMs: number;
+  private readonly batch: number;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly log: Logger,
+    opts: TickerOptions = {},
+  ) {
+    this.lookaheadMs = opts.lookaheadMs ?? 1500;
+    this.batch = opts.batch ?? 5000;
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  async tick(): Promise<number> {
+    const horizon = new Date(this.clock().getTime() + this.lookaheadMs);
+    const due = await ScheduleModel.find({ paused: false, next_run_at: { $ne: null, $lte: horizon } })
+      .sort({ next_run_at: 1 })
+      .limit(this.batch)
+      .lean<ScheduleDoc[]>();
+    const fired = await Promise.all(due.map((s) => this.fireOnTime(s)));
+    return fired.filter(Boolean).length;
+  }
+
+  private async fireOnTime(s: ScheduleDoc): Promise<boolean> {
+    const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    try {
+      const runId = await fireSlot(s, this.clock());
+      if (runId) this.dispatcher.dispatch(runId);
+      return runId !== null;
+    } catch (err) {
+      this.log.error({ err, scheduleId: s._id.toString() }, 'firing a slot failed; the next tick retries it');
+      return false;
+    }
+  }
+}

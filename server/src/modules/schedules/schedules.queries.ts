@@ -1,0 +1,33 @@
+import type { ListSchedulesQuery, Schedule } from '@crony/shared';
+import type { z } from 'zod';
+import { decodeCursor, paginate } from '../../http/cursor.ts';
+import { notFound } from '../../http/errors.ts';
+import { scoped, type Principal } from '../../tenancy/scope.ts';
+import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
+import { toSchedule } from './schedules.presenter.ts';
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export async function listSchedules(
+  principal: Principal,
+  q: z.output<typeof ListSchedulesQuery>,
+): Promise<{ data: Schedule[]; next_cursor: string | null }> {
+  const after = decodeCursor(q.cursor);
+  const filter: Record<string, unknown> = {};
+  if (q.q) filter.name = { $regex: escapeRegex(q.q), $options: 'i' };
+  if (q.paused) filter.paused = q.paused === 'true';
+  if (after) filter._id = { $lt: after };
+  const docs = await scoped(ScheduleModel, principal)
+    .find(filter)
+    .sort({ _id: -1 })
+    .limit(q.limit + 1)
+    .lean<ScheduleDoc[]>();
+  const { page, next_cursor } = paginate(docs, q.limit);
+  return { data: page.map(toSchedule), next_cursor };
+}
+
+export async function getSchedule(principal: Principal, id: string): Promise<Schedule> {
+  const doc = await scoped(ScheduleModel, principal).findById(id).lean<ScheduleDoc>();
+  if (!doc) throw notFound('Schedule');
+  return toSchedule(doc);
+}

@@ -1,0 +1,57 @@
+import {
+  CreateScheduleBody,
+  CronPreviewBody,
+  ListRunsQuery,
+  ListSchedulesQuery,
+  NextQuery,
+  UpdateScheduleBody,
+} from '@crony/shared';
+import { Router } from 'express';
+import { principal, requireRole } from '../../http/auth.ts';
+import { body, idParam, query } from '../../http/validate.ts';
+import type { TargetPolicy } from '../outbound/policy.ts';
+import { listRuns } from '../runs/runs.queries.ts';
+import { getSchedule, listSchedules } from './schedules.queries.ts';
+import {
+  createSchedule,
+  deleteSchedule,
+  previewFireTimes,
+  scheduleFireTimes,
+  updateSchedule,
+} from './schedules.service.ts';
+
+export function schedulesRouter(deps: { policy: TargetPolicy }): Router {
+  const r = Router();
+  const id = (req: Parameters<typeof idParam>[0]) => idParam(req, 'id', 'Schedule');
+
+  r.post('/cron/preview', async (req, res) => {
+    res.json(previewFireTimes(body(req, CronPreviewBody)));
+  });
+  r.get('/schedules', async (req, res) => {
+    res.json(await listSchedules(principal(req), query(req, ListSchedulesQuery)));
+  });
+  r.post('/schedules', requireRole('member'), async (req, res) => {
+    res.status(201).json(await createSchedule(principal(req), body(req, CreateScheduleBody), deps));
+  });
+  r.get('/schedules/:id', async (req, res) => {
+    res.json(await getSchedule(principal(req), id(req)));
+  });
+  r.patch('/schedules/:id', requireRole('member'), async (req, res) => {
+    res.json(await updateSchedule(principal(req), id(req), body(req, UpdateScheduleBody), deps));
+  });
+  r.delete('/schedules/:id', requireRole('member'), async (req, res) => {
+    await deleteSchedule(principal(req), id(req));
+    res.status(204).end();
+  });
+  r.get('/schedules/:id/next', async (req, res) => {
+    const q = query(req, NextQuery);
+    res.json(await scheduleFireTimes(principal(req), id(req), q.count, q.from));
+  });
+  r.get('/schedules/:id/runs', async (req, res) => {
+    const scheduleId = id(req);
+    await getSchedule(principal(req), scheduleId); // 404 for another tenant's schedule, not an empty list
+    const q = query(req, ListRunsQuery.omit({ schedule_id: true }));
+    res.json(await listRuns(principal(req), { ...q, schedule_id: scheduleId }));
+  });
+  return r;
+}

@@ -1,0 +1,193 @@
+import {
+  CreatedToken,
+  CreateScheduleBody,
+  CreateTokenBody,
+  CronPreviewBody,
+  ErrorEnvelope,
+  FireTimes,
+  Health,
+  LoginBody,
+  Me,
+  page,
+  Run,
+  Schedule,
+  SignupBody,
+  Token,
+  UpdateScheduleBody,
+} from '@crony/shared';
+import { z } from 'zod';
+
+type Op = {
+  summary: string;
+  tag: string;
+  body?: z.ZodType;
+  ok?: { status: number; schema?: z.ZodType };
+  params?: { name: string; in: 'path' | 'query'; description: string; schema?: object }[];
+  public?: boolean;
+};
+
+const idParam = { name: 'id', in: 'path' as const, description: 'Object id' };
+const pageParams = [
+  { name: 'limit', in: 'query' as const, description: '1–200, default 50', schema: { type: 'integer' } },
+  { name: 'cursor', in: 'query' as const, description: 'next_cursor from the previous page' },
+];
+
+const ops: Record<string, Record<string, Op>> = {
+  '/health': { get: { summary: 'Service health', tag: 'system', ok: { status: 200, schema: Health }, public: true } },
+  '/auth/signup': {
+    post: {
+      summary: 'Create a tenant and its owner; starts a console session',
+      tag: 'auth',
+      body: SignupBody,
+      ok: { status: 201, schema: Me },
+      public: true,
+    },
+  },
+  '/auth/login': {
+    post: {
+      summary: 'Log in to the console (session cookie)',
+      tag: 'auth',
+      body: LoginBody,
+      ok: { status: 200, schema: Me },
+      public: true,
+    },
+  },
+  '/auth/logout': { post: { summary: 'End the console session', tag: 'auth', ok: { status: 204 }, public: true } },
+  '/me': { get: { summary: 'Who the credential belongs to', tag: 'auth', ok: { status: 200, schema: Me } } },
+  '/tokens': {
+    get: { summary: 'List API tokens', tag: 'tokens', ok: { status: 200, schema: page(Token) } },
+    post: {
+      summary: 'Create an API token (the secret is returned once)',
+      tag: 'tokens',
+      body: CreateTokenBody,
+      ok: { status: 201, schema: CreatedToken },
+    },
+  },
+  '/tokens/{id}': { delete: { summary: 'Revoke a token', tag: 'tokens', params: [idParam], ok: { status: 204 } } },
+  '/cron/preview': {
+    post: {
+      summary: 'Next fire times of an expression',
+      tag: 'schedules',
+      body: CronPreviewBody,
+      ok: { status: 200, schema: FireTimes },
+    },
+  },
+  '/schedules': {
+    get: {
+      summary: 'List schedules, newest first',
+      tag: 'schedules',
+      params: [
+        ...pageParams,
+        { name: 'q', in: 'query', description: 'Name contains' },
+        { name: 'paused', in: 'query', description: 'true or false' },
+      ],
+      ok: { status: 200, schema: page(Schedule) },
+    },
+    post: {
+      summary: 'Create a schedule',
+      tag: 'schedules',
+      body: CreateScheduleBody,
+      ok: { status: 201, schema: Schedule },
+    },
+  },
+  '/schedules/{id}': {
+    get: { summary: 'Get a schedule', tag: 'schedules', params: [idParam], ok: { status: 200, schema: Schedule } },
+    patch: {
+      summary: 'Change a schedule; setting cron, every or at clears the other two',
+      tag: 'schedules',
+      params: [idParam],
+      body: UpdateScheduleBody,
+      ok: { status: 200, schema: Schedule },
+    },
+    delete: { summary: 'Delete a schedule and its runs', tag: 'schedules', params: [idParam], ok: { status: 204 } },
+  },
+  '/schedules/{id}/next': {
+    get: {
+      summary: 'Next fire times',
+      tag: 'schedules',
+      params: [
+        idParam,
+        { name: 'count', in: 'query', description: '1–100, default 10' },
+        { name: 'from', in: 'query', description: 'ISO 8601 instant, default now' },
+      ],
+      ok: { status: 200, schema: FireTimes },
+    },
+  },
+  '/schedules/{id}/runs': {
+    get: {
+      summary: "A schedule's runs, newest first",
+      tag: 'runs',
+      params: [idParam, ...pageParams],
+      ok: { status: 200, schema: page(Run) },
+    },
+  },
+  '/runs': {
+    get: {
+      summary: 'List runs, newest first',
+      tag: 'runs',
+      params: [
+        ...pageParams,
+        { name: 'status', in: 'query', description: 'Run status' },
+        { name: 'schedule_id', in: 'query', description: 'Schedule id' },
+      ],
+      ok: { status: 200, schema: page(Run) },
+    },
+  },
+  '/runs/{id}': { get: { summary: 'Get a run', tag: 'runs', params: [idParam], ok: { status: 200, schema: Run } } },
+};
+
+const json = (schema: z.ZodType, io: 'input' | 'output') => ({
+  'application/json': { schema: z.toJSONSchema(schema, { io, unrepresentable: 'any' }) },
+});
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas the API validates with. */
+export function openApiDocument(): object {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const [path, methods] of Object.entries(ops)) {
+    paths[`/v1${path}`] = {};
+    for (const [method, op] of Object.entries(methods)) {
+      paths[`/v1${path}`]![method] = {
+        summary: op.summary,
+        tags: [op.tag],
+        ...(op.public ? { security: [] } : {}),
+        ...(op.params
+          ? {
+              parameters: op.params.map((p) => ({
+                name: p.name,
+                in: p.in,
+                required: p.in === 'path',
+                description: p.description,
+                schema: p.schema ?? { type: 'string' },
+              })),
+            }
+          : {}),
+        ...(op.body ? { requestBody: { required: true, content: json(op.body, 'input') } } : {}),
+        responses: {
+          [String(op.ok?.status ?? 200)]: {
+            description: 'OK',
+            ...(op.ok?.schema ? { content: json(op.ok.schema, 'output') } : {}),
+          },
+          default: { description: 'Error envelope', content: json(ErrorEnvelope, 'output') },
+        },
+      };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Cloud Crony API',
+      version: '0.1.0',
+      description:
+        'Scheduling as a service. Authenticate with `Authorization: Bearer crony_...`, or with the console session cookie plus `X-Crony-CSRF: 1` on writes. Errors: `{"error": {"code", "message", "details"}}`; another tenant\'s object is a 404.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }, { session: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'crony_...' },
+        session: { type: 'apiKey', in: 'cookie', name: 'crony.sid' },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,41 @@
+import mongoose from 'mongoose';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { startDatabase } from './db/launcher.ts';
+import { firstRun } from './modules/auth/bootstrap.ts';
+import { startServer } from './server.ts';
+
+/** `crony serve`: the database (embedded unless MONGODB_URI), then API, console and scheduler. */
+export async function serve(config: Config, log: Logger = pino({ level: config.logLevel })) {
+  const db = await startDatabase({ uri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
+  log.info({ kind: db.kind }, 'database ready');
+  // On the embedded database the data lives in `crony`; an operator's URI names its own.
+  await mongoose.connect(db.uri, config.mongodbUri ? {} : { dbName: 'crony' });
+  const server = await startServer(config, log);
+
+  const first = await firstRun(config.dataDir);
+  log.info({ url: server.url }, 'Cloud Crony is serving');
+  // Printed plainly rather than as a log line, so a new user sees it in the terminal.
+  process.stdout.write(
+    first
+      ? `\n  Cloud Crony is ready at ${server.url}\n\n` +
+          `  Console login:    ${first.email}\n` +
+          `  Password:         ${first.password}\n` +
+          `  Tenant API token: ${first.token}\n\n` +
+          `  (also saved to ${first.file})\n\n`
+      : `\n  Cloud Crony is ready at ${server.url}\n\n`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    stop: () =>
+      (stopping ??= (async () => {
+        log.info('shutting down: draining the scheduler and runs in flight');
+        await server.stop();
+        await mongoose.disconnect();
+        await db.stop();
+        log.info('stopped');
+      })()),
+  };
+}

@@ -1,0 +1,114 @@
+import type { Health } from '@crony/shared';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mongoose from 'mongoose';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createApp } from './http/app.ts';
+import { sessionSecret } from './modules/auth/bootstrap.ts';
+import { Dispatcher } from './modules/executor/dispatcher.ts';
+import { TargetPolicy } from './modules/outbound/policy.ts';
+import { createAgenda, registerJobs, startScheduler } from './modules/scheduler/agenda.ts';
+import { Ticker } from './modules/scheduler/ticker.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+type NextFactory = (opts: { dev: boolean; dir: string; quiet?: boolean }) => {
+  prepare(): Promise<void>;
+  getRequestHandler(): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  close(): Promise<void>;
+};
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops taking requests and slots, drains runs in flight; leaves the database connection open. */
+  stop(): Promise<void>;
+}
+
+// A filter naming a field the schema lacks is a bug, not an empty result. (Operator injection
+// is stopped earlier: request input is parsed by zod schemas that accept no objects where
+// strings belong, so mongoose's sanitizeFilter, which would also neuter our own operators, is off.)
+mongoose.set('strictQuery', 'throw');
+
+/**
+ * API, console and scheduler on an already connected mongoose. `crony serve` wraps this with
+ * the database; integration tests call it directly on their own database.
+ */
+export async function startServer(
+  config: Pick<
+    Config,
+    'port' | 'host' | 'allowedTargetHosts' | 'sessionSecret' | 'signupOpen' | 'schedulerEnabled' | 'consoleEnabled'
+  >,
+  log: Logger,
+): Promise<RunningServer> {
+  await mongoose.connection.syncIndexes();
+  const policy = new TargetPolicy(config.allowedTargetHosts);
+  const dispatcher = new Dispatcher(policy, log);
+  const agenda = createAgenda(mongoose.connection.db!);
+  registerJobs(agenda, { ticker: new Ticker(dispatcher, log) });
+  agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) =>
+    log.error({ err, job: job.attrs.name }, 'scheduler job failed'),
+  );
+  let schedulerRunning = false;
+  if (config.schedulerEnabled) {
+    await startScheduler(agenda);
+    schedulerRunning = true;
+  }
+
+  const health = async (): Promise<Health> => {
+    const dbUp = await mongoose.connection.db
+      ?.admin()
+      .ping()
+      .then(
+        () => true,
+        () => false,
+      );
+    return {
+      status: dbUp && (schedulerRunning || !config.schedulerEnabled) ? 'ok' : 'degraded',
+      db: dbUp ? 'up' : 'down',
+      scheduler: schedulerRunning ? 'running' : 'stopped',
+    };
+  };
+
+  let nextApp: ReturnType<NextFactory> | undefined;
+  let consoleHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  if (config.consoleEnabled) {
+    // Next ships CommonJS whose typings model the ESM default import as the module object;
+    // at run time the default export is the factory itself.
+    const createNext = (await import('next')).default as unknown as NextFactory;
+    nextApp = createNext({ dev: false, dir: path.join(repoRoot, 'web'), quiet: true });
+    await nextApp.prepare();
+    const handle = nextApp.getRequestHandler();
+    consoleHandler = (req, res) => void handle(req, res);
+  }
+
+  const app = createApp({
+    log,
+    policy,
+    sessionSecret: await sessionSecret(config.sessionSecret),
+    signupOpen: config.signupOpen,
+    health,
+    ...(consoleHandler ? { console: consoleHandler } : {}),
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      schedulerRunning = false;
+      await agenda.drain(10_000);
+      await dispatcher.drain(30_000);
+      server.closeAllConnections();
+      await closed;
+      await nextApp?.close();
+    })());
+  return { url: `http://${host}:${port}`, port, stop };
+}

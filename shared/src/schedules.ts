@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { Id, IsoDateTime, PageQuery, TimeZone } from './common.ts';
+import { cronFields, MAX_EVERY_MS, MIN_EVERY_MS, parseDuration } from './expressions.ts';
+import { RunStatus } from './runs.ts';
+
+export const Cron = z
+  .string()
+  .max(200)
+  .superRefine((v, ctx) => {
+    const r = cronFields(v);
+    if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
+  });
+
+export const Every = z
+  .string()
+  .max(64)
+  .superRefine((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null)
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as "30s", "5 minutes" or "1h 30m"' });
+    else if (ms < MIN_EVERY_MS) ctx.addIssue({ code: 'custom', message: 'must be at least 1 second' });
+    else if (ms > MAX_EVERY_MS) ctx.addIssue({ code: 'custom', message: 'must be at most 366 days' });
+  });
+
+const HeaderName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name')
+  .max(128);
+
+export const HttpTarget = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('POST'),
+  headers: z.record(HeaderName, z.string().max(4096)).default({}),
+  body: z
+    .string()
+    .max(256 * 1024)
+    .optional(),
+  /** Time the server waits for the response, in milliseconds (default 30 000). */
+  timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+});
+export type HttpTarget = z.infer<typeof HttpTarget>;
+
+export const Target = z.discriminatedUnion('type', [HttpTarget]);
+export type Target = z.infer<typeof Target>;
+
+const ScheduleFields = {
+  name: z.string().trim().min(1).max(120),
+  description: z.string().max(2000).optional(),
+  cron: Cron.optional(),
+  every: Every.optional(),
+  at: IsoDateTime.optional(),
+  timezone: TimeZone.default('UTC'),
+  target: Target,
+  paused: z.boolean().default(false),
+};
+
+function exactlyOneWhen(v: { cron?: unknown; every?: unknown; at?: unknown }, ctx: z.RefinementCtx) {
+  const given = (['cron', 'every', 'at'] as const).filter((k) => v[k] !== undefined && v[k] !== null);
+  if (given.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: given.length ? [given[1]!] : ['cron'],
+      message: given.length
+        ? `give exactly one of cron, every or at (got ${given.join(' and ')})`
+        : 'give exactly one of cron, every or at',
+    });
+  }
+}
+
+export const CreateScheduleBody = z.strictObject(ScheduleFields).superRefine(exactlyOneWhen);
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
+/**
+ * PATCH replaces the fields it names. Setting one of `cron`, `every` or `at` clears the other
+ * two, so a schedule always has exactly one.
+ */
+export const UpdateScheduleBody = z
+  .strictObject({
+    name: ScheduleFields.name.optional(),
+    description: z.string().max(2000).nullable().optional(),
+    cron: Cron.optional(),
+    every: Every.optional(),
+    at: IsoDateTime.optional(),
+    timezone: TimeZone.optional(),
+    target: Target.optional(),
+    paused: z.boolean().optional(),
+  })
+  .superRefine((v, ctx) => {
+    const given = (['cron', 'every', 'at'] as const).filter((k) => v[k] !== undefined);
+    if (given.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [given[1]!],
+        message: `give at most one of cron, every or at (got ${given.join(' and ')})`,
+      });
+  });
+export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBody>;
+
+export const RunSummary = z.object({
+  id: Id,
+  status: RunStatus,
+  nominal_at: IsoDateTime,
+  finished_at: IsoDateTime.nullable(),
+});
+
+export const Schedule = z.object({
+  id: Id,
+  name: z.string(),
+  description: z.string().nullable(),
+  cron: z.string().nullable(),
+  every: z.string().nullable(),
+  at: IsoDateTime.nullable(),
+  timezone: z.string(),
+  target: Target,
+  paused: z.boolean(),
+  next_run_at: IsoDateTime.nullable(),
+  last_run: RunSummary.nullable(),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+});
+export type Schedule = z.infer<typeof Schedule>;
+
+export const ListSchedulesQuery = PageQuery.extend({
+  q: z.string().max(120).optional(),
+  paused: z.enum(['true', 'false']).optional(),
+});
+
+export const NextQuery = z.strictObject({
+  count: z.coerce.number().int().min(1).max(100).default(10),
+  from: IsoDateTime.optional(),
+});
+
+export const CronPreviewBody = z
+  .strictObject({
+    cron: Cron.optional(),
+    every: Every.optional(),
+    at: IsoDateTime.optional(),
+    timezone: TimeZone.default('UTC'),
+    count: z.number().int().min(1).max(100).default(5),
+    from: IsoDateTime.optional(),
+  })
+  .superRefine(exactlyOneWhen);
+export type CronPreviewBody = z.infer<typeof CronPreviewBody>;
+
+export const FireTimes = z.object({ times: z.array(IsoDateTime) });
+export type FireTimes = z.infer<typeof FireTimes>;

@@ -1,0 +1,238 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname, useSearchParams } from 'next/navigation';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import type { Schedule } from '@crony/shared';
+import { api, errorMessage } from '../../lib/api.ts';
+import { whenInWords, whenRaw } from '../../lib/format.ts';
+import { useDebounced } from '../../lib/hooks.ts';
+import { queryKeys } from '../../lib/query-keys.ts';
+import { useHasRole } from '../shell/me-context.tsx';
+import { Alert } from '../ui/alert.tsx';
+import { SkeletonRows } from '../ui/skeleton.tsx';
+import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
+import { RelativeTime, StackedTime } from '../ui/time.tsx';
+import { usePauseToggle } from './use-pause.ts';
+
+type StateFilter = 'all' | 'active' | 'paused';
+const COLUMNS = 7;
+
+export function ScheduleList() {
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const canWrite = useHasRole('member');
+
+  const [q, setQ] = useState(() => searchParams.get('q') ?? '');
+  const [state, setState] = useState<StateFilter>(() => {
+    const p = searchParams.get('paused');
+    return p === 'true' ? 'paused' : p === 'false' ? 'active' : 'all';
+  });
+  const query = useDebounced(q.trim(), 300);
+  const paused = state === 'all' ? undefined : state === 'paused';
+
+  // Keep the filters in the address, so a filtered list can be shared and survives a reload.
+  // history.replaceState (which Next's router observes) rather than router.replace: no
+  // navigation, no server round trip per keystroke.
+  useEffect(() => {
+    const params = new URLSearchParams();
+    if (query) params.set('q', query);
+    if (paused !== undefined) params.set('paused', String(paused));
+    const qs = params.toString();
+    const url = qs ? `${pathname}?${qs}` : pathname;
+    if (url !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', url);
+  }, [query, paused, pathname]);
+
+  const list = useInfiniteQuery({
+    queryKey: queryKeys.scheduleList(query, paused),
+    queryFn: ({ pageParam }) => api.listSchedules({ q: query || undefined, paused, cursor: pageParam, limit: 50 }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    placeholderData: keepPreviousData,
+    // Next run and last result move on their own; keep them current while the page is open.
+    refetchInterval: 5_000,
+  });
+
+  const schedules = list.data?.pages.flatMap((p) => p.data) ?? [];
+  const filtered = Boolean(query) || paused !== undefined;
+
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Schedules</h1>
+          <p className="muted">Cron, interval and one-off schedules that call your HTTP endpoints.</p>
+        </div>
+        {canWrite ? (
+          <Link href="/schedules/new" className="button primary">
+            New schedule
+          </Link>
+        ) : null}
+      </div>
+
+      {/* Nothing to search in yet: the empty state below says what to do instead. */}
+      <div className="toolbar" role="search" hidden={list.isSuccess && schedules.length === 0 && !filtered}>
+        <label htmlFor="schedule-search" className="sr-only">
+          Search schedules
+        </label>
+        <input
+          id="schedule-search"
+          type="search"
+          className="search"
+          placeholder="Search by name…"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <label htmlFor="schedule-state" className="sr-only">
+          Show
+        </label>
+        <select id="schedule-state" value={state} onChange={(e) => setState(e.target.value as StateFilter)}>
+          <option value="all">All schedules</option>
+          <option value="active">Active only</option>
+          <option value="paused">Paused only</option>
+        </select>
+      </div>
+
+      {list.isError ? (
+        <Alert
+          action={
+            <button type="button" className="button" onClick={() => void list.refetch()}>
+              Try again
+            </button>
+          }
+        >
+          {errorMessage(list.error)}
+        </Alert>
+      ) : null}
+
+      {list.isSuccess && schedules.length === 0 && !filtered ? (
+        <EmptyState canWrite={canWrite} />
+      ) : (
+        <div className="table-wrap">
+          <table className="table" aria-busy={list.isPending}>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">When</th>
+                <th scope="col">Time zone</th>
+                <th scope="col">Next run</th>
+                <th scope="col">Last result</th>
+                <th scope="col">State</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.isPending ? <SkeletonRows columns={COLUMNS} /> : null}
+              {list.isSuccess && schedules.length === 0 ? (
+                <tr>
+                  <td colSpan={COLUMNS} className="empty-row">
+                    No schedules match{query ? ` “${query}”` : ''}
+                    {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}.
+                  </td>
+                </tr>
+              ) : null}
+              {schedules.map((s) => (
+                <ScheduleRow key={s.id} schedule={s} canWrite={canWrite} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {list.hasNextPage ? (
+        <div className="load-more">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void list.fetchNextPage()}
+            disabled={list.isFetchingNextPage}
+          >
+            {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function ScheduleRow({ schedule: s, canWrite }: { schedule: Schedule; canWrite: boolean }) {
+  const toggle = usePauseToggle();
+  return (
+    <tr data-schedule-id={s.id} className={s.paused ? 'is-paused' : undefined}>
+      <td>
+        <Link href={`/schedules/${s.id}`} className="row-title">
+          {s.name}
+        </Link>
+        {s.description ? <div className="muted small truncate">{s.description}</div> : null}
+      </td>
+      <td>
+        <span title={whenRaw(s)}>{whenInWords(s)}</span>
+        {s.cron ? <div className="muted small mono">{s.cron}</div> : null}
+      </td>
+      <td className="nowrap">{s.timezone}</td>
+      <td className="nowrap">
+        <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : '—'} />
+      </td>
+      <td className="nowrap">
+        {s.last_run ? (
+          <span className="stacked">
+            <StatusBadge status={s.last_run.status} />
+            <span className="muted small">
+              <RelativeTime iso={s.last_run.finished_at ?? s.last_run.nominal_at} />
+            </span>
+          </span>
+        ) : (
+          <span className="muted">No runs yet</span>
+        )}
+      </td>
+      <td>
+        <PausedBadge paused={s.paused} />
+      </td>
+      <td className="actions">
+        {canWrite ? (
+          <button
+            type="button"
+            className="button small"
+            onClick={() => toggle.mutate(s)}
+            disabled={toggle.isPending}
+            aria-label={`${s.paused ? 'Resume' : 'Pause'} ${s.name}`}
+            title={toggle.isError ? errorMessage(toggle.error) : undefined}
+          >
+            {s.paused ? 'Resume' : 'Pause'}
+          </button>
+        ) : null}
+        {toggle.isError ? (
+          <span className="field-error small" role="alert">
+            {errorMessage(toggle.error)}
+          </span>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+function EmptyState({ canWrite }: { canWrite: boolean }) {
+  return (
+    <div className="empty-state card">
+      <div className="empty-illustration" aria-hidden="true">
+        <svg viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" strokeWidth="2">
+          <circle cx="12" cy="12" r="9" />
+          <path d="M12 7v5l3 2" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+      </div>
+      <h2>No schedules yet</h2>
+      <p className="muted">
+        A schedule calls an HTTP endpoint on a cron expression, at an interval, or once at a given time, and records
+        every run.
+      </p>
+      {canWrite ? (
+        <Link href="/schedules/new" className="button primary">
+          Create your first schedule
+        </Link>
+      ) : null}
+    </div>
+  );
+}

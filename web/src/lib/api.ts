@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import {
+  CreatedToken,
+  ErrorEnvelope,
+  FireTimes,
+  Me,
+  Run,
+  Schedule,
+  Token,
+  page,
+  type CreateScheduleBody,
+  type CreateTokenBody,
+  type CronPreviewBody,
+  type ErrorDetail,
+  type LoginBody,
+  type RunStatus,
+  type SignupBody,
+  type UpdateScheduleBody,
+} from '@crony/shared';
+
+/**
+ * The console's only way to reach the API: same-origin `/v1` calls with the session cookie.
+ * Runs in the browser only (every page fetches client-side through TanStack Query).
+ */
+
+/** An error the API answered with (`status` > 0), or a failure to reach it (`status` 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  /** The API's machine code (see `errorCodes` in `@crony/shared`), or `network_error`. */
+  readonly code: string;
+  readonly details: ErrorDetail[];
+
+  constructor(status: number, code: string, message: string, details: ErrorDetail[] = [], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError;
+}
+
+/** The message to show for any error a query or mutation produced. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return 'Something went wrong. Try again.';
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function send(method: Method, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  // The API refuses cookie-authenticated writes without this header; a cross-site form cannot set it.
+  if (method !== 'GET') headers['X-Crony-CSRF'] = '1';
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (cause) {
+    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.', [], {
+      cause,
+    });
+  }
+  if (!res.ok) throw await toApiError(res);
+  return res;
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let json: unknown = null;
+  try {
+    json = await res.json();
+  } catch {
+    // Not JSON (a proxy's error page, for instance): fall through to a generic message.
+  }
+  const parsed = ErrorEnvelope.safeParse(json);
+  if (parsed.success) {
+    const { code, message, details } = parsed.data.error;
+    return new ApiError(res.status, code, message, details ?? []);
+  }
+  const loose = json as { error?: { code?: unknown; message?: unknown } } | null;
+  const code = typeof loose?.error?.code === 'string' ? loose.error.code : `http_${res.status}`;
+  const message =
+    typeof loose?.error?.message === 'string'
+      ? loose.error.message
+      : `The server answered ${res.status} ${res.statusText}`.trim();
+  return new ApiError(res.status, code, message);
+}
+
+async function json<S extends z.ZodType>(
+  schema: S,
+  method: Method,
+  path: string,
+  body?: unknown,
+): Promise<z.output<S>> {
+  const res = await send(method, path, body);
+  const data: unknown = await res.json();
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  // A response that drifts from the shared contract is a bug to report, not a reason to blank
+  // the page: log it loudly and show what arrived.
+  console.error(`Response of ${method} ${path} does not match the shared schema`, parsed.error.issues);
+  return data as z.output<S>;
+}
+
+async function empty(method: Method, path: string, body?: unknown): Promise<void> {
+  await send(method, path, body);
+}
+
+const SchedulePage = page(Schedule);
+const RunPage = page(Run);
+// Accept both a bare array and a page, since the tokens list needs no pagination.
+const TokenList = z.union([z.array(Token), page(Token)]);
+
+export type SchedulePage = z.infer<typeof SchedulePage>;
+export type RunPage = z.infer<typeof RunPage>;
+
+export interface ListSchedulesParams {
+  q?: string;
+  paused?: boolean;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface ListRunsParams {
+  status?: RunStatus;
+  schedule_id?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+const id = (value: string) => encodeURIComponent(value);
+
+export const api = {
+  me: () => json(Me, 'GET', '/v1/me'),
+  signup: (body: z.input<typeof SignupBody>) => json(Me, 'POST', '/v1/auth/signup', body),
+  login: (body: z.input<typeof LoginBody>) => json(Me, 'POST', '/v1/auth/login', body),
+  logout: () => empty('POST', '/v1/auth/logout'),
+
+  listSchedules: (p: ListSchedulesParams) =>
+    json(
+      SchedulePage,
+      'GET',
+      withQuery('/v1/schedules', { q: p.q, paused: p.paused, cursor: p.cursor, limit: p.limit }),
+    ),
+  getSchedule: (scheduleId: string) => json(Schedule, 'GET', `/v1/schedules/${id(scheduleId)}`),
+  createSchedule: (body: z.input<typeof CreateScheduleBody>) => json(Schedule, 'POST', '/v1/schedules', body),
+  updateSchedule: (scheduleId: string, body: z.input<typeof UpdateScheduleBody>) =>
+    json(Schedule, 'PATCH', `/v1/schedules/${id(scheduleId)}`, body),
+  deleteSchedule: (scheduleId: string) => empty('DELETE', `/v1/schedules/${id(scheduleId)}`),
+  nextTimes: (scheduleId: string, count: number) =>
+    json(FireTimes, 'GET', withQuery(`/v1/schedules/${id(scheduleId)}/next`, { count })),
+  scheduleRuns: (scheduleId: string, p: { cursor?: string; limit?: number }) =>
+    json(RunPage, 'GET', withQuery(`/v1/schedules/${id(scheduleId)}/runs`, { cursor: p.cursor, limit: p.limit })),
+
+  listRuns: (p: ListRunsParams) =>
+    json(
+      RunPage,
+      'GET',
+      withQuery('/v1/runs', { status: p.status, schedule_id: p.schedule_id, cursor: p.cursor, limit: p.limit }),
+    ),
+
+  preview: (body: z.input<typeof CronPreviewBody>) => json(FireTimes, 'POST', '/v1/cron/preview', body),
+
+  listTokens: async () => {
+    const res = await json(TokenList, 'GET', '/v1/tokens');
+    return Array.isArray(res) ? res : res.data;
+  },
+  createToken: (body: z.input<typeof CreateTokenBody>) => json(CreatedToken, 'POST', '/v1/tokens', body),
+  revokeToken: (tokenId: string) => empty('DELETE', `/v1/tokens/${id(tokenId)}`),
+};

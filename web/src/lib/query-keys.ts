@@ -1,0 +1,15 @@
+import type { ListRunsParams } from './api.ts';
+
+/** Every TanStack Query key the console uses, so invalidations cannot drift from the reads. */
+export const queryKeys = {
+  me: ['me'] as const,
+  schedules: ['schedules'] as const,
+  scheduleList: (q: string, paused: boolean | undefined) => ['schedules', 'list', { q, paused }] as const,
+  schedule: (id: string) => ['schedules', 'detail', id] as const,
+  nextTimes: (id: string, count: number) => ['schedules', 'detail', id, 'next', count] as const,
+  scheduleRuns: (id: string) => ['schedules', 'detail', id, 'runs'] as const,
+  runs: ['runs'] as const,
+  runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id'>) => ['runs', 'list', p] as const,
+  preview: (body: string) => ['preview', body] as const,
+  tokens: ['tokens'] as const,
+};
