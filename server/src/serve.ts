@@ -1,12 +1,13 @@
 import mongoose from 'mongoose';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { startDatabase } from './db/launcher.ts';
+import { createLogger } from './log.ts';
 import { firstRun } from './modules/auth/bootstrap.ts';
 import { startServer } from './server.ts';
 
 /** `crony serve`: the database (embedded unless MONGODB_URI), then API, console and scheduler. */
-export async function serve(config: Config, log: Logger = pino({ level: config.logLevel })) {
+export async function serve(config: Config, log: Logger = createLogger(config.logLevel)) {
   const db = await startDatabase({ uri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   log.info({ kind: db.kind }, 'database ready');
   // On the embedded database the data lives in `crony`; an operator's URI names its own.

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { createLogger } from '../../src/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { useTestDatabase, type TestDatabase } from './db.ts';
 
@@ -27,7 +27,7 @@ export async function startTestServer(
       schedulerEnabled: opts.scheduler ?? true,
       consoleEnabled: false,
     },
-    pino({ level: process.env.CRONY_TEST_LOG ?? 'silent' }),
+    createLogger(process.env.CRONY_TEST_LOG ?? 'silent'),
   );
   return {
     ...server,
