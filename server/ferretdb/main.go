@@ -69,7 +69,10 @@ func run() error {
 		Logger:   logger,
 		Handler:  "sqlite",
 		// SQLite URI of a directory: the trailing slash is what makes FerretDB treat it as one.
-		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/",
+		// _txlock=immediate: every transaction takes the write lock at BEGIN and waits for it
+		// (busy_timeout), instead of upgrading a read lock later and failing with SQLITE_BUSY
+		// when another connection wrote first. Several Cloud Crony processes write at once.
+		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/?_txlock=immediate",
 	})
 	if err != nil {
 		return err

@@ -6,12 +6,23 @@ import { createLogger } from './log.ts';
 import { firstRun } from './modules/auth/bootstrap.ts';
 import { startServer } from './server.ts';
 
+/**
+ * Recovery from a database restart must be quick and must not depend on the server's support
+ * for streaming topology updates (FerretDB 1.x): poll the server every 2 s, and give up on an
+ * operation after 10 s instead of queueing it for the driver's default 30 s.
+ */
+const connectionOptions = {
+  serverMonitoringMode: 'poll',
+  heartbeatFrequencyMS: 2000,
+  serverSelectionTimeoutMS: 10_000,
+} as const;
+
 /** `crony serve`: the database (embedded unless MONGODB_URI), then API, console and scheduler. */
 export async function serve(config: Config, log: Logger = createLogger(config.logLevel)) {
   const db = await startDatabase({ uri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   log.info({ kind: db.kind }, 'database ready');
   // On the embedded database the data lives in `crony`; an operator's URI names its own.
-  await mongoose.connect(db.uri, config.mongodbUri ? {} : { dbName: 'crony' });
+  await mongoose.connect(db.uri, { ...(config.mongodbUri ? {} : { dbName: 'crony' }), ...connectionOptions });
   const server = await startServer(config, log);
 
   const first = await firstRun(config.dataDir);

@@ -54,6 +54,7 @@ export async function startServer(
   let schedulerRunning = false;
   if (config.schedulerEnabled) {
     await startScheduler(agenda);
+    dispatcher.start();
     schedulerRunning = true;
   }
 

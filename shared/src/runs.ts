@@ -15,10 +15,33 @@ export const runStatuses = [
 export const RunStatus = z.enum(runStatuses);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** States in which a run holds (or waits for) an executor. */
+export const activeRunStatuses: readonly RunStatus[] = ['queued', 'leased', 'running'];
+
 /** States a run never leaves. */
 export const finalRunStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'missed'];
 
 export const RunTrigger = z.enum(['schedule', 'manual']);
+
+/**
+ * Why a run is `missed`, `cancelled` or was created: `misfire` (the slot passed while the
+ * scheduler could not fire it and the misfire policy chose not to run it), `catchup_window`
+ * (older than the window), `overlap` (concurrency_policy forbid/replace), `replaced` (cancelled
+ * by a newer run under replace), `user` (cancelled by a person), `manual` (triggered by a person).
+ */
+export const RunReason = z.string();
+
+export const Attempt = z.object({
+  attempt: z.number().int(),
+  status: RunStatus,
+  started_at: IsoDateTime.nullable(),
+  finished_at: IsoDateTime.nullable(),
+  /** Which executor held the lease, e.g. `server:host:pid`. */
+  executor: z.string().nullable(),
+  http_status: z.number().int().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type Attempt = z.infer<typeof Attempt>;
 
 export const Run = z.object({
   id: Id,
@@ -26,9 +49,16 @@ export const Run = z.object({
   schedule_name: z.string(),
   status: RunStatus,
   trigger: RunTrigger,
+  reason: RunReason.nullable(),
   /** The slot this run belongs to: the instant the schedule said it should start. */
   nominal_at: IsoDateTime,
+  /** The current (or last) attempt, from 1. */
   attempt: z.number().int(),
+  max_attempts: z.number().int(),
+  /** A queued run is not started before this instant (retry backoff). */
+  available_at: IsoDateTime.nullable(),
+  lease: z.object({ owner: z.string(), expires_at: IsoDateTime }).nullable(),
+  attempts: z.array(Attempt),
   started_at: IsoDateTime.nullable(),
   finished_at: IsoDateTime.nullable(),
   duration_ms: z.number().int().nullable(),
@@ -45,4 +75,8 @@ export type Run = z.infer<typeof Run>;
 export const ListRunsQuery = PageQuery.extend({
   status: RunStatus.optional(),
   schedule_id: Id.optional(),
+  /** Runs whose slot (nominal_at) is at or after this instant. */
+  from: IsoDateTime.optional(),
+  /** Runs whose slot (nominal_at) is before this instant. */
+  to: IsoDateTime.optional(),
 });

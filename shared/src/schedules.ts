@@ -44,6 +44,40 @@ export type HttpTarget = z.infer<typeof HttpTarget>;
 export const Target = z.discriminatedUnion('type', [HttpTarget]);
 export type Target = z.infer<typeof Target>;
 
+/** A duration such as "10s" or "5 minutes", within [minMs, maxMs]. */
+function durationString(minMs: number, maxMs: number, what: string) {
+  return z
+    .string()
+    .max(64)
+    .superRefine((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null) ctx.addIssue({ code: 'custom', message: 'must be a duration such as "30s" or "5 minutes"' });
+      else if (ms < minMs || ms > maxMs) ctx.addIssue({ code: 'custom', message: `must be between ${what}` });
+    });
+}
+
+export const concurrencyPolicies = ['allow', 'forbid', 'replace'] as const;
+export const ConcurrencyPolicy = z.enum(concurrencyPolicies);
+export const misfirePolicies = ['run_once', 'run_all', 'skip'] as const;
+export const MisfirePolicy = z.enum(misfirePolicies);
+
+/**
+ * How failed attempts are retried. Attempt n+1 waits
+ * min(initial_interval · backoff_coefficient^(n−1), max_interval). A lapsed lease (the
+ * executor vanished) also ends an attempt. `max_attempts: 1` means no retries.
+ */
+export const RetryPolicy = z.strictObject({
+  max_attempts: z.number().int().min(1).max(100).default(3),
+  initial_interval: durationString(1000, 86_400_000, '1 second and 1 day').default('10s'),
+  backoff_coefficient: z.number().min(1).max(10).default(2),
+  max_interval: durationString(1000, 86_400_000, '1 second and 1 day').default('5m'),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+export const defaultRetry: RetryPolicy = RetryPolicy.parse({});
+
+/** How long after its instant a slot may still run when the scheduler catches up (default 24h). */
+export const CatchupWindow = durationString(1000, 366 * 86_400_000, '1 second and 366 days');
+
 const ScheduleFields = {
   name: z.string().trim().min(1).max(120),
   description: z.string().max(2000).optional(),
@@ -53,6 +87,12 @@ const ScheduleFields = {
   timezone: TimeZone.default('UTC'),
   target: Target,
   paused: z.boolean().default(false),
+  /** What happens when a slot comes while an earlier run of the schedule is still active. */
+  concurrency_policy: ConcurrencyPolicy.default('allow'),
+  /** What happens to slots that passed while the scheduler could not fire them. */
+  misfire_policy: MisfirePolicy.default('run_once'),
+  catchup_window: CatchupWindow.default('24h'),
+  retry: RetryPolicy.default(defaultRetry),
 };
 
 function exactlyOneWhen(v: { cron?: unknown; every?: unknown; at?: unknown }, ctx: z.RefinementCtx) {
@@ -85,6 +125,10 @@ export const UpdateScheduleBody = z
     timezone: TimeZone.optional(),
     target: Target.optional(),
     paused: z.boolean().optional(),
+    concurrency_policy: ConcurrencyPolicy.optional(),
+    misfire_policy: MisfirePolicy.optional(),
+    catchup_window: CatchupWindow.optional(),
+    retry: RetryPolicy.optional(),
   })
   .superRefine((v, ctx) => {
     const given = (['cron', 'every', 'at'] as const).filter((k) => v[k] !== undefined);
@@ -104,6 +148,18 @@ export const RunSummary = z.object({
   finished_at: IsoDateTime.nullable(),
 });
 
+/** Counts over the schedule's run ledger. */
+export const ScheduleStats = z.object({
+  runs: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  timed_out: z.number().int(),
+  missed: z.number().int(),
+  cancelled: z.number().int(),
+  active: z.number().int(),
+});
+export type ScheduleStats = z.infer<typeof ScheduleStats>;
+
 export const Schedule = z.object({
   id: Id,
   name: z.string(),
@@ -114,8 +170,13 @@ export const Schedule = z.object({
   timezone: z.string(),
   target: Target,
   paused: z.boolean(),
+  concurrency_policy: ConcurrencyPolicy,
+  misfire_policy: MisfirePolicy,
+  catchup_window: z.string(),
+  retry: RetryPolicy,
   next_run_at: IsoDateTime.nullable(),
   last_run: RunSummary.nullable(),
+  stats: ScheduleStats,
   created_at: IsoDateTime,
   updated_at: IsoDateTime,
 });

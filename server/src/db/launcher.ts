@@ -8,7 +8,8 @@
  * that a cold build never eats a test's timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -46,7 +47,13 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const launcherModuleDir = path.join(repoRoot, 'server', 'ferretdb');
 const cacheDir = path.join(repoRoot, '.cache', 'ferretdb');
 const exe = process.platform === 'win32' ? '.exe' : '';
-const binaryPath = path.join(cacheDir, `ferretdb-v${FERRETDB_VERSION}${exe}`);
+// Named by version and by a hash of the launcher's own source, so a change to main.go or its
+// module files rebuilds the binary instead of reusing a stale one.
+const sourceHash = createHash('sha256')
+  .update(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(path.join(launcherModuleDir, f), 'utf8')).join('\0'))
+  .digest('hex')
+  .slice(0, 10);
+const binaryPath = path.join(cacheDir, `ferretdb-v${FERRETDB_VERSION}-${sourceHash}${exe}`);
 const lockDir = `${binaryPath}.lock`;
 
 /** How long a server may take to answer `ping` after it was spawned. */
@@ -89,7 +96,7 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Databas
   }));
 }
 
-/** Builds (once, into the git-ignored cache `<repo>/.cache/ferretdb/ferretdb-v1.24.2`) and returns the FerretDB binary path. */
+/** Builds (once, into the git-ignored cache `<repo>/.cache/ferretdb/ferretdb-v1.24.2-<source hash>`) and returns the FerretDB binary path. */
 export async function ensureFerretdbBinary(log: (msg: string) => void = noop): Promise<string> {
   if (await isExecutable(binaryPath)) return binaryPath;
 

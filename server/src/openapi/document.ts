@@ -113,6 +113,30 @@ const ops: Record<string, Record<string, Op>> = {
       ok: { status: 200, schema: FireTimes },
     },
   },
+  '/schedules/{id}/pause': {
+    post: {
+      summary: 'Pause: no new slots until resumed',
+      tag: 'schedules',
+      params: [idParam],
+      ok: { status: 200, schema: Schedule },
+    },
+  },
+  '/schedules/{id}/resume': {
+    post: {
+      summary: 'Resume from the next slot after now (the paused period is not replayed)',
+      tag: 'schedules',
+      params: [idParam],
+      ok: { status: 200, schema: Schedule },
+    },
+  },
+  '/schedules/{id}/trigger': {
+    post: {
+      summary: 'Run now, outside the slots (trigger "manual")',
+      tag: 'schedules',
+      params: [idParam],
+      ok: { status: 201, schema: Run },
+    },
+  },
   '/schedules/{id}/runs': {
     get: {
       summary: "A schedule's runs, newest first",
@@ -129,11 +153,21 @@ const ops: Record<string, Record<string, Op>> = {
         ...pageParams,
         { name: 'status', in: 'query', description: 'Run status' },
         { name: 'schedule_id', in: 'query', description: 'Schedule id' },
+        { name: 'from', in: 'query', description: 'Slots (nominal_at) at or after this ISO instant' },
+        { name: 'to', in: 'query', description: 'Slots (nominal_at) before this ISO instant' },
       ],
       ok: { status: 200, schema: page(Run) },
     },
   },
   '/runs/{id}': { get: { summary: 'Get a run', tag: 'runs', params: [idParam], ok: { status: 200, schema: Run } } },
+  '/runs/{id}/cancel': {
+    post: {
+      summary: 'Cancel a queued or running run (never retried); 409 when already finished',
+      tag: 'runs',
+      params: [idParam],
+      ok: { status: 200, schema: Run },
+    },
+  },
 };
 
 const json = (schema: z.ZodType, io: 'input' | 'output') => ({

@@ -144,6 +144,10 @@ export interface ListSchedulesParams {
 export interface ListRunsParams {
   status?: RunStatus;
   schedule_id?: string;
+  /** ISO instant: runs whose slot (nominal_at) is at or after it. */
+  from?: string;
+  /** ISO instant: runs whose slot (nominal_at) is before it. */
+  to?: string;
   cursor?: string;
   limit?: number;
 }
@@ -167,6 +171,10 @@ export const api = {
   updateSchedule: (scheduleId: string, body: z.input<typeof UpdateScheduleBody>) =>
     json(Schedule, 'PATCH', `/v1/schedules/${id(scheduleId)}`, body),
   deleteSchedule: (scheduleId: string) => empty('DELETE', `/v1/schedules/${id(scheduleId)}`),
+  pauseSchedule: (scheduleId: string) => json(Schedule, 'POST', `/v1/schedules/${id(scheduleId)}/pause`),
+  resumeSchedule: (scheduleId: string) => json(Schedule, 'POST', `/v1/schedules/${id(scheduleId)}/resume`),
+  /** Starts a manual run now, outside the schedule's slots. */
+  triggerSchedule: (scheduleId: string) => json(Run, 'POST', `/v1/schedules/${id(scheduleId)}/trigger`),
   nextTimes: (scheduleId: string, count: number) =>
     json(FireTimes, 'GET', withQuery(`/v1/schedules/${id(scheduleId)}/next`, { count })),
   scheduleRuns: (scheduleId: string, p: { cursor?: string; limit?: number }) =>
@@ -176,8 +184,18 @@ export const api = {
     json(
       RunPage,
       'GET',
-      withQuery('/v1/runs', { status: p.status, schedule_id: p.schedule_id, cursor: p.cursor, limit: p.limit }),
+      withQuery('/v1/runs', {
+        status: p.status,
+        schedule_id: p.schedule_id,
+        from: p.from,
+        to: p.to,
+        cursor: p.cursor,
+        limit: p.limit,
+      }),
     ),
+  getRun: (runId: string) => json(Run, 'GET', `/v1/runs/${id(runId)}`),
+  /** Cancels a queued or running run; a finished one answers 409 `conflict`. */
+  cancelRun: (runId: string) => json(Run, 'POST', `/v1/runs/${id(runId)}/cancel`),
 
   preview: (body: z.input<typeof CronPreviewBody>) => json(FireTimes, 'POST', '/v1/cron/preview', body),
 

@@ -8,6 +8,11 @@ export type FieldErrors = Record<string, string>;
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1) return 'Required';
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'Required';
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'Must be a whole number';
+  if (issue.code === 'too_small' && issue.origin === 'number')
+    return `Must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number')
+    return `Must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}`;
   return issue.message;
 }
 

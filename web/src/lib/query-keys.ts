@@ -9,7 +9,8 @@ export const queryKeys = {
   nextTimes: (id: string, count: number) => ['schedules', 'detail', id, 'next', count] as const,
   scheduleRuns: (id: string) => ['schedules', 'detail', id, 'runs'] as const,
   runs: ['runs'] as const,
-  runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id'>) => ['runs', 'list', p] as const,
+  runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id' | 'from' | 'to'>) => ['runs', 'list', p] as const,
+  run: (id: string) => ['runs', 'detail', id] as const,
   preview: (body: string) => ['preview', body] as const,
   tokens: ['tokens'] as const,
 };

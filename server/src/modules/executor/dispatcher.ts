@@ -1,31 +1,61 @@
 import type { HttpTarget } from '@crony/shared';
-import type { Logger } from 'pino';
 import type { Types } from 'mongoose';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
 import type { TargetPolicy } from '../outbound/policy.ts';
-import { RunModel } from '../runs/run.model.ts';
-import { ScheduleModel } from '../schedules/schedule.model.ts';
+import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease } from '../runs/lifecycle.ts';
+import type { RunDoc } from '../runs/run.model.ts';
 import { executeHttp } from './http.executor.ts';
 
+export interface DispatcherOptions {
+  /** Most HTTP runs this process executes at once (default 100). */
+  concurrency?: number;
+  /** How often to look for queued runs (retries, requeued attempts), in ms (default 1000). */
+  pollMs?: number;
+}
+
 /**
- * Executes queued runs in this process (HTTP targets) and keeps track of them so shutdown can
- * wait for the ones in flight. Workers and leases for command targets come with the worker
- * protocol; this is the server-side executor.
+ * The server-side executor for HTTP targets. Every `serve` process runs one: it claims queued
+ * runs under a lease, keeps the lease alive while the request is in flight, aborts when the
+ * lease is taken away (cancelled, or presumed dead and requeued), and reports the outcome.
+ * Freshly fired runs are handed over directly; retries and requeued attempts are found by polling.
  */
 export class Dispatcher {
-  private readonly inflight = new Set<Promise<void>>();
+  readonly owner = `server:${hostname()}:${process.pid}`;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private timer: NodeJS.Timeout | undefined;
   private accepting = true;
 
   constructor(
     private readonly policy: TargetPolicy,
     private readonly log: Logger,
-  ) {}
+    opts: DispatcherOptions = {},
+  ) {
+    this.concurrency = opts.concurrency ?? 100;
+    this.pollMs = opts.pollMs ?? 1000;
+  }
 
+  /** Starts polling for queued runs. */
+  start(): void {
+    const loop = () => {
+      this.poll()
+        .catch((err: unknown) => this.log.warn({ err }, 'polling for queued runs failed; retrying'))
+        .finally(() => {
+          if (this.accepting) this.timer = setTimeout(loop, this.pollMs);
+        });
+    };
+    loop();
+  }
+
+  /** Tries to run a just-fired run at once. */
   dispatch(runId: Types.ObjectId): void {
-    if (!this.accepting) return;
-    const p: Promise<void> = this.execute(runId)
-      .catch((err: unknown) => this.log.error({ err, runId: runId.toString() }, 'run execution failed'))
-      .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
+    if (!this.accepting || this.inflight.size >= this.concurrency) return; // polling picks it up
+    this.track(runId, async () => {
+      const claimed = await claimRun(runId, this.owner);
+      if (claimed) await this.execute(claimed.run, claimed.lease);
+    });
   }
 
   get inFlight(): number {
@@ -35,49 +65,59 @@ export class Dispatcher {
   /** Stops taking runs and waits (up to `timeoutMs`) for those in flight. */
   async drain(timeoutMs = 30_000): Promise<void> {
     this.accepting = false;
+    clearTimeout(this.timer);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.inflight]),
+      Promise.allSettled([...this.inflight.values()]),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
   }
 
-  private async execute(runId: Types.ObjectId): Promise<void> {
-    const startedAt = new Date();
-    const run = await RunModel.findOneAndUpdate(
-      { _id: runId, status: 'queued' },
-      { $set: { status: 'running', started_at: startedAt } },
-      { returnDocument: 'after' },
-    );
-    if (!run) return;
-    await RunModel.updateOne({ _id: runId }, { $set: { lateness_ms: startedAt.getTime() - run.nominal_at.getTime() } });
-    const schedule = await ScheduleModel.findById(run.schedule_id).lean();
-    const outcome = schedule
-      ? await executeHttp(schedule.target as HttpTarget, this.policy, {
-          runId: run._id.toString(),
-          scheduleId: run.schedule_id.toString(),
-          nominalAt: run.nominal_at,
-        })
-      : {
-          status: 'failed' as const,
-          http_status: null,
-          response_excerpt: null,
-          error: { code: 'schedule_deleted', message: 'the schedule was deleted before the run started' },
-        };
-    const finishedAt = new Date();
-    await RunModel.updateOne(
-      { _id: runId, status: 'running' },
-      { $set: { ...outcome, finished_at: finishedAt, duration_ms: finishedAt.getTime() - startedAt.getTime() } },
-    );
-    // last_run only moves forward: a slow older run finishing late does not hide a newer one.
-    await ScheduleModel.updateOne(
-      { _id: run.schedule_id, $or: [{ last_run: null }, { 'last_run.nominal_at': { $lte: run.nominal_at } }] },
-      {
-        $set: {
-          last_run: { id: run._id, status: outcome.status, nominal_at: run.nominal_at, finished_at: finishedAt },
+  private async poll(): Promise<void> {
+    const free = this.concurrency - this.inflight.size;
+    if (free <= 0 || !this.accepting) return;
+    const due = await claimable('http', free);
+    for (const id of due) {
+      if (!this.inflight.has(id.toHexString())) this.dispatch(id);
+    }
+  }
+
+  private track(runId: Types.ObjectId, work: () => Promise<void>): void {
+    const key = runId.toHexString();
+    if (this.inflight.has(key)) return;
+    const p = work()
+      .catch((err: unknown) => this.log.error({ err, runId: key }, 'run execution failed'))
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+  }
+
+  private async execute(run: RunDoc, lease: Lease): Promise<void> {
+    const abort = new AbortController();
+    const beat = setInterval(() => {
+      heartbeat(lease).then(
+        (ours) => {
+          if (!ours) abort.abort();
         },
-      },
-    );
+        (err: unknown) => this.log.warn({ err, runId: run._id.toHexString() }, 'heartbeat failed'),
+      );
+    }, HEARTBEAT_MS);
+    try {
+      const outcome = await executeHttp(
+        run.target as HttpTarget,
+        this.policy,
+        {
+          runId: run._id.toHexString(),
+          scheduleId: run.schedule_id.toHexString(),
+          nominalAt: run.nominal_at,
+          attempt: run.attempt,
+        },
+        abort.signal,
+      );
+      // An aborted attempt has no outcome to report: its lease is already gone.
+      if (!abort.signal.aborted) await completeRun(lease, outcome);
+    } finally {
+      clearInterval(beat);
+    }
   }
 }

@@ -1,13 +1,7 @@
 import type { HttpTarget } from '@crony/shared';
 import { guardedRequest, OutboundError } from '../outbound/http-client.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
-
-export interface Outcome {
-  status: 'succeeded' | 'failed' | 'timed_out';
-  http_status: number | null;
-  response_excerpt: string | null;
-  error: { code: string; message: string } | null;
-}
+import type { Outcome } from '../runs/lifecycle.ts';
 
 const EXCERPT_BYTES = 2048;
 
@@ -15,7 +9,8 @@ const EXCERPT_BYTES = 2048;
 export async function executeHttp(
   target: HttpTarget,
   policy: TargetPolicy,
-  meta: { runId: string; scheduleId: string; nominalAt: Date },
+  meta: { runId: string; scheduleId: string; nominalAt: Date; attempt: number },
+  signal?: AbortSignal,
 ): Promise<Outcome> {
   try {
     const res = await guardedRequest(policy, {
@@ -29,10 +24,12 @@ export async function executeHttp(
         'x-crony-run-id': meta.runId,
         'x-crony-schedule-id': meta.scheduleId,
         'x-crony-nominal-time': meta.nominalAt.toISOString(),
+        'x-crony-attempt': String(meta.attempt),
       },
       body: target.method === 'GET' || target.method === 'HEAD' ? undefined : target.body,
       timeoutMs: target.timeout_ms,
       maxBodyBytes: EXCERPT_BYTES,
+      ...(signal ? { signal } : {}),
     });
     const excerpt = res.body + (res.truncated ? '…[truncated]' : '');
     if (res.status >= 200 && res.status < 300) {

@@ -13,6 +13,8 @@ export interface OutboundRequest {
   timeoutMs: number;
   /** Bytes of the response body kept; the rest is read and dropped (default 4096). */
   maxBodyBytes?: number;
+  /** Aborts the request (the run was cancelled or its lease lost). */
+  signal?: AbortSignal;
 }
 
 export interface OutboundResponse {
@@ -23,7 +25,7 @@ export interface OutboundResponse {
 
 export class OutboundError extends Error {
   constructor(
-    readonly code: 'target_not_allowed' | 'timeout' | 'connection_error',
+    readonly code: 'target_not_allowed' | 'timeout' | 'connection_error' | 'aborted',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -70,6 +72,10 @@ export function guardedRequest(policy: TargetPolicy, req: OutboundRequest): Prom
       () => request.destroy(new OutboundError('timeout', `no complete response within ${req.timeoutMs} ms`)),
       req.timeoutMs,
     );
+    const abort = () => request.destroy(new OutboundError('aborted', 'the request was aborted'));
+    if (req.signal?.aborted) abort();
+    req.signal?.addEventListener('abort', abort, { once: true });
+    request.on('close', () => req.signal?.removeEventListener('abort', abort));
     request.on('timeout', () =>
       request.destroy(new OutboundError('timeout', `no complete response within ${req.timeoutMs} ms`)),
     );

@@ -1,4 +1,4 @@
-import { runStatuses, type RunStatus } from '@crony/shared';
+import { runStatuses, type RunStatus, type Target } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
 
 export interface RunDoc {
@@ -14,8 +14,35 @@ export interface RunDoc {
   slot: string;
   trigger: 'schedule' | 'manual';
   status: RunStatus;
+  /** Why the run is missed/cancelled, or `manual`; see RunReason in shared/. */
+  reason: string | null;
   nominal_at: Date;
+  /** The current attempt, from 1, as users see it. */
   attempt: number;
+  /**
+   * Claim generation, from 1: a claim is unique per (run, epoch), and every report must carry
+   * the epoch of its lease. It moves on with each attempt, and also when a claim was orphaned
+   * (its executor died between claiming and starting), which costs no attempt.
+   */
+  epoch: number;
+  max_attempts: number;
+  /** The target as it was when the slot fired; editing the schedule does not change runs in flight. */
+  target: Target;
+  /** Retry policy copied at fire time, so editing the schedule does not change runs in flight. */
+  retry: { initial_interval_ms: number; backoff_coefficient: number; max_interval_ms: number };
+  /** A queued run is not claimed before this instant (retry backoff). */
+  available_at: Date;
+  lease: { id: string; epoch: number; owner: string; expires_at: Date } | null;
+  attempts: {
+    attempt: number;
+    status: RunStatus;
+    started_at: Date | null;
+    finished_at: Date | null;
+    executor: string | null;
+    http_status: number | null;
+    error: { code: string; message: string } | null;
+  }[];
+  cancel_requested_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
   duration_ms: number | null;
@@ -27,6 +54,19 @@ export interface RunDoc {
   updated_at: Date;
 }
 
+const attemptSchema = new Schema(
+  {
+    attempt: { type: Number, required: true },
+    status: { type: String, enum: runStatuses, required: true },
+    started_at: { type: Date, default: null },
+    finished_at: { type: Date, default: null },
+    executor: { type: String, default: null },
+    http_status: { type: Number, default: null },
+    error: { type: new Schema({ code: String, message: String }, { _id: false }), default: null },
+  },
+  { _id: false },
+);
+
 const runSchema = new Schema<RunDoc>(
   {
     tenant_id: { type: Schema.Types.ObjectId, required: true },
@@ -35,8 +75,20 @@ const runSchema = new Schema<RunDoc>(
     slot: { type: String, required: true },
     trigger: { type: String, enum: ['schedule', 'manual'], required: true },
     status: { type: String, enum: runStatuses, required: true },
+    reason: { type: String, default: null },
     nominal_at: { type: Date, required: true },
     attempt: { type: Number, required: true, default: 1 },
+    epoch: { type: Number, required: true, default: 1 },
+    max_attempts: { type: Number, required: true, default: 1 },
+    target: { type: Schema.Types.Mixed, required: true },
+    retry: { type: Schema.Types.Mixed, required: true },
+    available_at: { type: Date, required: true },
+    lease: {
+      type: new Schema({ id: String, epoch: Number, owner: String, expires_at: Date }, { _id: false }),
+      default: null,
+    },
+    attempts: { type: [attemptSchema], default: [] },
+    cancel_requested_at: { type: Date, default: null },
     started_at: { type: Date, default: null },
     finished_at: { type: Date, default: null },
     duration_ms: { type: Number, default: null },
@@ -50,5 +102,8 @@ const runSchema = new Schema<RunDoc>(
 runSchema.index({ schedule_id: 1, slot: 1 }, { unique: true });
 runSchema.index({ tenant_id: 1, _id: -1 });
 runSchema.index({ tenant_id: 1, schedule_id: 1, _id: -1 });
+// Executors look for claimable work; the reaper for lapsed leases; fire for active runs.
+runSchema.index({ status: 1, available_at: 1 });
+runSchema.index({ schedule_id: 1, status: 1 });
 
 export const RunModel = model<RunDoc>('Run', runSchema, 'runs');

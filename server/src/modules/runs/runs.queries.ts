@@ -14,6 +14,12 @@ export async function listRuns(
   const filter: Record<string, unknown> = {};
   if (q.status) filter.status = q.status;
   if (q.schedule_id) filter.schedule_id = q.schedule_id;
+  if (q.from || q.to) {
+    filter.nominal_at = {
+      ...(q.from ? { $gte: new Date(q.from) } : {}),
+      ...(q.to ? { $lt: new Date(q.to) } : {}),
+    };
+  }
   if (after) filter._id = { $lt: after };
   const docs = await scoped(RunModel, principal)
     .find(filter)

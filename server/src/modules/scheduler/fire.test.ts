@@ -1,10 +1,12 @@
+import { defaultRetry } from '@crony/shared';
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { RunModel } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
-import { fireSlot } from './fire.ts';
+import { fireDue, recordDueAsPaused } from './fire.ts';
+import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -13,57 +15,149 @@ before(async () => {
 });
 after(() => db.close());
 
-async function schedule(next: Date): Promise<ScheduleDoc> {
-  const doc = await ScheduleModel.create({
+/** A schedule and its state, due at `next`; returns the state the ticker would pass to fireDue. */
+async function schedule(
+  next: Date,
+  extra: Partial<ScheduleDoc> = {},
+): Promise<ScheduleStateDoc & { schedule: ScheduleDoc }> {
+  const _id = new Types.ObjectId();
+  await ScheduleModel.collection.insertOne({
+    _id,
     tenant_id: new Types.ObjectId(),
-    name: 'race',
+    name: 'fire test',
+    description: null,
     cron: '*/5 * * * * *',
+    every: null,
+    every_ms: null,
+    at: null,
     anchor: new Date(),
     timezone: 'UTC',
     target: { type: 'http', url: 'https://example.com', method: 'POST', headers: {}, timeout_ms: 1000 },
-    next_run_at: next,
+    paused: false,
+    concurrency_policy: 'allow',
+    misfire_policy: 'run_once',
+    catchup_window: '24h',
+    catchup_window_ms: 86_400_000,
+    retry: defaultRetry,
+    created_at: new Date(),
+    updated_at: new Date(),
+    ...extra,
   });
-  return doc.toObject() as ScheduleDoc;
+  await ScheduleStateModel.create({ _id, next_run_at: next });
+  return { ...(await state(_id)), schedule: (await ScheduleModel.findById(_id).lean<ScheduleDoc>())! };
 }
+const state = async (id: Types.ObjectId) => (await ScheduleStateModel.findById(id).lean<ScheduleStateDoc>())!;
 
-test('two schedulers firing the same slot at once produce exactly one run', async () => {
-  const slot = new Date('2026-11-27T10:00:05Z');
-  const s = await schedule(slot);
-  const now = new Date('2026-11-27T10:00:05.010Z');
-  const ids = await Promise.all([fireSlot(s, now), fireSlot(s, now), fireSlot(s, now)]);
-  assert.equal(ids.filter(Boolean).length, 1, 'one caller wins the slot');
-  assert.equal(await RunModel.countDocuments({ schedule_id: s._id }), 1);
-  const after = await ScheduleModel.findById(s._id).lean();
-  assert.equal(
-    after?.next_run_at?.toISOString(),
-    '2026-11-27T10:00:10.000Z',
-    'and the schedule moves to its next slot',
+const ledger = async (s: { _id: Types.ObjectId }) =>
+  (await RunModel.find({ schedule_id: s._id }).sort({ nominal_at: 1 }).lean()).map(
+    (r) => `${r.nominal_at.toISOString().slice(11, 19)} ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
   );
-});
 
-test('re-firing a slot that was already recorded (a crash between the two writes) adds no run', async () => {
-  const slot = new Date('2026-11-27T11:00:00Z');
-  const s = await schedule(slot);
-  await RunModel.create({
-    tenant_id: s.tenant_id,
-    schedule_id: s._id,
-    schedule_name: 'race',
-    slot: slot.toISOString(),
-    trigger: 'schedule',
-    status: 'succeeded',
-    nominal_at: slot,
+describe('fireDue', () => {
+  test('two schedulers firing the same slot at once produce exactly one run', async () => {
+    const slot = new Date('2026-11-27T10:00:05Z');
+    const s = await schedule(slot);
+    const now = new Date('2026-11-27T10:00:05.010Z');
+    const fired = await Promise.all([fireDue(s, now), fireDue(s, now), fireDue(s, now)]);
+    assert.equal(fired.flat().length, 1, 'one caller wins the slot');
+    assert.deepEqual(await ledger(s), ['10:00:05 queued']);
+    assert.equal(
+      (await state(s._id)).next_run_at?.toISOString(),
+      '2026-11-27T10:00:10.000Z',
+      'and the schedule moves on',
+    );
   });
-  const id = await fireSlot(s, new Date('2026-11-27T11:00:00.500Z'));
-  assert.equal(id, null);
-  assert.equal(await RunModel.countDocuments({ schedule_id: s._id }), 1);
-  const after = await ScheduleModel.findById(s._id).lean();
-  assert.equal(after?.next_run_at?.toISOString(), '2026-11-27T11:00:05.000Z');
-});
 
-test('a paused schedule does not fire', async () => {
-  const slot = new Date('2026-11-27T12:00:00Z');
-  const s = await schedule(slot);
-  await ScheduleModel.updateOne({ _id: s._id }, { $set: { paused: true } });
-  assert.equal(await fireSlot(s, slot), null);
-  assert.equal(await RunModel.countDocuments({ schedule_id: s._id }), 0);
+  test('re-firing a slot already recorded (a crash between the two writes) adds nothing', async () => {
+    const slot = new Date('2026-11-27T11:00:00Z');
+    const s = await schedule(slot);
+    await fireDue(s, new Date('2026-11-27T11:00:00.100Z'));
+    await ScheduleStateModel.updateOne({ _id: s._id }, { $set: { next_run_at: slot } }); // as if the advance was lost
+    assert.deepEqual(await fireDue(s, new Date('2026-11-27T11:00:00.500Z')), []);
+    assert.deepEqual(await ledger(s), ['11:00:00 queued']);
+  });
+
+  test('a paused schedule does not fire, and a due cursor left by a lost write is cleared', async () => {
+    const slot = new Date('2026-11-27T12:00:00Z');
+    const s = await schedule(slot, { paused: true });
+    assert.deepEqual(await fireDue(s, slot), []);
+    assert.deepEqual(await ledger(s), []);
+    assert.equal((await state(s._id)).next_run_at, null);
+  });
+
+  test('after downtime, run_once runs the latest slot and records every other one as missed', async () => {
+    const s = await schedule(new Date('2026-11-27T13:00:00Z'), { misfire_policy: 'run_once' });
+    const queued = await fireDue(s, new Date('2026-11-27T13:00:21Z'));
+    assert.equal(queued.length, 2, 'the two slots within the grace period run');
+    assert.deepEqual(await ledger(s), [
+      '13:00:00 missed (misfire)',
+      '13:00:05 missed (misfire)',
+      '13:00:10 missed (misfire)',
+      '13:00:15 queued', // within the 10 s grace: simply late
+      '13:00:20 queued',
+    ]);
+    assert.equal((await state(s._id)).next_run_at?.toISOString(), '2026-11-27T13:00:25.000Z');
+  });
+
+  test('after downtime, run_all runs each slot within the catch-up window', async () => {
+    const s = await schedule(new Date('2026-11-27T14:00:00Z'), {
+      misfire_policy: 'run_all',
+      catchup_window: '22s',
+      catchup_window_ms: 22_000,
+    });
+    await fireDue(s, new Date('2026-11-27T14:00:31Z'));
+    assert.deepEqual(await ledger(s), [
+      '14:00:00 missed (catchup_window)',
+      '14:00:05 missed (catchup_window)',
+      '14:00:10 queued',
+      '14:00:15 queued',
+      '14:00:20 queued',
+      '14:00:25 queued',
+      '14:00:30 queued',
+    ]);
+  });
+
+  test('forbid records a slot that comes while a run is active as overlap', async () => {
+    const s = await schedule(new Date('2026-11-27T15:00:00Z'), { concurrency_policy: 'forbid' });
+    await fireDue(s, new Date('2026-11-27T15:00:00.050Z'));
+    await fireDue(await state(s._id), new Date('2026-11-27T15:00:05.050Z'));
+    assert.deepEqual(await ledger(s), ['15:00:00 queued', '15:00:05 missed (overlap)']);
+  });
+
+  test('replace cancels the active run and starts the new one', async () => {
+    const s = await schedule(new Date('2026-11-27T16:00:00Z'), { concurrency_policy: 'replace' });
+    await fireDue(s, new Date('2026-11-27T16:00:00.050Z'));
+    await fireDue(await state(s._id), new Date('2026-11-27T16:00:05.050Z'));
+    assert.deepEqual(await ledger(s), ['16:00:00 cancelled (replaced)', '16:00:05 queued']);
+  });
+
+  test('pausing a schedule that is behind records its due slots as missed (paused), not nothing', async () => {
+    const s = await schedule(new Date('2026-11-27T17:00:00Z'));
+    await recordDueAsPaused(s.schedule, new Date('2026-11-27T17:00:12Z'));
+    assert.deepEqual(await ledger(s), [
+      '17:00:00 missed (paused)',
+      '17:00:05 missed (paused)',
+      '17:00:10 missed (paused)',
+    ]);
+    const after = await state(s._id);
+    assert.equal(after.stats.missed, 3);
+    assert.equal(after?.last_run?.status, 'missed');
+  });
+
+  test('a long backlog is worked off in bounded batches without losing a slot', async () => {
+    const s = await schedule(new Date('2026-11-27T00:00:00Z'), { cron: '* * * * * *', misfire_policy: 'skip' });
+    const now = new Date('2026-11-27T00:25:00Z'); // 1500 slots behind
+    let current: ScheduleStateDoc = s;
+    for (let i = 0; i < 3 && current.next_run_at && current.next_run_at <= now; i++) {
+      await fireDue(current, now);
+      current = await state(s._id);
+    }
+    assert.equal(await RunModel.countDocuments({ schedule_id: s._id }), 1501);
+    assert.equal(
+      await RunModel.countDocuments({ schedule_id: s._id, status: 'missed', reason: 'misfire' }),
+      1490,
+      'all but the 11 slots within the grace period',
+    );
+    assert.equal(current.next_run_at?.toISOString(), '2026-11-27T00:25:01.000Z');
+  });
 });

@@ -1,44 +1,140 @@
-import type { Types } from 'mongoose';
-import { RunModel } from '../runs/run.model.ts';
+import { Types } from 'mongoose';
+import type { MongoBulkWriteError } from 'mongodb';
+import { activeRunsOf, cancelRun } from '../runs/lifecycle.ts';
+import { newRun } from '../runs/new-run.ts';
+import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { planSlots, type Decision } from './plan.ts';
+import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import { compiledOf } from './when.ts';
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
+/** Most slots one firing records; a longer backlog is worked off by the following ticks. */
+export const MAX_SLOTS_PER_FIRING = 1000;
 
 /**
- * Fires the schedule's current slot: records the run, then advances `next_run_at`.
- * The run is inserted first and the ledger's unique (schedule, slot) index decides who fired
- * it, so a crash between the two steps re-fires the same slot harmlessly, and two schedulers
- * racing on the same slot produce one run. Returns the new run's id, or null when another
- * process had already fired the slot or the schedule changed meanwhile.
+ * Fires every due slot of the schedule: each slot gets exactly one ledger record, queued or
+ * `missed` with its reason (misfire and concurrency policies decide), then `next_run_at`
+ * moves past them. Records are inserted before `next_run_at` moves, and the ledger's unique
+ * (schedule, slot) index decides who recorded a slot, so a crash between the two steps, or two
+ * schedulers firing at once, cannot lose or duplicate a slot. Returns the queued runs this call
+ * created, for the executor.
  */
-export async function fireSlot(s: ScheduleDoc, now: Date): Promise<Types.ObjectId | null> {
-  const slot = s.next_run_at;
-  if (!slot) return null;
-  // The schedule may have been edited, paused or deleted since the tick read it.
-  const current = await ScheduleModel.findOne({ _id: s._id, next_run_at: slot, paused: false }).lean<ScheduleDoc>();
-  if (!current) return null;
-
-  let runId: Types.ObjectId | null = null;
-  try {
-    const run = await RunModel.create({
-      tenant_id: current.tenant_id,
-      schedule_id: current._id,
-      schedule_name: current.name,
-      slot: slot.toISOString(),
-      trigger: 'schedule',
-      status: 'queued',
-      nominal_at: slot,
-      attempt: 1,
-    });
-    runId = run._id;
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
+export async function fireDue(
+  state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
+  now: Date,
+): Promise<Types.ObjectId[]> {
+  const first = state.next_run_at;
+  if (!first || first.getTime() > now.getTime()) return [];
+  const current = await ScheduleModel.findById(state._id).lean<ScheduleDoc>();
+  if (!current || current.paused) {
+    // Deleted or paused: a cursor left due (a racing write undid the pause's null) is cleared.
+    await ScheduleStateModel.updateOne({ _id: state._id, next_run_at: first }, { $set: { next_run_at: null } });
+    return [];
   }
-  // TODO(issue 3): slots skipped by downtime are not yet recorded as `missed`; the
-  // scheduler resumes from the next slot after now.
-  const from = slot.getTime() > now.getTime() ? slot : now;
-  const next = compiledOf(current).nextAfter(from);
-  await ScheduleModel.updateOne({ _id: current._id, next_run_at: slot }, { $set: { next_run_at: next } });
-  return runId;
+
+  const { slots, next } = dueSlots(current, first, now);
+  const active = await activeRunsOf(current._id);
+  const plan = planSlots({
+    slots,
+    now,
+    misfirePolicy: current.misfire_policy,
+    catchupWindowMs: current.catchup_window_ms,
+    concurrencyPolicy: current.concurrency_policy,
+    activeRun: active.length > 0,
+  });
+  if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
+
+  const queued = await record(current, plan.decisions, now);
+  await ScheduleStateModel.updateOne({ _id: current._id, next_run_at: first }, { $set: { next_run_at: next } });
+  return queued;
+}
+
+/**
+ * Before a schedule is paused, the slots that were already due but not yet fired (the
+ * scheduler was behind) are recorded as `missed` with reason `paused`, so pausing never makes
+ * a past slot vanish. Slots after the pause are not recorded: the paused period is not replayed.
+ */
+export async function recordDueAsPaused(s: ScheduleDoc, now: Date): Promise<void> {
+  const state = await ScheduleStateModel.findById(s._id).lean<ScheduleStateDoc>();
+  const first = state?.next_run_at;
+  if (!first || first.getTime() > now.getTime()) return;
+  const { slots } = dueSlots(s, first, now);
+  await record(
+    s,
+    slots.map((slot) => ({ slot, action: 'missed', reason: 'paused' }) as const),
+    now,
+  );
+}
+
+function dueSlots(s: ScheduleDoc, first: Date, now: Date): { slots: Date[]; next: Date | null } {
+  const compiled = compiledOf(s);
+  const slots = [first];
+  for (let t = compiled.nextAfter(first); t && t.getTime() <= now.getTime(); t = compiled.nextAfter(t)) {
+    if (slots.length >= MAX_SLOTS_PER_FIRING) break;
+    slots.push(t);
+  }
+  return { slots, next: compiled.nextAfter(slots[slots.length - 1]!) };
+}
+
+type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
+
+/** Writes one ledger record per decision (queue entries first); returns the new queued runs. */
+async function record(s: ScheduleDoc, decisions: readonly Fate[], now: Date): Promise<Types.ObjectId[]> {
+  const docs = decisions.map((d) =>
+    newRun(
+      s,
+      { key: d.slot.toISOString(), nominalAt: d.slot, trigger: 'schedule' },
+      d.action === 'run' ? { status: 'queued' } : { status: 'missed', reason: d.reason },
+      now,
+    ),
+  );
+  const queued = docs.filter((d) => d.status === 'queued');
+  if (queued.length > 0) await QueueModel.collection.insertMany(queued.map(queueEntryFor), { ordered: false });
+  const inserted = await insertNew(docs);
+  const lost = queued.filter((d) => !inserted.has(d._id.toHexString())).map((d) => d._id);
+  if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
+
+  const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));
+  if (inserted.size > 0) {
+    await ScheduleStateModel.updateOne(
+      { _id: s._id },
+      { $inc: { 'stats.runs': inserted.size, 'stats.missed': missed.length } },
+    );
+  }
+  const lastMissed = missed[missed.length - 1];
+  if (lastMissed) {
+    await recordLastRun(s._id, {
+      id: lastMissed._id,
+      status: 'missed',
+      nominal_at: lastMissed.nominal_at,
+      finished_at: now,
+    });
+  }
+  return queued.filter((d) => inserted.has(d._id.toHexString())).map((d) => d._id);
+}
+
+/** Inserts what is new; slots someone else already recorded are skipped (duplicate key). */
+async function insertNew(docs: RunDoc[]): Promise<Set<string>> {
+  const ids = new Set(docs.map((d) => d._id.toHexString()));
+  if (docs.length === 0) return ids;
+  try {
+    await RunModel.collection.insertMany(docs, { ordered: false });
+  } catch (err) {
+    const bulk = err as MongoBulkWriteError;
+    const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : bulk.writeErrors ? [bulk.writeErrors] : [];
+    if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000)) throw err;
+    for (const e of writeErrors) ids.delete(docs[e.index]!._id.toHexString());
+  }
+  return ids;
+}
+
+/** A run started by a person now, outside the schedule's slots and policies. */
+export async function fireManual(s: ScheduleDoc, now: Date): Promise<RunDoc> {
+  const key = `manual:${new Types.ObjectId().toHexString()}`;
+  const doc = newRun(s, { key, nominalAt: now, trigger: 'manual' }, { status: 'queued' }, now);
+  await QueueModel.collection.insertOne(queueEntryFor(doc));
+  await RunModel.collection.insertOne(doc);
+  await ScheduleStateModel.updateOne({ _id: s._id }, { $inc: { 'stats.runs': 1 } });
+  return doc;
 }

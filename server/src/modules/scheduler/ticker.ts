@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../executor/dispatcher.ts';
-import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
-import { fireSlot } from './fire.ts';
+import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { reapQueue } from '../runs/lifecycle.ts';
+import { fireDue } from './fire.ts';
 
 export interface TickerOptions {
   /** How far ahead a tick looks for due slots, in ms; must exceed the tick interval (default 1500). */
@@ -32,22 +33,30 @@ export class Ticker {
   }
 
   async tick(): Promise<number> {
+    const reaped = await reapQueue(this.clock());
+    if (reaped.requeued + reaped.released + reaped.repaired > 0) {
+      this.log.warn(
+        reaped,
+        'reclaimed runs from executors that stopped (requeued, released) and repaired queue entries',
+      );
+    }
     const horizon = new Date(this.clock().getTime() + this.lookaheadMs);
-    const due = await ScheduleModel.find({ paused: false, next_run_at: { $ne: null, $lte: horizon } })
+    const due = await ScheduleStateModel.find({ next_run_at: { $ne: null, $lte: horizon } })
       .sort({ next_run_at: 1 })
       .limit(this.batch)
-      .lean<ScheduleDoc[]>();
+      .select({ _id: 1, next_run_at: 1 })
+      .lean<Pick<ScheduleStateDoc, '_id' | 'next_run_at'>[]>();
     const fired = await Promise.all(due.map((s) => this.fireOnTime(s)));
     return fired.filter(Boolean).length;
   }
 
-  private async fireOnTime(s: ScheduleDoc): Promise<boolean> {
+  private async fireOnTime(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>): Promise<boolean> {
     const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     try {
-      const runId = await fireSlot(s, this.clock());
-      if (runId) this.dispatcher.dispatch(runId);
-      return runId !== null;
+      const queued = await fireDue(s, this.clock());
+      for (const id of queued) this.dispatcher.dispatch(id);
+      return queued.length > 0;
     } catch (err) {
       this.log.error({ err, scheduleId: s._id.toString() }, 'firing a slot failed; the next tick retries it');
       return false;

@@ -1,4 +1,4 @@
-import { runStatuses, type RunStatus, type Target } from '@crony/shared';
+import { concurrencyPolicies, misfirePolicies, type RetryPolicy, type Target } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
 
 export interface ScheduleDoc {
@@ -17,22 +17,15 @@ export interface ScheduleDoc {
   timezone: string;
   target: Target;
   paused: boolean;
-  /** The next slot the scheduler will fire; null when paused or when a one-off has fired. */
-  next_run_at: Date | null;
-  last_run: { id: Types.ObjectId; status: RunStatus; nominal_at: Date; finished_at: Date | null } | null;
+  concurrency_policy: (typeof concurrencyPolicies)[number];
+  misfire_policy: (typeof misfirePolicies)[number];
+  catchup_window: string;
+  /** `catchup_window` in milliseconds, parsed once. */
+  catchup_window_ms: number;
+  retry: RetryPolicy;
   created_at: Date;
   updated_at: Date;
 }
-
-const lastRunSchema = new Schema(
-  {
-    id: { type: Schema.Types.ObjectId, required: true },
-    status: { type: String, enum: runStatuses, required: true },
-    nominal_at: { type: Date, required: true },
-    finished_at: { type: Date, default: null },
-  },
-  { _id: false },
-);
 
 const scheduleSchema = new Schema<ScheduleDoc>(
   {
@@ -47,13 +40,14 @@ const scheduleSchema = new Schema<ScheduleDoc>(
     timezone: { type: String, required: true, default: 'UTC' },
     target: { type: Schema.Types.Mixed, required: true },
     paused: { type: Boolean, required: true, default: false },
-    next_run_at: { type: Date, default: null },
-    last_run: { type: lastRunSchema, default: null },
+    concurrency_policy: { type: String, enum: concurrencyPolicies, required: true, default: 'allow' },
+    misfire_policy: { type: String, enum: misfirePolicies, required: true, default: 'run_once' },
+    catchup_window: { type: String, required: true, default: '24h' },
+    catchup_window_ms: { type: Number, required: true, default: 86_400_000 },
+    retry: { type: Schema.Types.Mixed, required: true },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' }, minimize: false },
 );
 scheduleSchema.index({ tenant_id: 1, _id: -1 });
-// The scheduler's only query: due slots, earliest first.
-scheduleSchema.index({ next_run_at: 1 });
 
 export const ScheduleModel = model<ScheduleDoc>('Schedule', scheduleSchema, 'schedules');

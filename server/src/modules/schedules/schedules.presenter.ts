@@ -1,7 +1,17 @@
-import type { RunStatus, Schedule, Target } from '@crony/shared';
+import type { RunStatus, Schedule, ScheduleStats, Target } from '@crony/shared';
+import type { ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import type { ScheduleDoc } from './schedule.model.ts';
 
-export function toSchedule(s: ScheduleDoc): Schedule {
+/** `active` is what is recorded but not yet ended: queued or running. */
+function statsOf(state: ScheduleStateDoc | null): ScheduleStats {
+  const { runs = 0, succeeded = 0, failed = 0, timed_out = 0, missed = 0, cancelled = 0 } = state?.stats ?? {};
+  const ended = succeeded + failed + timed_out + missed + cancelled;
+  return { runs, succeeded, failed, timed_out, missed, cancelled, active: Math.max(0, runs - ended) };
+}
+
+/** A schedule as the API shows it: its settings, and what the scheduler knows of it (`state`). */
+export function toSchedule(s: ScheduleDoc, state: ScheduleStateDoc | null): Schedule {
+  const lastRun = state?.last_run ?? null;
   return {
     id: s._id.toString(),
     name: s.name,
@@ -12,15 +22,20 @@ export function toSchedule(s: ScheduleDoc): Schedule {
     timezone: s.timezone,
     target: s.target as Target,
     paused: s.paused,
-    next_run_at: s.next_run_at?.toISOString() ?? null,
-    last_run: s.last_run
+    concurrency_policy: s.concurrency_policy,
+    misfire_policy: s.misfire_policy,
+    catchup_window: s.catchup_window,
+    retry: s.retry,
+    next_run_at: state?.next_run_at?.toISOString() ?? null,
+    last_run: lastRun
       ? {
-          id: s.last_run.id.toString(),
-          status: s.last_run.status as RunStatus,
-          nominal_at: s.last_run.nominal_at.toISOString(),
-          finished_at: s.last_run.finished_at?.toISOString() ?? null,
+          id: lastRun.id.toString(),
+          status: lastRun.status as RunStatus,
+          nominal_at: lastRun.nominal_at.toISOString(),
+          finished_at: lastRun.finished_at?.toISOString() ?? null,
         }
       : null,
+    stats: statsOf(state),
     created_at: s.created_at.toISOString(),
     updated_at: s.updated_at.toISOString(),
   };

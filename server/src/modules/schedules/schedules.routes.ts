@@ -17,8 +17,10 @@ import {
   deleteSchedule,
   previewFireTimes,
   scheduleFireTimes,
+  triggerSchedule,
   updateSchedule,
 } from './schedules.service.ts';
+import { toRun } from '../runs/runs.presenter.ts';
 
 export function schedulesRouter(deps: { policy: TargetPolicy }): Router {
   const r = Router();
@@ -42,6 +44,17 @@ export function schedulesRouter(deps: { policy: TargetPolicy }): Router {
   r.delete('/schedules/:id', requireRole('member'), async (req, res) => {
     await deleteSchedule(principal(req), id(req));
     res.status(204).end();
+  });
+  // Actions. Pausing stops new slots; resuming continues from the next slot after now, so the
+  // paused period is not replayed.
+  r.post('/schedules/:id/pause', requireRole('member'), async (req, res) => {
+    res.json(await updateSchedule(principal(req), id(req), { paused: true }, deps));
+  });
+  r.post('/schedules/:id/resume', requireRole('member'), async (req, res) => {
+    res.json(await updateSchedule(principal(req), id(req), { paused: false }, deps));
+  });
+  r.post('/schedules/:id/trigger', requireRole('member'), async (req, res) => {
+    res.status(201).json(toRun(await triggerSchedule(principal(req), id(req))));
   });
   r.get('/schedules/:id/next', async (req, res) => {
     const q = query(req, NextQuery);

@@ -9,7 +9,10 @@ import {
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
-import { RunModel } from '../runs/run.model.ts';
+import { QueueModel } from '../runs/queue.model.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
+import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
@@ -63,9 +66,19 @@ export async function createSchedule(
     description: input.description ?? null,
     target: input.target,
     paused: input.paused,
-    next_run_at: nextRunAt(timing, input.paused, now),
+    concurrency_policy: input.concurrency_policy,
+    misfire_policy: input.misfire_policy,
+    catchup_window: input.catchup_window,
+    catchup_window_ms: parseDuration(input.catchup_window)!,
+    retry: input.retry,
   });
-  return toSchedule(doc);
+  try {
+    const state = await ScheduleStateModel.create({ _id: doc._id, next_run_at: nextRunAt(timing, input.paused, now) });
+    return toSchedule(doc, state.toObject());
+  } catch (err) {
+    await ScheduleModel.deleteOne({ _id: doc._id }); // no half-created schedule
+    throw err;
+  }
 }
 
 export async function updateSchedule(
@@ -98,6 +111,8 @@ export async function updateSchedule(
     checkAt(timing.at, now);
   }
   const paused = patch.paused ?? current.paused;
+  // Slots already due when the schedule is paused are recorded, not dropped.
+  if (paused && !current.paused) await recordDueAsPaused(current, now);
   const retime = whenChanged || patch.timezone !== undefined || patch.paused !== undefined;
 
   const updated = await schedules.updateById(id, {
@@ -106,19 +121,43 @@ export async function updateSchedule(
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.target !== undefined ? { target: patch.target } : {}),
+      ...(patch.concurrency_policy !== undefined ? { concurrency_policy: patch.concurrency_policy } : {}),
+      ...(patch.misfire_policy !== undefined ? { misfire_policy: patch.misfire_policy } : {}),
+      ...(patch.catchup_window !== undefined
+        ? { catchup_window: patch.catchup_window, catchup_window_ms: parseDuration(patch.catchup_window)! }
+        : {}),
+      ...(patch.retry !== undefined ? { retry: patch.retry } : {}),
       paused,
-      // Resuming computes the next slot from now: the paused period is not replayed.
-      ...(retime ? { next_run_at: nextRunAt(timing, paused, now) } : {}),
     },
   });
   if (!updated) throw notFound('Schedule');
-  return toSchedule(updated.toObject() as ScheduleDoc);
+  // Resuming computes the next slot from now: the paused period is not replayed.
+  if (retime) {
+    await ScheduleStateModel.updateOne(
+      { _id: updated._id },
+      { $set: { next_run_at: nextRunAt(timing, paused, now) } },
+      { upsert: true },
+    );
+  }
+  return toSchedule(
+    updated.toObject() as ScheduleDoc,
+    await ScheduleStateModel.findById(updated._id).lean<ScheduleStateDoc>(),
+  );
+}
+
+/** Runs the schedule's target now, outside its slots; recorded with trigger `manual`. */
+export async function triggerSchedule(principal: Principal, id: string, now = new Date()): Promise<RunDoc> {
+  const s = await scoped(ScheduleModel, principal).findById(id).lean<ScheduleDoc>();
+  if (!s) throw notFound('Schedule');
+  return fireManual(s, now);
 }
 
 export async function deleteSchedule(principal: Principal, id: string): Promise<void> {
   const res = await scoped(ScheduleModel, principal).deleteById(id);
   if (res.deletedCount !== 1) throw notFound('Schedule');
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
+  await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
+  await ScheduleStateModel.deleteOne({ _id: id });
 }
 
 export async function scheduleFireTimes(principal: Principal, id: string, count: number, from?: string) {

@@ -72,23 +72,87 @@ describe('schedules', () => {
     assert.equal(fresh.next_run_at, null);
   });
 
-  test('a failing target is recorded as failed with its HTTP status', async () => {
-    const res = await api.post('/v1/schedules', { name: 'broken', every: '1s', target: httpTarget('/missing') });
-    const s = (await res.json()) as Schedule;
+  test('a failing target is recorded as failed with its HTTP status when no retries are left', async () => {
     receiver.setStatus(503);
-    const failed = await waitFor(
-      async () => {
-        const page = (await (await api.get(`/v1/runs?schedule_id=${s.id}&status=failed`)).json()) as { data: Run[] };
-        return page.data[0];
-      },
-      15_000,
-      'a failed run',
-    );
-    receiver.setStatus(200);
-    await api.delete(`/v1/schedules/${s.id}`);
-    assert.equal(failed.http_status, 503);
-    assert.equal(failed.error?.code, 'http_status');
-    assert.match(failed.response_excerpt ?? '', /answered 503/);
+    try {
+      const res = await api.post('/v1/schedules', {
+        name: 'broken',
+        every: '1s',
+        retry: { max_attempts: 1 },
+        target: httpTarget('/missing'),
+      });
+      const s = (await res.json()) as Schedule;
+      const failed = await waitFor(
+        async () => {
+          const page = (await (await api.get(`/v1/runs?schedule_id=${s.id}&status=failed`)).json()) as { data: Run[] };
+          return page.data[0];
+        },
+        15_000,
+        'a failed run',
+      );
+      await api.post(`/v1/schedules/${s.id}/pause`);
+      assert.equal(failed.http_status, 503);
+      assert.equal(failed.error?.code, 'http_status');
+      assert.equal(failed.attempt, 1);
+      assert.match(failed.response_excerpt ?? '', /answered 503/);
+    } finally {
+      receiver.setStatus(200);
+    }
+  });
+
+  test('a failed attempt is retried after its backoff and each attempt is visible', async () => {
+    let calls = 0;
+    const flaky = await startReceiver();
+    try {
+      const origin = flaky.url;
+      // Fails the first attempt of every slot, succeeds on the second.
+      const res = await api.post('/v1/schedules', {
+        name: 'flaky',
+        at: new Date(Date.now() + 1000).toISOString(),
+        retry: { max_attempts: 3, initial_interval: '1s', backoff_coefficient: 2, max_interval: '5s' },
+        target: { type: 'http', url: `${origin}/flaky`, method: 'POST' },
+      });
+      const s = (await res.json()) as Schedule;
+      flaky.setStatus(500);
+      const firstFailed = await waitFor(
+        async () => {
+          const page = (await (await api.get(`/v1/schedules/${s.id}/runs`)).json()) as { data: Run[] };
+          return page.data[0]?.attempts[0]?.status === 'failed' ? page.data[0] : undefined;
+        },
+        15_000,
+        'the first attempt to fail',
+      );
+      calls = flaky.requests.length;
+      assert.equal(firstFailed.status, 'queued', 'the run waits for its next attempt');
+      assert.equal(firstFailed.attempt, 2);
+      assert.ok(
+        firstFailed.available_at &&
+          Date.parse(firstFailed.available_at) > Date.parse(firstFailed.attempts[0]!.finished_at!),
+      );
+      flaky.setStatus(200);
+      const done = await waitFor(
+        async () => {
+          const r = (await (await api.get(`/v1/runs/${firstFailed.id}`)).json()) as Run;
+          return r.status === 'succeeded' ? r : undefined;
+        },
+        15_000,
+        'the retry to succeed',
+      );
+      assert.deepEqual(
+        done.attempts.map((a) => [a.attempt, a.status, a.http_status]),
+        [
+          [1, 'failed', 500],
+          [2, 'succeeded', 200],
+        ],
+      );
+      assert.equal(flaky.requests.length, calls + 1);
+      assert.deepEqual(
+        flaky.requests.map((q) => q.headers['x-crony-attempt']),
+        ['1', '2'],
+      );
+    } finally {
+      await flaky.close();
+    }
   });
 
   test('create, read, list, update and delete', async () => {

@@ -3,41 +3,86 @@
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
-import { RunStatus, runStatuses } from '@crony/shared';
+import { useState, type ChangeEvent } from 'react';
+import { IsoDateTime, RunStatus, runStatuses } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
+import { browserTimeZone, isoToWallTime, wallTimeToIso } from '../../lib/zoned.ts';
 import { Alert } from '../ui/alert.tsx';
 import { statusLabel } from '../ui/status-badge.tsx';
 import { RunsTable } from './runs-table.tsx';
 
 const REFRESH_MS = 2_000;
 
-/** All runs of the tenant, newest first, filterable by status (and schedule, from the address). */
+/** An instant from the address, or undefined when absent or not an ISO date-time. */
+function instantParam(value: string | null): string | undefined {
+  const parsed = IsoDateTime.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** An instant as a `datetime-local` value (minutes) in the viewer's zone. */
+function toInput(iso: string | undefined, zone: string): string {
+  return iso ? isoToWallTime(iso, zone).slice(0, 16) : '';
+}
+
+/**
+ * All runs of the tenant, newest first, filterable by status, slot time range (and schedule,
+ * from the address). The range is kept in the address as ISO instants, so a shared link means
+ * the same runs in every zone; the inputs show it in the viewer's zone.
+ */
 export function RunsView() {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const statusParam = RunStatus.safeParse(searchParams.get('status'));
   const status = statusParam.success ? statusParam.data : undefined;
   const scheduleId = searchParams.get('schedule_id') ?? undefined;
+  const from = instantParam(searchParams.get('from'));
+  const to = instantParam(searchParams.get('to'));
+  const [zone] = useState(browserTimeZone);
+  // The inputs keep their own text: a half-typed date has no value yet and must not be wiped
+  // by re-rendering from the address.
+  const [fromInput, setFromInput] = useState(() => toInput(from, zone));
+  const [toInputValue, setToInput] = useState(() => toInput(to, zone));
 
   const runs = useInfiniteQuery({
-    queryKey: queryKeys.runList({ status, schedule_id: scheduleId }),
-    queryFn: ({ pageParam }) => api.listRuns({ status, schedule_id: scheduleId, cursor: pageParam, limit: 50 }),
+    queryKey: queryKeys.runList({ status, schedule_id: scheduleId, from, to }),
+    queryFn: ({ pageParam }) =>
+      api.listRuns({ status, schedule_id: scheduleId, from, to, cursor: pageParam, limit: 50 }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
     refetchInterval: REFRESH_MS,
   });
 
-  const setParam = (key: string, value: string | undefined) => {
+  const setParams = (changes: Record<string, string | undefined>) => {
     const params = new URLSearchParams(searchParams.toString());
-    if (value) params.set(key, value);
-    else params.delete(key);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) params.set(key, value);
+      else params.delete(key);
+    }
     const qs = params.toString();
     // Next's router observes replaceState, so useSearchParams (the filter's source) follows.
     window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
   };
 
+  const setParam = (key: string, value: string | undefined) => setParams({ [key]: value });
+
+  const onRangeInput = (key: 'from' | 'to', setInput: (v: string) => void) => (e: ChangeEvent<HTMLInputElement>) => {
+    const { value, validity } = e.target;
+    setInput(value);
+    // An empty value with badInput is a date still being typed; only a complete one, or a
+    // cleared field, changes the filter.
+    if (value === '' && validity.badInput) return;
+    setParam(key, value ? (wallTimeToIso(value, zone) ?? undefined) : undefined);
+  };
+
+  const clearRange = () => {
+    setFromInput('');
+    setToInput('');
+    setParams({ from: undefined, to: undefined });
+  };
+
+  const rangeBackwards = from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to);
   const list = runs.data?.pages.flatMap((p) => p.data) ?? [];
   const scheduleName = scheduleId ? list.find((r) => r.schedule_id === scheduleId)?.schedule_name : undefined;
 
@@ -68,6 +113,38 @@ export function RunsView() {
             ))}
           </select>
         </div>
+        <div className="range" role="group" aria-label="Slot time range">
+          <div className="field inline">
+            <label htmlFor="run-from">From</label>
+            <input
+              id="run-from"
+              type="datetime-local"
+              value={fromInput}
+              max={toInputValue || undefined}
+              onChange={onRangeInput('from', setFromInput)}
+              aria-describedby="run-range-zone"
+            />
+          </div>
+          <div className="field inline">
+            <label htmlFor="run-to">To</label>
+            <input
+              id="run-to"
+              type="datetime-local"
+              value={toInputValue}
+              min={fromInput || undefined}
+              onChange={onRangeInput('to', setToInput)}
+              aria-describedby="run-range-zone"
+            />
+          </div>
+          <span id="run-range-zone" className="muted small">
+            Slot time, in {zone}
+          </span>
+          {from || to || fromInput || toInputValue ? (
+            <button type="button" className="button ghost small" onClick={clearRange}>
+              Clear range
+            </button>
+          ) : null}
+        </div>
         {scheduleId ? (
           <span className="filter-pill">
             Schedule: <Link href={`/schedules/${scheduleId}`}>{scheduleName ?? scheduleId}</Link>
@@ -86,15 +163,16 @@ export function RunsView() {
         ) : null}
       </div>
 
+      {rangeBackwards ? (
+        <Alert tone="info">“To” is not after “From”, so no run can match. Change one of them.</Alert>
+      ) : null}
       {runs.isError ? <Alert>{errorMessage(runs.error)}</Alert> : null}
 
       <RunsTable
         runs={list}
         pending={runs.isPending}
         showSchedule
-        empty={
-          status ? `No ${statusLabel(status).toLowerCase()} runs.` : 'No runs yet. Runs appear here as schedules fire.'
-        }
+        empty={emptyMessage(status, from !== undefined || to !== undefined)}
       />
 
       {runs.hasNextPage ? (
@@ -111,4 +189,10 @@ export function RunsView() {
       ) : null}
     </>
   );
+}
+
+function emptyMessage(status: RunStatus | undefined, ranged: boolean): string {
+  const what = status ? `${statusLabel(status).toLowerCase()} runs` : 'runs';
+  if (ranged) return `No ${what} in this time range.`;
+  return status ? `No ${what}.` : 'No runs yet. Runs appear here as schedules fire.';
 }

@@ -4,9 +4,9 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { Schedule } from '@crony/shared';
+import { parseDuration, type Schedule, type ScheduleStats } from '@crony/shared';
 import { api, errorMessage, isApiError } from '../../lib/api.ts';
-import { formatDuration, whenInWords, whenRaw } from '../../lib/format.ts';
+import { durationInWords, formatDuration, whenInWords, whenRaw } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { RunsTable } from '../runs/runs-table.tsx';
@@ -16,6 +16,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
 import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime, StackedTime } from '../ui/time.tsx';
+import { concurrencyText, misfireText, retryInWords } from './policies.ts';
 import { usePauseToggle } from './use-pause.ts';
 
 const NEXT_COUNT = 10;
@@ -71,6 +72,17 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
   const toggle = usePauseToggle();
   const [confirming, setConfirming] = useState(false);
 
+  const trigger = useMutation({
+    mutationFn: () => api.triggerSchedule(s.id),
+    onSuccess: (run) => {
+      queryClient.setQueryData(queryKeys.run(run.id), run);
+      // The history (and the stats) pick the new run up at once rather than on the next tick.
+      void queryClient.invalidateQueries({ queryKey: queryKeys.scheduleRuns(s.id) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.schedule(s.id), exact: true });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.runs });
+    },
+  });
+
   const remove = useMutation({
     mutationFn: () => api.deleteSchedule(s.id),
     onSuccess: () => {
@@ -103,7 +115,28 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
         </div>
         {canWrite ? (
           <div className="header-actions">
-            <button type="button" className="button" onClick={() => toggle.mutate(s)} disabled={toggle.isPending}>
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => {
+                toggle.reset();
+                trigger.mutate();
+              }}
+              disabled={trigger.isPending}
+              aria-busy={trigger.isPending}
+              title="Call the target now, outside the schedule; recorded as a manual run"
+            >
+              Run now
+            </button>
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                trigger.reset();
+                toggle.mutate(s);
+              }}
+              disabled={toggle.isPending}
+            >
               {s.paused ? 'Resume' : 'Pause'}
             </button>
             <Link href={`/schedules/${s.id}/edit`} className="button">
@@ -117,6 +150,21 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
       </div>
 
       {toggle.isError ? <Alert>{errorMessage(toggle.error)}</Alert> : null}
+      {trigger.isError ? <Alert>{errorMessage(trigger.error)}</Alert> : null}
+      {trigger.isSuccess ? (
+        <Alert
+          tone="success"
+          action={
+            <Link href={`/runs/${trigger.data.id}`} className="button small">
+              View run
+            </Link>
+          }
+        >
+          Manual run started{s.paused ? ' (the schedule stays paused)' : ''}.
+        </Alert>
+      ) : null}
+
+      <StatsStrip scheduleId={s.id} stats={s.stats} />
 
       <div className="detail-grid">
         <section className="card" aria-labelledby="details-title">
@@ -137,6 +185,30 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
             </dd>
             <dt>Timeout</dt>
             <dd>{formatDuration(t.timeout_ms)}</dd>
+            <dt>Concurrency</dt>
+            <dd>
+              <span data-testid="concurrency-policy">{concurrencyText[s.concurrency_policy].label}</span>
+              <span className="muted small"> — {concurrencyText[s.concurrency_policy].explain}</span>
+            </dd>
+            <dt>Misfires</dt>
+            <dd>
+              <span data-testid="misfire-policy">{misfireText[s.misfire_policy].label}</span>
+              <span className="muted small"> — {misfireText[s.misfire_policy].explain}</span>
+            </dd>
+            <dt>Catch-up window</dt>
+            <dd>
+              {catchupInWords(s.catchup_window)} <code className="muted small">{s.catchup_window}</code>
+            </dd>
+            <dt>Retries</dt>
+            <dd>
+              <div>{retryInWords(s.retry)}</div>
+              {s.retry.max_attempts > 1 ? (
+                <code className="muted small">
+                  initial {s.retry.initial_interval} · backoff ×{s.retry.backoff_coefficient} · max{' '}
+                  {s.retry.max_interval}
+                </code>
+              ) : null}
+            </dd>
             {headerNames.length > 0 ? (
               <>
                 <dt>Headers</dt>
@@ -202,6 +274,48 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
         </p>
       </ConfirmDialog>
     </>
+  );
+}
+
+function catchupInWords(window: string): string {
+  const ms = parseDuration(window);
+  return ms === null ? window : durationInWords(ms);
+}
+
+const statCells: { key: keyof ScheduleStats; label: string; status?: string }[] = [
+  { key: 'runs', label: 'Runs' },
+  { key: 'succeeded', label: 'Succeeded', status: 'succeeded' },
+  { key: 'failed', label: 'Failed', status: 'failed' },
+  { key: 'timed_out', label: 'Timed out', status: 'timed_out' },
+  { key: 'missed', label: 'Missed', status: 'missed' },
+  { key: 'cancelled', label: 'Cancelled', status: 'cancelled' },
+  { key: 'active', label: 'Active', status: 'running' },
+];
+
+/** Counts over the schedule's whole run ledger; each opens the runs page filtered to it. */
+function StatsStrip({ scheduleId, stats }: { scheduleId: string; stats: ScheduleStats | undefined }) {
+  if (!stats) return null;
+  return (
+    <dl className="stats-strip" aria-label="Run counts" data-testid="schedule-stats">
+      {statCells.map((c) => {
+        const n = stats[c.key];
+        // "Active" spans three statuses (queued, leased, running): the runs page filters by one.
+        const href =
+          c.key === 'active'
+            ? null
+            : `/runs?schedule_id=${encodeURIComponent(scheduleId)}${c.status ? `&status=${c.status}` : ''}`;
+        const value = <span className="stat-value">{n.toLocaleString()}</span>;
+        return (
+          <div key={c.key} className="stat" data-stat={c.key} data-zero={n === 0 ? '' : undefined}>
+            <dt>
+              {c.status ? <span className="stat-dot" data-status={c.status} aria-hidden="true" /> : null}
+              {c.label}
+            </dt>
+            <dd>{href && n > 0 ? <Link href={href}>{value}</Link> : value}</dd>
+          </div>
+        );
+      })}
+    </dl>
   );
 }
 

@@ -3,26 +3,33 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import {
   CreateScheduleBody,
   UpdateScheduleBody,
+  concurrencyPolicies,
   cronFields,
+  defaultRetry,
   isTimeZone,
+  misfirePolicies,
+  parseDuration,
   type HttpTarget,
   type Schedule,
 } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
-import { cronInWords, everyInWords, formatDateTime } from '../../lib/format.ts';
+import { cronInWords, durationInWords, everyInWords, formatDateTime, formatDuration } from '../../lib/format.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { browserTimeZone, isoToWallTime, timeZones, wallTimeToIso } from '../../lib/zoned.ts';
 import { Alert } from '../ui/alert.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
+import { concurrencyText, misfireText, retryDelays } from './policies.ts';
 import { PreviewPanel } from './preview-panel.tsx';
 
 type WhenKind = 'cron' | 'every' | 'at';
 type HttpMethod = HttpTarget['method'];
+type Concurrency = Schedule['concurrency_policy'];
+type Misfire = Schedule['misfire_policy'];
 
 const methods: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 
@@ -60,6 +67,13 @@ interface FormValues {
   headers: HeaderRow[];
   body: string;
   timeout: string;
+  concurrency: Concurrency;
+  misfire: Misfire;
+  catchup: string;
+  maxAttempts: string;
+  initialInterval: string;
+  backoff: string;
+  maxInterval: string;
 }
 
 /** The fields errors can be shown under, by the dotted path the schemas and the API use. */
@@ -75,7 +89,17 @@ const fieldKeys = [
   'target.headers',
   'target.body',
   'target.timeout_ms',
+  'concurrency_policy',
+  'misfire_policy',
+  'catchup_window',
+  'retry.max_attempts',
+  'retry.initial_interval',
+  'retry.backoff_coefficient',
+  'retry.max_interval',
 ] as const;
+
+/** Fields inside the collapsed "Advanced" section, which must open to show their errors. */
+const advancedKeys = new Set<string>(fieldKeys.slice(fieldKeys.indexOf('concurrency_policy')));
 
 const fieldId = (key: string) => `schedule-${key.replace(/\./g, '-')}`;
 
@@ -98,6 +122,7 @@ function initialValues(schedule: Schedule | undefined): FormValues {
       headers: [],
       body: '',
       timeout: '30000',
+      ...policyValues(undefined),
     };
   }
   const t = schedule.target;
@@ -114,7 +139,48 @@ function initialValues(schedule: Schedule | undefined): FormValues {
     headers: Object.entries(t.headers ?? {}).map(([k, v]) => row(k, v)),
     body: t.body ?? '',
     timeout: String(t.timeout_ms),
+    ...policyValues(schedule),
   };
+}
+
+function policyValues(
+  schedule: Schedule | undefined,
+): Pick<
+  FormValues,
+  'concurrency' | 'misfire' | 'catchup' | 'maxAttempts' | 'initialInterval' | 'backoff' | 'maxInterval'
+> {
+  const retry = schedule?.retry ?? defaultRetry;
+  return {
+    concurrency: schedule?.concurrency_policy ?? 'allow',
+    misfire: schedule?.misfire_policy ?? 'run_once',
+    catchup: schedule?.catchup_window ?? '24h',
+    maxAttempts: String(retry.max_attempts),
+    initialInterval: retry.initial_interval,
+    backoff: String(retry.backoff_coefficient),
+    maxInterval: retry.max_interval,
+  };
+}
+
+/** A number input's value for the body; an error in `errors` when it is empty or not a number. */
+function numberValue(raw: string, key: string, errors: FieldErrors): number | undefined {
+  const text = raw.trim();
+  if (text === '') {
+    errors[key] = 'Required';
+    return undefined;
+  }
+  const n = Number(text);
+  if (!Number.isFinite(n)) errors[key] = 'Enter a number';
+  return n;
+}
+
+/** A duration input's value; "Required" when empty (the schemas would default it silently). */
+function durationValue(raw: string, key: string, errors: FieldErrors): string | undefined {
+  const text = raw.trim();
+  if (text === '') {
+    errors[key] = 'Required';
+    return undefined;
+  }
+  return text;
 }
 
 const hasBody = (method: HttpMethod) => method !== 'GET' && method !== 'HEAD';
@@ -158,6 +224,17 @@ function buildBody(v: FormValues, mode: 'create' | 'edit'): { body: Record<strin
   } else {
     body[v.when] = when;
   }
+
+  // Like the fields above, the policies are always sent whole, on create and on edit alike.
+  body.concurrency_policy = v.concurrency;
+  body.misfire_policy = v.misfire;
+  body.catchup_window = durationValue(v.catchup, 'catchup_window', errors);
+  body.retry = {
+    max_attempts: numberValue(v.maxAttempts, 'retry.max_attempts', errors),
+    initial_interval: durationValue(v.initialInterval, 'retry.initial_interval', errors),
+    backoff_coefficient: numberValue(v.backoff, 'retry.backoff_coefficient', errors),
+    max_interval: durationValue(v.maxInterval, 'retry.max_interval', errors),
+  };
   return { body, errors };
 }
 
@@ -168,6 +245,14 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
   const [values, setValues] = useState<FormValues>(() => initialValues(schedule));
   const [errors, setErrors] = useState<FieldErrors>({});
   const zones = useMemo(() => timeZones(), []);
+  const advancedRef = useRef<HTMLDetailsElement>(null);
+
+  /** Shows `found` under their fields and focuses the first, opening "Advanced" when it holds one. */
+  function showErrors(found: FieldErrors) {
+    setErrors(found);
+    if (advancedRef.current && Object.keys(found).some((k) => advancedKeys.has(k))) advancedRef.current.open = true;
+    focusFirstError(found, fieldId);
+  }
 
   const normalize = (path: string): string | null => {
     if (path.startsWith('target.headers')) return 'target.headers';
@@ -187,10 +272,7 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
     },
     onError: (err) => {
       const fieldErrors = apiFieldErrors(err, normalize);
-      if (fieldErrors) {
-        setErrors(fieldErrors);
-        focusFirstError(fieldErrors, fieldId);
-      }
+      if (fieldErrors) showErrors(fieldErrors);
     },
   });
 
@@ -201,8 +283,7 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
     const parsed = (mode === 'create' ? CreateScheduleBody : UpdateScheduleBody).safeParse(body);
     const found = { ...(parsed.success ? {} : zodFieldErrors(parsed.error, normalize)), ...early };
     if (Object.keys(found).length > 0) {
-      setErrors(found);
-      focusFirstError(found, fieldId);
+      showErrors(found);
       return;
     }
     setErrors({});
@@ -459,6 +540,147 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
           </Field>
         </section>
 
+        <details className="card form-section advanced" ref={advancedRef}>
+          <summary>
+            <h2 id="sf-advanced">Advanced</h2>
+            <span className="muted small">{advancedSummary(values)}</span>
+          </summary>
+          <div className="advanced-body">
+            <h3>Overlaps and missed slots</h3>
+            <Field
+              id={fieldId('concurrency_policy')}
+              label="Concurrency policy"
+              hint="When a slot comes while an earlier run of this schedule is still active."
+              error={errors.concurrency_policy}
+            >
+              <select
+                value={values.concurrency}
+                onChange={(e) => update('concurrency', e.target.value as Concurrency, 'concurrency_policy')}
+                {...inputProps('concurrency_policy', true)}
+              >
+                {concurrencyPolicies.map((p) => (
+                  <option key={p} value={p}>
+                    {concurrencyText[p].label}: {concurrencyText[p].explain}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field
+              id={fieldId('misfire_policy')}
+              label="Misfire policy"
+              hint="For slots that passed while the scheduler could not fire them. All missed slots are recorded in the run history."
+              error={errors.misfire_policy}
+            >
+              <select
+                value={values.misfire}
+                onChange={(e) => update('misfire', e.target.value as Misfire, 'misfire_policy')}
+                {...inputProps('misfire_policy', true)}
+              >
+                {misfirePolicies.map((p) => (
+                  <option key={p} value={p}>
+                    {misfireText[p].label}: {misfireText[p].explain}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field
+              id={fieldId('catchup_window')}
+              label="Catch-up window"
+              hint={durationHint(
+                values.catchup,
+                (words) => `A missed slot up to ${words} old may still run; older ones are recorded as missed.`,
+                'How old a missed slot may be and still run, e.g. "24h" or "30 minutes".',
+              )}
+              error={errors.catchup_window}
+            >
+              <input
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="24h"
+                value={values.catchup}
+                onChange={(e) => update('catchup', e.target.value, 'catchup_window')}
+                {...inputProps('catchup_window', true)}
+              />
+            </Field>
+
+            <h3>Retries</h3>
+            <div className="field-row">
+              <Field
+                id={fieldId('retry.max_attempts')}
+                label="Max attempts"
+                hint="1 to 100. 1 means no retries."
+                error={errors['retry.max_attempts']}
+              >
+                <input
+                  type="number"
+                  inputMode="numeric"
+                  min={1}
+                  max={100}
+                  step={1}
+                  value={values.maxAttempts}
+                  onChange={(e) => update('maxAttempts', e.target.value, 'retry.max_attempts')}
+                  {...inputProps('retry.max_attempts', true)}
+                />
+              </Field>
+              <Field
+                id={fieldId('retry.backoff_coefficient')}
+                label="Backoff coefficient"
+                hint="1 to 10. Each retry waits this many times longer than the one before."
+                error={errors['retry.backoff_coefficient']}
+              >
+                <input
+                  type="number"
+                  inputMode="decimal"
+                  min={1}
+                  max={10}
+                  step="any"
+                  value={values.backoff}
+                  onChange={(e) => update('backoff', e.target.value, 'retry.backoff_coefficient')}
+                  {...inputProps('retry.backoff_coefficient', true)}
+                />
+              </Field>
+            </div>
+            <div className="field-row">
+              <Field
+                id={fieldId('retry.initial_interval')}
+                label="Initial retry interval"
+                hint={durationHint(values.initialInterval, (w) => `First retry after ${w}.`, 'e.g. "10s".')}
+                error={errors['retry.initial_interval']}
+              >
+                <input
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="10s"
+                  value={values.initialInterval}
+                  onChange={(e) => update('initialInterval', e.target.value, 'retry.initial_interval')}
+                  {...inputProps('retry.initial_interval', true)}
+                />
+              </Field>
+              <Field
+                id={fieldId('retry.max_interval')}
+                label="Max retry interval"
+                hint={durationHint(values.maxInterval, (w) => `No retry waits longer than ${w}.`, 'e.g. "5m".')}
+                error={errors['retry.max_interval']}
+              >
+                <input
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="5m"
+                  value={values.maxInterval}
+                  onChange={(e) => update('maxInterval', e.target.value, 'retry.max_interval')}
+                  {...inputProps('retry.max_interval', true)}
+                />
+              </Field>
+            </div>
+            <p className="hint" data-testid="retry-preview">
+              {retryPreview(values)}
+            </p>
+          </div>
+        </details>
+
         <div className="form-actions">
           <Link href={schedule ? `/schedules/${schedule.id}` : '/schedules'} className="button">
             Cancel
@@ -535,4 +757,42 @@ function HeadersEditor({
       </button>
     </fieldset>
   );
+}
+
+/** The collapsed section's one-line summary of what it holds. */
+function advancedSummary(v: FormValues): string {
+  const attempts = v.maxAttempts.trim() === '1' ? 'no retries' : `up to ${v.maxAttempts.trim() || '?'} attempts`;
+  return `${concurrencyText[v.concurrency].label} overlaps · ${misfireText[v.misfire].label.toLowerCase()} on misfire · ${attempts}`;
+}
+
+/** A duration field's hint: `ok(words)` once the value reads as a duration, else `empty` or a warning. */
+function durationHint(raw: string, ok: (words: string) => string, empty: string) {
+  if (!raw.trim()) return empty;
+  const ms = parseDuration(raw);
+  if (ms === null || ms <= 0)
+    return (
+      <span className="warn">Not a duration yet: try &quot;30s&quot;, &quot;5 minutes&quot; or &quot;1h&quot;.</span>
+    );
+  return ok(durationInWords(ms));
+}
+
+/** What the retry fields add up to, computed the way the server will. */
+function retryPreview(v: FormValues): string {
+  const maxAttempts = Number(v.maxAttempts);
+  const backoff = Number(v.backoff);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || !Number.isFinite(backoff) || v.backoff.trim() === '')
+    return 'A failed attempt is retried after its wait; the run fails once the last attempt fails.';
+  if (maxAttempts === 1) return 'A failed attempt fails the run at once.';
+  const delays = retryDelays(
+    {
+      max_attempts: maxAttempts,
+      initial_interval: v.initialInterval,
+      backoff_coefficient: backoff,
+      max_interval: v.maxInterval,
+    },
+    5,
+  );
+  if (!delays) return 'A failed attempt is retried after its wait; the run fails once the last attempt fails.';
+  const more = maxAttempts - 1 > delays.length ? ', …' : '';
+  return `After a failure, retries wait ${delays.map(formatDuration).join(', ')}${more}; the run fails when attempt ${maxAttempts} fails.`;
 }

@@ -187,6 +187,7 @@ function ScheduleRow({ schedule: s, canWrite }: { schedule: Schedule; canWrite: 
         ) : (
           <span className="muted">No runs yet</span>
         )}
+        <LedgerHint schedule={s} />
       </td>
       <td>
         <PausedBadge paused={s.paused} />
@@ -211,6 +212,26 @@ function ScheduleRow({ schedule: s, canWrite }: { schedule: Schedule; canWrite: 
         ) : null}
       </td>
     </tr>
+  );
+}
+
+/** "2 failed · 5 missed of 40" when the run ledger holds failures or missed slots; else nothing. */
+function LedgerHint({ schedule: s }: { schedule: Schedule }) {
+  const st = s.stats;
+  if (!st) return null;
+  const failed = st.failed + st.timed_out;
+  if (failed === 0 && st.missed === 0) return null;
+  const parts = [failed ? `${failed} failed` : null, st.missed ? `${st.missed} missed` : null].filter(Boolean);
+  const title = `In the run ledger: ${st.runs} runs, ${st.succeeded} succeeded, ${st.failed} failed, ${st.timed_out} timed out, ${st.missed} missed, ${st.cancelled} cancelled`;
+  return (
+    <Link
+      href={`/runs?schedule_id=${encodeURIComponent(s.id)}`}
+      className="ledger-hint"
+      title={title}
+      data-testid="ledger-hint"
+    >
+      {parts.join(' · ')} of {st.runs}
+    </Link>
   );
 }
 

@@ -11,6 +11,7 @@ export function ConfirmDialog({
   title,
   children,
   confirmLabel,
+  cancelLabel = 'Cancel',
   pending,
   error,
   onConfirm,
@@ -20,6 +21,8 @@ export function ConfirmDialog({
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The dismiss button's text; change it when "Cancel" would read as the action itself. */
+  cancelLabel?: string;
   pending?: boolean;
   error?: string | null;
   onConfirm: () => void;
@@ -54,7 +57,7 @@ export function ConfirmDialog({
       ) : null}
       <div className="dialog-actions">
         <button type="button" className="button" onClick={onCancel} disabled={pending}>
-          Cancel
+          {cancelLabel}
         </button>
         <button type="button" className="button danger" onClick={onConfirm} disabled={pending} autoFocus>
           {pending ? 'Working…' : confirmLabel}

@@ -1,0 +1,289 @@
+import type { RunStatus } from '@crony/shared';
+import { randomUUID } from 'node:crypto';
+import type { Types } from 'mongoose';
+import { recordLastRun, ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
+import { ClaimModel } from './claim.model.ts';
+import { QueueModel, type QueueDoc } from './queue.model.ts';
+import { RunModel, type RunDoc } from './run.model.ts';
+
+/**
+ * The life of a run after its slot fired: claimed under a lease, kept alive by heartbeats,
+ * completed (or retried), requeued when its lease lapses, cancelled. Every report carries the
+ * lease id and epoch; a report from an older attempt, or from an executor whose lease was
+ * taken away, matches nothing and is refused.
+ *
+ * Nothing here relies on an update being atomic (FerretDB 1.x reads then writes): exclusive
+ * claims come from the unique (run, epoch) index on run_claims; every later write is
+ * conditional on the lease id and epoch, so a stale writer changes nothing.
+ *
+ * Two collections move together: the run ledger (the truth, touched by `_id` only) and the
+ * queue of active runs (small, scanned). The ledger is written first and a queue entry is
+ * removed only once its run is final, so a crash between the two leaves an entry that
+ * disagrees with its run; `reapQueue` repairs such entries from the ledger.
+ */
+
+/** How long a lease lasts without a heartbeat, in ms. */
+export const LEASE_MS = 15_000;
+/** How often an executor renews its lease, in ms. */
+export const HEARTBEAT_MS = 5_000;
+
+export interface Lease {
+  runId: Types.ObjectId;
+  leaseId: string;
+  epoch: number;
+  owner: string;
+}
+
+export interface Outcome {
+  status: 'succeeded' | 'failed' | 'timed_out';
+  http_status: number | null;
+  response_excerpt: string | null;
+  error: { code: string; message: string } | null;
+}
+
+const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
+const ACTIVE: RunStatus[] = ['leased', 'running'];
+
+/** Delay before attempt `attempt + 1`, after `attempt` failed. */
+export function retryDelayMs(attempt: number, retry: RunDoc['retry']): number {
+  const d = retry.initial_interval_ms * Math.pow(retry.backoff_coefficient, Math.max(0, attempt - 1));
+  return Math.round(Math.min(d, retry.max_interval_ms));
+}
+
+/** Queued runs an executor for `targetType` may take now, oldest first. */
+export async function claimable(targetType: string, limit: number, now = new Date()): Promise<Types.ObjectId[]> {
+  const entries = await QueueModel.find({ status: 'queued', available_at: { $lte: now }, target_type: targetType })
+    .sort({ available_at: 1 })
+    .limit(limit)
+    .select({ _id: 1 })
+    .lean<Pick<QueueDoc, '_id'>[]>();
+  return entries.map((e) => e._id);
+}
+
+/** Whether the schedule has a queued or running run (for concurrency policies). */
+export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]> {
+  const entries = await QueueModel.find({ schedule_id: scheduleId }).select({ _id: 1 }).lean<Pick<QueueDoc, '_id'>[]>();
+  if (entries.length === 0) return [];
+  const runs = await Promise.all(entries.map((e) => RunModel.findById(e._id).lean<RunDoc>()));
+  return runs.filter((r): r is RunDoc => r !== null && (r.status === 'queued' || ACTIVE.includes(r.status)));
+}
+
+/** Takes a queued run for `owner`; null when someone else has it, or it is not claimable. */
+export async function claimRun(
+  runId: Types.ObjectId,
+  owner: string,
+  now = new Date(),
+): Promise<{ run: RunDoc; lease: Lease } | null> {
+  const run = await RunModel.findById(runId).lean<RunDoc>();
+  if (!run || run.status !== 'queued' || run.available_at.getTime() > now.getTime()) return null;
+  const leaseId = randomUUID();
+  try {
+    await ClaimModel.create({ run_id: run._id, epoch: run.epoch, lease_id: leaseId, owner, claimed_at: now });
+  } catch (err) {
+    if (isDuplicateKey(err)) return null;
+    throw err;
+  }
+  const expires = new Date(now.getTime() + LEASE_MS);
+  const lease = { id: leaseId, epoch: run.epoch, owner, expires_at: expires };
+  const attempts = [
+    ...run.attempts,
+    {
+      attempt: run.attempt,
+      status: 'running' as const,
+      started_at: now,
+      finished_at: null,
+      executor: owner,
+      http_status: null,
+      error: null,
+    },
+  ];
+  const res = await RunModel.updateOne(
+    { _id: run._id, status: 'queued', epoch: run.epoch },
+    {
+      $set: {
+        status: 'running',
+        lease,
+        attempts,
+        ...(run.started_at ? {} : { started_at: now, lateness_ms: now.getTime() - run.nominal_at.getTime() }),
+      },
+    },
+  );
+  // Cancelled between our read and our write: the claim stays, unused, and blocks nobody else.
+  if (res.modifiedCount !== 1) return null;
+  await QueueModel.updateOne({ _id: run._id }, { $set: { status: 'running', lease_expires_at: expires } });
+  return {
+    run: { ...run, status: 'running', lease, attempts },
+    lease: { runId: run._id, leaseId, epoch: run.epoch, owner },
+  };
+}
+
+/** Extends the lease; false when it is no longer ours (requeued, cancelled, finished). */
+export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean> {
+  const expires = new Date(now.getTime() + LEASE_MS);
+  const res = await RunModel.updateOne(
+    { _id: lease.runId, 'lease.id': lease.leaseId, epoch: lease.epoch, status: { $in: ACTIVE } },
+    { $set: { 'lease.expires_at': expires } },
+  );
+  if (res.matchedCount !== 1) return false;
+  await QueueModel.updateOne({ _id: lease.runId, epoch: lease.epoch }, { $set: { lease_expires_at: expires } });
+  return true;
+}
+
+/**
+ * Records the attempt's outcome. A failure with attempts left requeues the run as the next
+ * attempt after its backoff; otherwise the run ends. False when the lease is stale.
+ */
+export async function completeRun(lease: Lease, outcome: Outcome, now = new Date()): Promise<boolean> {
+  const run = await RunModel.findById(lease.runId).lean<RunDoc>();
+  if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !ACTIVE.includes(run.status)) {
+    return false;
+  }
+  return finishAttempt(run, outcome, now);
+}
+
+async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<boolean> {
+  const attempts = run.attempts.map((a) =>
+    a.attempt === run.attempt
+      ? { ...a, status: outcome.status, finished_at: now, http_status: outcome.http_status, error: outcome.error }
+      : a,
+  );
+  const retry = outcome.status !== 'succeeded' && run.attempt < run.max_attempts;
+  const guard = { _id: run._id, 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: ACTIVE } };
+  const common = {
+    attempts,
+    lease: null,
+    http_status: outcome.http_status,
+    response_excerpt: outcome.response_excerpt,
+    error: outcome.error,
+  };
+  if (retry) {
+    const availableAt = new Date(now.getTime() + retryDelayMs(run.attempt, run.retry));
+    const res = await RunModel.updateOne(guard, {
+      $set: { ...common, status: 'queued', attempt: run.attempt + 1, epoch: run.epoch + 1, available_at: availableAt },
+    });
+    if (res.modifiedCount !== 1) return false;
+    await QueueModel.updateOne(
+      { _id: run._id },
+      { $set: { status: 'queued', epoch: run.epoch + 1, available_at: availableAt, lease_expires_at: null } },
+    );
+    return true;
+  }
+  const res = await RunModel.updateOne(guard, {
+    $set: {
+      ...common,
+      status: outcome.status,
+      finished_at: now,
+      duration_ms: run.started_at ? now.getTime() - run.started_at.getTime() : null,
+    },
+  });
+  if (res.modifiedCount !== 1) return false;
+  await recordOutcome(run, outcome.status, now);
+  await QueueModel.deleteOne({ _id: run._id });
+  return true;
+}
+
+/**
+ * Walks the queue for entries that need attention and returns what it did:
+ * - `requeued`: runs whose executor stopped heartbeating (killed, partitioned) are requeued as
+ *   their next attempt; a lapsed last attempt fails the run;
+ * - `released`: runs whose claimer died between claiming and starting move to a new epoch (no
+ *   attempt is used up: they never started) so they can be claimed again;
+ * - `repaired`: entries that disagree with their run (a crash between the two writes) are
+ *   brought in line with the ledger.
+ */
+export async function reapQueue(now = new Date()): Promise<{ requeued: number; released: number; repaired: number }> {
+  const stale = new Date(now.getTime() - LEASE_MS);
+  const entries = await QueueModel.find({
+    $or: [
+      { status: 'running', lease_expires_at: { $lt: now } },
+      { status: 'queued', available_at: { $lt: stale } },
+    ],
+  })
+    .limit(500)
+    .lean<QueueDoc[]>();
+  const out = { requeued: 0, released: 0, repaired: 0 };
+  if (entries.length === 0) return out;
+  const claims = await ClaimModel.find({ run_id: { $in: entries.map((e) => e._id) }, claimed_at: { $lt: stale } })
+    .select({ run_id: 1, epoch: 1 })
+    .lean();
+  const claimed = new Set(claims.map((c) => `${c.run_id.toHexString()}:${c.epoch}`));
+
+  for (const entry of entries) {
+    const run = await RunModel.findById(entry._id).lean<RunDoc>();
+    if (!run || !(run.status === 'queued' || ACTIVE.includes(run.status))) {
+      await QueueModel.deleteOne({ _id: entry._id }); // the run ended (or is gone): drop the leftover entry
+      out.repaired++;
+    } else if (ACTIVE.includes(run.status) && run.lease && run.lease.expires_at < now) {
+      const lapsed = {
+        status: 'failed' as const,
+        http_status: null,
+        response_excerpt: null,
+        error: {
+          code: 'lease_expired',
+          message: `executor ${run.lease.owner} stopped heartbeating; the attempt was abandoned`,
+        },
+      };
+      if (await finishAttempt(run, lapsed, now)) out.requeued++;
+    } else if (run.status === 'queued' && claimed.has(`${run._id.toHexString()}:${run.epoch}`)) {
+      const res = await RunModel.updateOne(
+        { _id: run._id, status: 'queued', epoch: run.epoch },
+        { $set: { epoch: run.epoch + 1 } },
+      );
+      if (res.modifiedCount === 1) {
+        await QueueModel.updateOne({ _id: run._id }, { $set: { epoch: run.epoch + 1 } });
+        out.released++;
+      }
+    } else if (entry.status !== (run.status === 'queued' ? 'queued' : 'running') || entry.epoch !== run.epoch) {
+      await QueueModel.updateOne(
+        { _id: run._id },
+        {
+          $set: {
+            status: run.status === 'queued' ? 'queued' : 'running',
+            epoch: run.epoch,
+            available_at: run.available_at,
+            lease_expires_at: run.lease?.expires_at ?? null,
+          },
+        },
+      );
+      out.repaired++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Cancels a queued or running run at once; its executor learns on its next heartbeat (or at
+ * once, in-process) and stops. A cancelled run is never retried. False when already final.
+ */
+export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = new Date()): Promise<boolean> {
+  if (run.status !== 'queued' && !ACTIVE.includes(run.status)) return false;
+  const attempts = run.attempts.map((a) =>
+    a.attempt === run.attempt && a.status === 'running' ? { ...a, status: 'cancelled' as const, finished_at: now } : a,
+  );
+  const res = await RunModel.updateOne(
+    { _id: run._id, status: run.status, epoch: run.epoch },
+    {
+      $set: {
+        status: 'cancelled',
+        reason,
+        lease: null,
+        attempts,
+        cancel_requested_at: now,
+        finished_at: now,
+        duration_ms: run.started_at ? now.getTime() - run.started_at.getTime() : null,
+      },
+    },
+  );
+  if (res.modifiedCount !== 1) return false;
+  await recordOutcome(run, 'cancelled', now);
+  await QueueModel.deleteOne({ _id: run._id });
+  return true;
+}
+
+/**
+ * Counts the final outcome on the schedule's state and moves its last_run forward.
+ */
+export async function recordOutcome(run: RunDoc, status: RunStatus, now: Date): Promise<void> {
+  await ScheduleStateModel.updateOne({ _id: run.schedule_id }, { $inc: { [`stats.${status}`]: 1 } });
+  await recordLastRun(run.schedule_id, { id: run._id, status, nominal_at: run.nominal_at, finished_at: now });
+}

@@ -1,0 +1,38 @@
+import { parseDuration } from '@crony/shared';
+import { Types } from 'mongoose';
+import type { ScheduleDoc } from '../schedules/schedule.model.ts';
+import { RunModel, type RunDoc } from './run.model.ts';
+
+/** A run record for one slot of `s`, queued or already `missed`. Not yet inserted. */
+export function newRun(
+  s: ScheduleDoc,
+  slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger'] },
+  fate: { status: 'queued' } | { status: 'missed'; reason: string },
+  now: Date,
+): RunDoc {
+  const doc = new RunModel({
+    _id: new Types.ObjectId(),
+    tenant_id: s.tenant_id,
+    schedule_id: s._id,
+    schedule_name: s.name,
+    slot: slot.key,
+    trigger: slot.trigger,
+    status: fate.status,
+    reason: fate.status === 'missed' ? fate.reason : slot.trigger === 'manual' ? 'manual' : null,
+    nominal_at: slot.nominalAt,
+    attempt: 1,
+    max_attempts: s.retry.max_attempts,
+    target: s.target,
+    retry: {
+      initial_interval_ms: parseDuration(s.retry.initial_interval) ?? 10_000,
+      backoff_coefficient: s.retry.backoff_coefficient,
+      max_interval_ms: parseDuration(s.retry.max_interval) ?? 300_000,
+    },
+    available_at: slot.nominalAt,
+    finished_at: fate.status === 'missed' ? now : null,
+    // Set here because runs are bulk-inserted on the driver, past mongoose's timestamps.
+    created_at: now,
+    updated_at: now,
+  });
+  return doc.toObject() as RunDoc;
+}

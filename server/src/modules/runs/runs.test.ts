@@ -1,0 +1,137 @@
+import type { Run, Schedule } from '@crony/shared';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  newTenant,
+  startReceiver,
+  startTestServer,
+  waitFor,
+  type Client,
+  type TestServer,
+} from '../../../test/support/server.ts';
+
+let server: TestServer;
+let api: Client;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+before(async () => {
+  server = await startTestServer();
+  api = (await newTenant(server.url, 'Controls')).api;
+  receiver = await startReceiver();
+});
+after(async () => {
+  await server.close();
+  await receiver.close();
+});
+
+const target = () => ({ type: 'http', url: `${receiver.url}/c`, method: 'POST' });
+const runsOf = async (id: string) =>
+  ((await (await api.get(`/v1/schedules/${id}/runs`)).json()) as { data: Run[] }).data;
+
+describe('controls', () => {
+  test('trigger runs a schedule now, recorded as manual', async () => {
+    const s = (await (
+      await api.post('/v1/schedules', { name: 'manual', cron: '0 0 1 1 *', target: target() })
+    ).json()) as Schedule;
+    const res = await api.post(`/v1/schedules/${s.id}/trigger`);
+    assert.equal(res.status, 201);
+    const run = (await res.json()) as Run;
+    assert.equal(run.trigger, 'manual');
+    assert.equal(run.reason, 'manual');
+    const done = await waitFor(
+      async () => {
+        const r = (await (await api.get(`/v1/runs/${run.id}`)).json()) as Run;
+        return r.status === 'succeeded' ? r : undefined;
+      },
+      10_000,
+      'the manual run',
+    );
+    assert.equal(done.http_status, 200);
+  });
+
+  test('pause stops new slots and resume does not replay the paused period', async () => {
+    const s = (await (
+      await api.post('/v1/schedules', { name: 'pausable', cron: '* * * * * *', target: target() })
+    ).json()) as Schedule;
+    await waitFor(async () => ((await runsOf(s.id)).length > 0 ? true : undefined), 10_000, 'a first run');
+    const paused = (await (await api.post(`/v1/schedules/${s.id}/pause`)).json()) as Schedule;
+    assert.equal(paused.paused, true);
+    assert.equal(paused.next_run_at, null);
+    const before = (await runsOf(s.id)).length;
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await runsOf(s.id)).length, before, 'no slot fired while paused');
+    const resumedAt = Date.now();
+    const resumed = (await (await api.post(`/v1/schedules/${s.id}/resume`)).json()) as Schedule;
+    assert.ok(Date.parse(resumed.next_run_at!) > resumedAt, 'the next slot is after the resume');
+    await waitFor(async () => ((await runsOf(s.id)).length > before ? true : undefined), 10_000, 'a run after resume');
+    await api.post(`/v1/schedules/${s.id}/pause`);
+    const runs = await runsOf(s.id);
+    const gap = runs.filter(
+      (r) => Date.parse(r.nominal_at) > Date.parse(paused.updated_at) && Date.parse(r.nominal_at) < resumedAt,
+    );
+    assert.deepEqual(gap, [], 'nothing recorded for the paused period');
+    const stats = ((await (await api.get(`/v1/schedules/${s.id}`)).json()) as Schedule).stats;
+    assert.equal(stats.runs, runs.length);
+    assert.equal(stats.succeeded + stats.active + stats.failed, runs.length);
+  });
+
+  test('a running run can be cancelled; it stops and is not retried', async () => {
+    // A target that never answers, so the run stays running until cancelled.
+    const hang = http.createServer(() => {});
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/hang`;
+      const s = (await (
+        await api.post('/v1/schedules', {
+          name: 'hangs',
+          cron: '0 0 1 1 *',
+          retry: { max_attempts: 5 },
+          target: { type: 'http', url, method: 'GET', timeout_ms: 60_000 },
+        })
+      ).json()) as Schedule;
+      const run = (await (await api.post(`/v1/schedules/${s.id}/trigger`)).json()) as Run;
+      await waitFor(
+        async () => {
+          const r = (await (await api.get(`/v1/runs/${run.id}`)).json()) as Run;
+          return r.status === 'running' ? r : undefined;
+        },
+        10_000,
+        'the run to start',
+      );
+      const cancelled = await api.post(`/v1/runs/${run.id}/cancel`);
+      assert.equal(cancelled.status, 200);
+      const body = (await cancelled.json()) as Run;
+      assert.equal(body.status, 'cancelled');
+      assert.equal(body.reason, 'user');
+      const again = await api.post(`/v1/runs/${run.id}/cancel`);
+      assert.equal(again.status, 409);
+      await new Promise((r) => setTimeout(r, 1500));
+      const later = (await (await api.get(`/v1/runs/${run.id}`)).json()) as Run;
+      assert.equal(later.status, 'cancelled', 'not retried');
+      assert.equal(later.attempt, 1);
+    } finally {
+      hang.closeAllConnections();
+      hang.close();
+    }
+  });
+
+  test('runs filter by status, schedule and time range', async () => {
+    const s = (await (
+      await api.post('/v1/schedules', { name: 'filters', cron: '0 0 1 1 *', target: target() })
+    ).json()) as Schedule;
+    const a = (await (await api.post(`/v1/schedules/${s.id}/trigger`)).json()) as Run;
+    await new Promise((r) => setTimeout(r, 50));
+    const mid = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 50));
+    const b = (await (await api.post(`/v1/schedules/${s.id}/trigger`)).json()) as Run;
+    const page = async (q: string) =>
+      ((await (await api.get(`/v1/runs?schedule_id=${s.id}${q}`)).json()) as { data: Run[] }).data.map((r) => r.id);
+    assert.deepEqual(await page(''), [b.id, a.id]);
+    assert.deepEqual(await page(`&from=${encodeURIComponent(mid)}`), [b.id]);
+    assert.deepEqual(await page(`&to=${encodeURIComponent(mid)}`), [a.id]);
+    assert.deepEqual(await page('&status=missed'), []);
+    const bad = await api.get('/v1/runs?status=exploded');
+    assert.equal(bad.status, 400);
+  });
+});
