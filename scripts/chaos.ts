@@ -120,8 +120,11 @@ if (report.violation_count > 0) {
   for (const o of report.offending) {
     console.log(`  ${o.check}: ${o.detail}${o.record ? `\n    ${JSON.stringify(o.record)}` : ''}`);
   }
-  console.log('\n[chaos] server and database output (last warn/error lines)');
+  console.log('\n[chaos] server and database output (last warn/error lines of each process)');
   for (const line of report.process_log_tail) console.log(`  ${line}`);
+  console.log('\n[chaos] server and database warnings and errors, by kind');
+  for (const [kind, n] of Object.entries(report.process_log_counts))
+    console.log(`  ${String(n).padStart(5)} × ${kind}`);
 }
 console.log(`\n[chaos] figures\n${table(report)}`);
 console.log(`\n[chaos] report\n${JSON.stringify(report, null, 2)}`);

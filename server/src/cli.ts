@@ -29,9 +29,10 @@ async function main(argv: string[]): Promise<number> {
       process.on('SIGTERM', onSignal);
       return -1; // keep running
     }
-    case 'worker':
-      console.error('crony worker: the worker protocol is not implemented yet (see issue "Workers").');
-      return 2;
+    case 'worker': {
+      const { runWorker } = await import('./modules/workers/agent/main.ts');
+      return runWorker(argv.slice(1));
+    }
     default:
       console.error(`unknown command "${command}"; use: crony serve | crony worker`);
       return 2;

@@ -6,3 +6,4 @@ export * from './expressions.ts';
 export * from './schedules.ts';
 export * from './runs.ts';
 export * from './health.ts';
+export * from './workers.ts';

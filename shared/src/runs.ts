@@ -65,6 +65,10 @@ export const Run = z.object({
   /** started_at − nominal_at, in milliseconds. */
   lateness_ms: z.number().int().nullable(),
   http_status: z.number().int().nullable(),
+  /** Exit code of a command target's last attempt. */
+  exit_code: z.number().int().nullable(),
+  /** The latest progress a command or HTTP target reported. */
+  progress: z.object({ percent: z.number(), message: z.string(), at: IsoDateTime }).nullable(),
   /** The first bytes of the response body (capped), for a quick look. */
   response_excerpt: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
@@ -80,3 +84,15 @@ export const ListRunsQuery = PageQuery.extend({
   /** Runs whose slot (nominal_at) is before this instant. */
   to: IsoDateTime.optional(),
 });
+
+export const RunLogLine = z.object({
+  stream: z.enum(['stdout', 'stderr', 'system']),
+  text: z.string(),
+  at: IsoDateTime,
+});
+export const RunLogs = z.object({
+  data: z.array(RunLogLine),
+  /** True once the run's output passed the stored cap; later output was dropped. */
+  truncated: z.boolean(),
+});
+export type RunLogs = z.infer<typeof RunLogs>;

@@ -41,7 +41,33 @@ export const HttpTarget = z.strictObject({
 });
 export type HttpTarget = z.infer<typeof HttpTarget>;
 
-export const Target = z.discriminatedUnion('type', [HttpTarget]);
+const LabelKey = z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/i, 'must be a label name such as "gpu" or "zone"');
+const LabelValue = z.string().max(63);
+/** Labels a worker carries, or that a command requires of its worker (all must match). */
+export const Labels = z.record(LabelKey, LabelValue);
+
+/**
+ * A command run on one of the tenant's workers, in a sandbox: argv (no shell unless you name
+ * one), the only environment it sees, the labels its worker must carry, and whether it may use
+ * the network (off by default).
+ */
+export const CommandTarget = z.strictObject({
+  type: z.literal('command'),
+  command: z.array(z.string().min(1).max(4096)).min(1, 'needs the program to run').max(256),
+  env: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+      z.string().max(32_768),
+    )
+    .default({}),
+  labels: Labels.default({}),
+  network: z.boolean().default(false),
+  /** Wall-clock limit in milliseconds (default 1 hour); past it the command is stopped. */
+  timeout_ms: z.number().int().min(1000).max(86_400_000).default(3_600_000),
+});
+export type CommandTarget = z.infer<typeof CommandTarget>;
+
+export const Target = z.discriminatedUnion('type', [HttpTarget, CommandTarget]);
 export type Target = z.infer<typeof Target>;
 
 /** A duration such as "10s" or "5 minutes", within [minMs, maxMs]. */

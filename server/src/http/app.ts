@@ -9,6 +9,7 @@ import type { TargetPolicy } from '../modules/outbound/policy.ts';
 import { runsRouter } from '../modules/runs/runs.routes.ts';
 import { schedulesRouter } from '../modules/schedules/schedules.routes.ts';
 import { tokensRouter } from '../modules/tokens/tokens.routes.ts';
+import { workerProtocolRouter, workerRegistrationRouter, workersRouter } from '../modules/workers/workers.routes.ts';
 import { openApiDocument } from '../openapi/document.ts';
 import { authenticate, passport, sessionMiddleware } from './auth.ts';
 import { AppError, errorMiddleware } from './errors.ts';
@@ -57,11 +58,14 @@ export function createApp(deps: AppDeps): Express {
   v1.use(requireJson, express.json({ limit: '1mb', strict: true }));
   v1.use(sessionMiddleware(deps.sessionSecret), passport.session());
   v1.use(authRouter({ signupOpen: deps.signupOpen }));
+  v1.use(workerRegistrationRouter());
+  v1.use('/worker', workerProtocolRouter());
   v1.use(meRouter());
   v1.use(authenticate);
   v1.use(schedulesRouter({ policy: deps.policy }));
   v1.use(runsRouter());
   v1.use(tokensRouter());
+  v1.use(workersRouter());
   v1.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/v1', v1, errorMiddleware(deps.log));
 

@@ -2,7 +2,18 @@ import {
   CreatedToken,
   CreateScheduleBody,
   CreateTokenBody,
+  CreatedWorkerToken,
+  CreateWorkerTokenBody,
   CronPreviewBody,
+  LeasedRun,
+  LeaseRequestBody,
+  RegisteredWorker,
+  RegisterWorkerBody,
+  RunLogs,
+  Worker,
+  WorkerCompleteBody,
+  WorkerHeartbeatBody,
+  WorkerToken,
   ErrorEnvelope,
   FireTimes,
   Health,
@@ -160,6 +171,78 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/runs/{id}': { get: { summary: 'Get a run', tag: 'runs', params: [idParam], ok: { status: 200, schema: Run } } },
+  '/runs/{id}/logs': {
+    get: {
+      summary: "A run's output (stdout/stderr, capped at 1 MiB)",
+      tag: 'runs',
+      params: [idParam],
+      ok: { status: 200, schema: RunLogs },
+    },
+  },
+  '/worker-tokens': {
+    get: {
+      summary: 'List worker registration tokens (admins)',
+      tag: 'workers',
+      ok: { status: 200, schema: page(WorkerToken) },
+    },
+    post: {
+      summary: 'Create a registration token; returns it once with the one-line `npm run worker` command',
+      tag: 'workers',
+      body: CreateWorkerTokenBody,
+      ok: { status: 201, schema: CreatedWorkerToken },
+    },
+  },
+  '/worker-tokens/{id}': {
+    delete: { summary: 'Revoke a registration token', tag: 'workers', params: [idParam], ok: { status: 204 } },
+  },
+  '/workers': {
+    get: { summary: "The tenant's workers and their state", tag: 'workers', ok: { status: 200, schema: page(Worker) } },
+  },
+  '/workers/{id}': {
+    delete: { summary: "Revoke a worker's credential at once", tag: 'workers', params: [idParam], ok: { status: 204 } },
+  },
+  '/workers/register': {
+    post: {
+      summary: 'Worker protocol: trade a registration token for a worker credential',
+      tag: 'worker protocol',
+      body: RegisterWorkerBody,
+      ok: { status: 201, schema: RegisteredWorker },
+      public: true,
+    },
+  },
+  '/worker/lease': {
+    post: {
+      summary: 'Worker protocol (worker credential): long-poll for a command run; 204 when none came within wait_ms',
+      tag: 'worker protocol',
+      body: LeaseRequestBody,
+      ok: { status: 200, schema: LeasedRun },
+    },
+  },
+  '/worker/runs/{id}/heartbeat': {
+    post: {
+      summary: 'Worker protocol: renew the lease, report progress and output; 409 = stop, the lease is gone',
+      tag: 'worker protocol',
+      params: [idParam],
+      body: WorkerHeartbeatBody,
+      ok: { status: 200 },
+    },
+  },
+  '/worker/runs/{id}/complete': {
+    post: {
+      summary: 'Worker protocol: report the attempt outcome; 409 for a stale lease or epoch',
+      tag: 'worker protocol',
+      params: [idParam],
+      body: WorkerCompleteBody,
+      ok: { status: 200 },
+    },
+  },
+  '/worker/drain': {
+    post: {
+      summary: 'Worker protocol: take no new runs (shown as draining)',
+      tag: 'worker protocol',
+      ok: { status: 204 },
+    },
+  },
   '/runs/{id}/cancel': {
     post: {
       summary: 'Cancel a queued or running run (never retried); 409 when already finished',

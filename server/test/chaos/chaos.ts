@@ -133,8 +133,10 @@ export interface ChaosReport {
   violation_count: number;
   /** The first offending records of each check, for the report. */
   offending: { check: keyof Violations; detail: string; record?: unknown }[];
-  /** The last warn/error lines the servers and the database printed. */
+  /** The last warn/error lines each server and the database printed. */
   process_log_tail: string[];
+  /** Each kind of warn/error line the processes printed, with how often. */
+  process_log_counts: Record<string, number>;
 }
 
 /** Run states nobody will move on from. */
@@ -268,13 +270,41 @@ export function mulberry32(seed: number): () => number {
 
 // ─── processes ─────────────────────────────────────────────────────────────────────────────
 
-/** The last `limit` interesting lines several processes printed. */
-class LineTail {
-  readonly lines: string[] = [];
-  constructor(private readonly limit: number) {}
-  push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > this.limit) this.lines.shift();
+/**
+ * What the processes complained about: the last `perSource` lines of each (so one chatty
+ * process does not hide another), and how often each kind of message came.
+ */
+class ProcessLog {
+  private seq = 0;
+  private readonly tails = new Map<string, { seq: number; line: string }[]>();
+  readonly counts = new Map<string, number>();
+  constructor(private readonly perSource: number) {}
+
+  push(source: string, line: string): void {
+    const tail = this.tails.get(source) ?? [];
+    tail.push({ seq: this.seq++, line: `[${source}] ${clip(line)}` });
+    if (tail.length > this.perSource) tail.shift();
+    this.tails.set(source, tail);
+    const kind = `[${source.replace(/ .*/, '')}] ${summarize(line)}`;
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+  }
+
+  lines(): string[] {
+    return [...this.tails.values()]
+      .flat()
+      .sort((a, b) => a.seq - b.seq)
+      .map((e) => e.line);
+  }
+}
+
+/** A pino line as "msg: error type and message", anything else as its start. */
+function summarize(line: string): string {
+  try {
+    const j = JSON.parse(line) as { msg?: string; err?: { type?: string; message?: string } };
+    const err = j.err ? `: ${j.err.type ?? ''} ${(j.err.message ?? '').slice(0, 120)}` : '';
+    return `${j.msg ?? ''}${err}`;
+  } catch {
+    return line.replace(/^time=\S+ /, '').slice(0, 160);
   }
 }
 
@@ -471,7 +501,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       offending.push({ check, detail, ...(record !== undefined ? { record } : {}) });
     }
   };
-  const processLog = new LineTail(200);
+  const processLog = new ProcessLog(40);
 
   let phaseStart = Date.now();
   let phase = 'setup';
@@ -508,7 +538,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }),
       (line) => {
         // FerretDB logs every error answer (e.g. "collection already exists") at warn level.
-        if (!/Response (header|message)/.test(line)) processLog.push(`[db] ${clip(line)}`);
+        if (!/Response (header|message)/.test(line)) processLog.push('db', line);
       },
       (how) => {
         event('db-exited', 'db', how);
@@ -565,7 +595,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         }),
         (line) => {
           // Keep what the servers complain about; the start-up banner is noise.
-          if (/"level":\s*[4-6]\d|error|warn/i.test(line)) processLog.push(`[s${i}] ${clip(line)}`);
+          if (/"level":\s*[4-6]\d|error|warn/i.test(line)) processLog.push(`s${i} pid ${proc.pid}`, line);
         },
         (how) => {
           event('server-exited', name, how);
@@ -934,7 +964,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       violations,
       violation_count: violationCount,
       offending,
-      process_log_tail: processLog.lines.slice(violationCount ? -200 : -20),
+      process_log_tail: processLog.lines().slice(violationCount ? -120 : -20),
+      process_log_counts: Object.fromEntries([...processLog.counts].sort((a, b) => b[1] - a[1])),
     };
   } finally {
     phase = 'stopping';

@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import {
   CreatedToken,
+  CreatedWorkerToken,
   ErrorEnvelope,
   FireTimes,
   Me,
   Run,
+  RunLogs,
   Schedule,
   Token,
+  Worker,
+  WorkerToken,
   page,
   type CreateScheduleBody,
   type CreateTokenBody,
+  type CreateWorkerTokenBody,
   type CronPreviewBody,
   type ErrorDetail,
   type LoginBody,
@@ -131,6 +136,10 @@ const RunPage = page(Run);
 // Accept both a bare array and a page, since the tokens list needs no pagination.
 const TokenList = z.union([z.array(Token), page(Token)]);
 
+// Workers and their registration tokens come as one page (`next_cursor: null`).
+const WorkerList = page(Worker);
+const WorkerTokenList = page(WorkerToken);
+
 export type SchedulePage = z.infer<typeof SchedulePage>;
 export type RunPage = z.infer<typeof RunPage>;
 
@@ -196,6 +205,8 @@ export const api = {
   getRun: (runId: string) => json(Run, 'GET', `/v1/runs/${id(runId)}`),
   /** Cancels a queued or running run; a finished one answers 409 `conflict`. */
   cancelRun: (runId: string) => json(Run, 'POST', `/v1/runs/${id(runId)}/cancel`),
+  /** The run's captured output (stdout, stderr and system lines), in order. */
+  runLogs: (runId: string) => json(RunLogs, 'GET', `/v1/runs/${id(runId)}/logs`),
 
   preview: (body: z.input<typeof CronPreviewBody>) => json(FireTimes, 'POST', '/v1/cron/preview', body),
 
@@ -205,4 +216,14 @@ export const api = {
   },
   createToken: (body: z.input<typeof CreateTokenBody>) => json(CreatedToken, 'POST', '/v1/tokens', body),
   revokeToken: (tokenId: string) => empty('DELETE', `/v1/tokens/${id(tokenId)}`),
+
+  listWorkers: async () => (await json(WorkerList, 'GET', '/v1/workers')).data,
+  /** Revokes the worker's credential at once (admin/owner): its next call to the API is refused. */
+  revokeWorker: (workerId: string) => empty('DELETE', `/v1/workers/${id(workerId)}`),
+  listWorkerTokens: async () => (await json(WorkerTokenList, 'GET', '/v1/worker-tokens')).data,
+  /** Admin/owner only; the answer holds the secret and the registration command, once. */
+  createWorkerToken: (body: z.input<typeof CreateWorkerTokenBody>) =>
+    json(CreatedWorkerToken, 'POST', '/v1/worker-tokens', body),
+  /** Stops new registrations with the token; workers already registered keep working. */
+  revokeWorkerToken: (tokenId: string) => empty('DELETE', `/v1/worker-tokens/${id(tokenId)}`),
 };

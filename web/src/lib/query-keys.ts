@@ -11,6 +11,9 @@ export const queryKeys = {
   runs: ['runs'] as const,
   runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id' | 'from' | 'to'>) => ['runs', 'list', p] as const,
   run: (id: string) => ['runs', 'detail', id] as const,
+  runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
   preview: (body: string) => ['preview', body] as const,
   tokens: ['tokens'] as const,
+  workers: ['workers'] as const,
+  workerTokens: ['worker-tokens'] as const,
 };

@@ -77,7 +77,7 @@ export class Dispatcher {
   private async poll(): Promise<void> {
     const free = this.concurrency - this.inflight.size;
     if (free <= 0 || !this.accepting) return;
-    const due = await claimable('http', free);
+    const due = await claimable({ targetType: 'http' }, free);
     for (const id of due) {
       if (!this.inflight.has(id.toHexString())) this.dispatch(id);
     }

@@ -37,6 +37,8 @@ export interface Lease {
 export interface Outcome {
   status: 'succeeded' | 'failed' | 'timed_out';
   http_status: number | null;
+  /** Command targets: the exit code. */
+  exit_code?: number | null;
   response_excerpt: string | null;
   error: { code: string; message: string } | null;
 }
@@ -50,14 +52,31 @@ export function retryDelayMs(attempt: number, retry: RunDoc['retry']): number {
   return Math.round(Math.min(d, retry.max_interval_ms));
 }
 
-/** Queued runs an executor for `targetType` may take now, oldest first. */
-export async function claimable(targetType: string, limit: number, now = new Date()): Promise<Types.ObjectId[]> {
-  const entries = await QueueModel.find({ status: 'queued', available_at: { $lte: now }, target_type: targetType })
+/**
+ * Queued runs an executor may take now, oldest first: the server's own executor asks for
+ * `http`; a worker for `command` runs of its tenant whose required labels it carries.
+ */
+export async function claimable(
+  filter: { targetType: 'http' } | { targetType: 'command'; tenantId: Types.ObjectId; labels: Record<string, string> },
+  limit: number,
+  now = new Date(),
+): Promise<Types.ObjectId[]> {
+  const entries = await QueueModel.find({
+    status: 'queued',
+    available_at: { $lte: now },
+    target_type: filter.targetType,
+    ...(filter.targetType === 'command' ? { tenant_id: filter.tenantId } : {}),
+  })
     .sort({ available_at: 1 })
-    .limit(limit)
-    .select({ _id: 1 })
-    .lean<Pick<QueueDoc, '_id'>[]>();
-  return entries.map((e) => e._id);
+    .limit(filter.targetType === 'command' ? limit * 10 : limit)
+    .select({ _id: 1, labels: 1 })
+    .lean<Pick<QueueDoc, '_id' | 'labels'>[]>();
+  const carries = (need: Record<string, string>) =>
+    filter.targetType === 'http' || Object.entries(need ?? {}).every(([k, v]) => filter.labels[k] === v);
+  return entries
+    .filter((e) => carries(e.labels))
+    .slice(0, limit)
+    .map((e) => e._id);
 }
 
 /** Whether the schedule has a queued or running run (for concurrency policies). */
@@ -152,6 +171,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
   const common = {
     attempts,
     lease: null,
+    exit_code: outcome.exit_code ?? null,
     http_status: outcome.http_status,
     response_excerpt: outcome.response_excerpt,
     error: outcome.error,

@@ -14,6 +14,10 @@ export interface QueueDoc {
   /** The run's id. */
   _id: Types.ObjectId;
   schedule_id: Types.ObjectId;
+  /** Workers only ever see entries of their own tenant. */
+  tenant_id: Types.ObjectId;
+  /** Labels a worker must carry to take it (command targets). */
+  labels: Record<string, string>;
   status: 'queued' | 'running';
   /** Mirrors the run's epoch, so a stale entry can be told apart. */
   epoch: number;
@@ -26,6 +30,8 @@ export interface QueueDoc {
 const queueSchema = new Schema<QueueDoc>(
   {
     schedule_id: { type: Schema.Types.ObjectId, required: true },
+    tenant_id: { type: Schema.Types.ObjectId, required: true },
+    labels: { type: Schema.Types.Mixed, default: {} },
     status: { type: String, enum: ['queued', 'running'], required: true },
     epoch: { type: Number, required: true },
     available_at: { type: Date, required: true },
@@ -43,13 +49,16 @@ export const QueueModel = model<QueueDoc>('RunQueue', queueSchema, 'run_queue');
 export function queueEntryFor(run: {
   _id: Types.ObjectId;
   schedule_id: Types.ObjectId;
+  tenant_id: Types.ObjectId;
   epoch: number;
   available_at: Date;
-  target: { type: string };
+  target: { type: string; labels?: Record<string, string> };
 }): QueueDoc {
   return {
     _id: run._id,
     schedule_id: run.schedule_id,
+    tenant_id: run.tenant_id,
+    labels: run.target.labels ?? {},
     status: 'queued',
     epoch: run.epoch,
     available_at: run.available_at,

@@ -48,6 +48,8 @@ export interface RunDoc {
   duration_ms: number | null;
   lateness_ms: number | null;
   http_status: number | null;
+  exit_code: number | null;
+  progress: { percent: number; message: string; at: Date } | null;
   response_excerpt: string | null;
   error: { code: string; message: string } | null;
   created_at: Date;
@@ -94,6 +96,8 @@ const runSchema = new Schema<RunDoc>(
     duration_ms: { type: Number, default: null },
     lateness_ms: { type: Number, default: null },
     http_status: { type: Number, default: null },
+    exit_code: { type: Number, default: null },
+    progress: { type: new Schema({ percent: Number, message: String, at: Date }, { _id: false }), default: null },
     response_excerpt: { type: String, default: null },
     error: { type: new Schema({ code: String, message: String }, { _id: false }), default: null },
   },

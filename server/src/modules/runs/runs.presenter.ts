@@ -28,6 +28,10 @@ export function toRun(r: RunDoc): Run {
     duration_ms: r.duration_ms ?? null,
     lateness_ms: r.lateness_ms ?? null,
     http_status: r.http_status ?? null,
+    exit_code: r.exit_code ?? null,
+    progress: r.progress
+      ? { percent: r.progress.percent, message: r.progress.message, at: r.progress.at.toISOString() }
+      : null,
     response_excerpt: r.response_excerpt ?? null,
     error: r.error?.code ? { code: r.error.code, message: r.error.message ?? '' } : null,
     created_at: r.created_at.toISOString(),

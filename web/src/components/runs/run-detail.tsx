@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { activeRunStatuses, finalRunStatuses, type Attempt, type Run } from '@crony/shared';
+import { activeRunStatuses, finalRunStatuses, type Attempt, type Run, type Schedule } from '@crony/shared';
 import { api, errorMessage, isApiError } from '../../lib/api.ts';
 import { formatDuration, formatRelative } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
@@ -14,7 +14,9 @@ import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
+import { RunLogs } from './run-logs.tsx';
 import { reasonLong, reasonShort } from './run-meta.tsx';
+import { RunProgress } from './run-progress.tsx';
 import { httpClass, lateness } from './runs-table.tsx';
 
 const REFRESH_MS = 2_000;
@@ -71,6 +73,7 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
   const [confirming, setConfirming] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const cancellable = activeRunStatuses.includes(r.status);
+  const kind = useTargetKind(r);
 
   const cancel = useMutation({
     mutationFn: () => api.cancelRun(r.id),
@@ -149,11 +152,12 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
       ) : null}
 
       <RunState run={r} />
+      <RunProgress progress={r.progress} active={!isFinal(r)} />
 
       <div className="detail-grid run-grid">
         <section className="card" aria-labelledby="run-outcome-title">
           <h2 id="run-outcome-title">Outcome</h2>
-          <Outcome run={r} />
+          <Outcome run={r} kind={kind} />
         </section>
 
         <section className="card" aria-labelledby="run-timing-title">
@@ -171,6 +175,8 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
         </div>
         <AttemptsTable run={r} />
       </section>
+
+      <RunLogs runId={r.id} active={!isFinal(r)} />
 
       <ConfirmDialog
         open={confirming}
@@ -244,7 +250,25 @@ function RunState({ run: r }: { run: Run }) {
   return null;
 }
 
-function Outcome({ run: r }: { run: Run }) {
+type TargetKind = Schedule['target']['type'];
+
+/**
+ * Whether the run called a URL or ran a command. A run does not say, so: what it produced once
+ * it has a result, else its schedule's current target (a cached read; null while unknown).
+ */
+function useTargetKind(r: Run): TargetKind | null {
+  const decided = r.exit_code !== null ? 'command' : r.http_status !== null ? 'http' : null;
+  const schedule = useQuery({
+    queryKey: queryKeys.schedule(r.schedule_id),
+    queryFn: () => api.getSchedule(r.schedule_id),
+    enabled: decided === null,
+    staleTime: 60_000,
+    retry: false,
+  });
+  return decided ?? schedule.data?.target.type ?? null;
+}
+
+function Outcome({ run: r, kind }: { run: Run; kind: TargetKind | null }) {
   return (
     <dl className="props">
       {/* "manual" says no more than the trigger below. */}
@@ -275,14 +299,30 @@ function Outcome({ run: r }: { run: Run }) {
           `${r.attempt} of ${r.max_attempts}`
         )}
       </dd>
-      <dt>HTTP status</dt>
-      <dd data-testid="run-http-status">
-        {r.http_status === null ? (
-          <span className="muted">—</span>
-        ) : (
-          <span className={httpClass(r.http_status)}>{r.http_status}</span>
-        )}
-      </dd>
+      {kind !== 'command' ? (
+        <>
+          <dt>HTTP status</dt>
+          <dd data-testid="run-http-status">
+            {r.http_status === null ? (
+              <span className="muted">—</span>
+            ) : (
+              <span className={httpClass(r.http_status)}>{r.http_status}</span>
+            )}
+          </dd>
+        </>
+      ) : null}
+      {kind !== 'http' ? (
+        <>
+          <dt>Exit code</dt>
+          <dd data-testid="run-exit-code">
+            {r.exit_code === null ? (
+              <span className="muted">—</span>
+            ) : (
+              <span className={r.exit_code === 0 ? 'exit-ok' : 'exit-fail'}>{r.exit_code}</span>
+            )}
+          </dd>
+        </>
+      ) : null}
       {r.error ? (
         <>
           <dt>Error</dt>
@@ -294,16 +334,20 @@ function Outcome({ run: r }: { run: Run }) {
           </dd>
         </>
       ) : null}
-      <dt>Response</dt>
-      <dd>
-        {r.response_excerpt ? (
-          <pre className="body-preview" data-testid="response-excerpt">
-            {r.response_excerpt}
-          </pre>
-        ) : (
-          <span className="muted">{r.http_status === null ? 'No response' : 'Empty body'}</span>
-        )}
-      </dd>
+      {kind !== 'command' ? (
+        <>
+          <dt>Response</dt>
+          <dd>
+            {r.response_excerpt ? (
+              <pre className="body-preview" data-testid="response-excerpt">
+                {r.response_excerpt}
+              </pre>
+            ) : (
+              <span className="muted">{r.http_status === null ? 'No response' : 'Empty body'}</span>
+            )}
+          </dd>
+        </>
+      ) : null}
     </dl>
   );
 }

@@ -6,7 +6,7 @@ import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClie
 import { useState } from 'react';
 import { parseDuration, type Schedule, type ScheduleStats } from '@crony/shared';
 import { api, errorMessage, isApiError } from '../../lib/api.ts';
-import { durationInWords, formatDuration, whenInWords, whenRaw } from '../../lib/format.ts';
+import { durationInWords, whenInWords, whenRaw } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { RunsTable } from '../runs/runs-table.tsx';
@@ -17,6 +17,7 @@ import { Spinner } from '../ui/skeleton.tsx';
 import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime, StackedTime } from '../ui/time.tsx';
 import { concurrencyText, misfireText, retryInWords } from './policies.ts';
+import { TargetProps } from './target-props.tsx';
 import { usePauseToggle } from './use-pause.ts';
 
 const NEXT_COUNT = 10;
@@ -93,9 +94,6 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
       queryClient.removeQueries({ queryKey: queryKeys.schedule(s.id) });
     },
   });
-
-  const t = s.target;
-  const headerNames = Object.keys(t.headers ?? {});
 
   return (
     <>
@@ -177,14 +175,7 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
             </dd>
             <dt>Time zone</dt>
             <dd>{s.timezone}</dd>
-            <dt>Target</dt>
-            <dd>
-              <code className="target">
-                <span className="method">{t.method}</span> {t.url}
-              </code>
-            </dd>
-            <dt>Timeout</dt>
-            <dd>{formatDuration(t.timeout_ms)}</dd>
+            <TargetProps target={s.target} />
             <dt>Concurrency</dt>
             <dd>
               <span data-testid="concurrency-policy">{concurrencyText[s.concurrency_policy].label}</span>
@@ -209,20 +200,6 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
                 </code>
               ) : null}
             </dd>
-            {headerNames.length > 0 ? (
-              <>
-                <dt>Headers</dt>
-                <dd className="mono small">{headerNames.join(', ')}</dd>
-              </>
-            ) : null}
-            {t.body ? (
-              <>
-                <dt>Body</dt>
-                <dd>
-                  <pre className="body-preview">{t.body}</pre>
-                </dd>
-              </>
-            ) : null}
             <dt>Next run</dt>
             <dd>
               <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : 'None'} />

@@ -13,9 +13,11 @@ import {
   isTimeZone,
   misfirePolicies,
   parseDuration,
+  type CommandTarget,
   type HttpTarget,
   type Schedule,
 } from '@crony/shared';
+import { argvToLines, linesToArgv, quoteArgv } from '../../lib/argv.ts';
 import { api, errorMessage } from '../../lib/api.ts';
 import { cronInWords, durationInWords, everyInWords, formatDateTime, formatDuration } from '../../lib/format.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
@@ -23,10 +25,12 @@ import { queryKeys } from '../../lib/query-keys.ts';
 import { browserTimeZone, isoToWallTime, timeZones, wallTimeToIso } from '../../lib/zoned.ts';
 import { Alert } from '../ui/alert.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
+import { KeyValueEditor, kvRow as row, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { concurrencyText, misfireText, retryDelays } from './policies.ts';
 import { PreviewPanel } from './preview-panel.tsx';
 
 type WhenKind = 'cron' | 'every' | 'at';
+type TargetType = Schedule['target']['type'];
 type HttpMethod = HttpTarget['method'];
 type Concurrency = Schedule['concurrency_policy'];
 type Misfire = Schedule['misfire_policy'];
@@ -41,17 +45,19 @@ const presets = [
   { label: 'Weekdays at 09:00', cron: '0 9 * * 1-5' },
 ];
 
+const targetTypes: { type: TargetType; label: string }[] = [
+  { type: 'http', label: 'HTTP request' },
+  { type: 'command', label: 'Command' },
+];
+
+/** The schema's default, shown in a new form so the user sees what they get. */
+const DEFAULT_COMMAND_TIMEOUT_MS = 3_600_000;
+
 const whenKinds: { kind: WhenKind; label: string }[] = [
   { kind: 'cron', label: 'Cron' },
   { kind: 'every', label: 'Interval' },
   { kind: 'at', label: 'Once' },
 ];
-
-interface HeaderRow {
-  id: number;
-  key: string;
-  value: string;
-}
 
 interface FormValues {
   name: string;
@@ -62,11 +68,19 @@ interface FormValues {
   /** A `datetime-local` value, read in `timezone`. */
   at: string;
   timezone: string;
+  targetType: TargetType;
+  // Both kinds keep their own fields, so switching back and forth loses nothing typed.
   url: string;
   method: HttpMethod;
-  headers: HeaderRow[];
+  headers: KeyValueRow[];
   body: string;
   timeout: string;
+  /** argv, one argument per line. */
+  command: string;
+  env: KeyValueRow[];
+  labels: KeyValueRow[];
+  network: boolean;
+  commandTimeout: string;
   concurrency: Concurrency;
   misfire: Misfire;
   catchup: string;
@@ -86,6 +100,10 @@ const fieldKeys = [
   'timezone',
   'target.url',
   'target.method',
+  'target.command',
+  'target.env',
+  'target.labels',
+  'target.network',
   'target.headers',
   'target.body',
   'target.timeout_ms',
@@ -103,9 +121,6 @@ const advancedKeys = new Set<string>(fieldKeys.slice(fieldKeys.indexOf('concurre
 
 const fieldId = (key: string) => `schedule-${key.replace(/\./g, '-')}`;
 
-let nextRowId = 1;
-const row = (key = '', value = ''): HeaderRow => ({ id: nextRowId++, key, value });
-
 function initialValues(schedule: Schedule | undefined): FormValues {
   if (!schedule) {
     const tz = browserTimeZone();
@@ -117,11 +132,9 @@ function initialValues(schedule: Schedule | undefined): FormValues {
       every: '',
       at: '',
       timezone: isTimeZone(tz) ? tz : 'UTC',
-      url: '',
-      method: 'POST',
-      headers: [],
-      body: '',
-      timeout: '30000',
+      ...httpValues(undefined),
+      ...commandValues(undefined),
+      targetType: 'http',
       ...policyValues(undefined),
     };
   }
@@ -134,12 +147,32 @@ function initialValues(schedule: Schedule | undefined): FormValues {
     every: schedule.every ?? '',
     at: schedule.at ? isoToWallTime(schedule.at, schedule.timezone) : '',
     timezone: schedule.timezone,
-    url: t.url,
-    method: t.method,
-    headers: Object.entries(t.headers ?? {}).map(([k, v]) => row(k, v)),
-    body: t.body ?? '',
-    timeout: String(t.timeout_ms),
+    ...httpValues(t.type === 'http' ? t : undefined),
+    ...commandValues(t.type === 'command' ? t : undefined),
+    targetType: t.type,
     ...policyValues(schedule),
+  };
+}
+
+function httpValues(t: HttpTarget | undefined): Pick<FormValues, 'url' | 'method' | 'headers' | 'body' | 'timeout'> {
+  return {
+    url: t?.url ?? '',
+    method: t?.method ?? 'POST',
+    headers: Object.entries(t?.headers ?? {}).map(([k, v]) => row(k, v)),
+    body: t?.body ?? '',
+    timeout: String(t?.timeout_ms ?? 30_000),
+  };
+}
+
+function commandValues(
+  t: CommandTarget | undefined,
+): Pick<FormValues, 'command' | 'env' | 'labels' | 'network' | 'commandTimeout'> {
+  return {
+    command: argvToLines(t?.command ?? []),
+    env: Object.entries(t?.env ?? {}).map(([k, v]) => row(k, v)),
+    labels: Object.entries(t?.labels ?? {}).map(([k, v]) => row(k, v)),
+    network: t?.network ?? false,
+    commandTimeout: String(t?.timeout_ms ?? DEFAULT_COMMAND_TIMEOUT_MS),
   };
 }
 
@@ -192,27 +225,55 @@ function whenValue(v: FormValues): string | null {
   return v.at ? wallTimeToIso(v.at, v.timezone.trim()) : null;
 }
 
-/** The request body the form describes, plus the errors the schemas cannot see (empty inputs). */
-function buildBody(v: FormValues, mode: 'create' | 'edit'): { body: Record<string, unknown>; errors: FieldErrors } {
-  const errors: FieldErrors = {};
-  const headers: Record<string, string> = {};
-  for (const h of v.headers) {
-    const key = h.key.trim();
-    if (!key && !h.value) continue;
-    if (!key) errors['target.headers'] ??= 'Every header needs a key';
-    else if (Object.keys(headers).some((k) => k.toLowerCase() === key.toLowerCase()))
-      errors['target.headers'] ??= `Header "${key}" is given twice`;
-    else headers[key] = h.value;
-  }
+/** Key/value rows to a record; a blank key or a key given twice is an error under `errorKey`. */
+function recordOf(
+  rows: KeyValueRow[],
+  errorKey: string,
+  what: string,
+  errors: FieldErrors,
+  same?: (a: string, b: string) => boolean,
+): Record<string, string> {
+  const { record, error } = rowsToRecord(rows, what, same);
+  if (error) errors[errorKey] ??= error;
+  return record;
+}
 
-  const target: Record<string, unknown> = { type: 'http', url: v.url.trim(), method: v.method, headers };
-  if (hasBody(v.method) && v.body !== '') target.body = v.body;
-  const timeout = v.timeout.trim();
+function buildTarget(v: FormValues, errors: FieldErrors): Record<string, unknown> {
+  const target: Record<string, unknown> =
+    v.targetType === 'http'
+      ? {
+          type: 'http',
+          url: v.url.trim(),
+          method: v.method,
+          headers: recordOf(
+            v.headers,
+            'target.headers',
+            'header',
+            errors,
+            (a, b) => a.toLowerCase() === b.toLowerCase(),
+          ),
+          ...(hasBody(v.method) && v.body !== '' ? { body: v.body } : {}),
+        }
+      : {
+          type: 'command',
+          command: linesToArgv(v.command),
+          env: recordOf(v.env, 'target.env', 'variable', errors),
+          labels: recordOf(v.labels, 'target.labels', 'label', errors),
+          network: v.network,
+        };
+  const timeout = (v.targetType === 'http' ? v.timeout : v.commandTimeout).trim();
   if (timeout !== '') {
     const n = Number(timeout);
     if (!Number.isFinite(n)) errors['target.timeout_ms'] = 'Enter a number of milliseconds';
     target.timeout_ms = n;
   }
+  return target;
+}
+
+/** The request body the form describes, plus the errors the schemas cannot see (empty inputs). */
+function buildBody(v: FormValues, mode: 'create' | 'edit'): { body: Record<string, unknown>; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const target = buildTarget(v, errors);
 
   const body: Record<string, unknown> = { name: v.name, timezone: v.timezone.trim(), target };
   if (v.description.trim()) body.description = v.description;
@@ -255,7 +316,8 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
   }
 
   const normalize = (path: string): string | null => {
-    if (path.startsWith('target.headers')) return 'target.headers';
+    for (const key of ['target.headers', 'target.env', 'target.labels', 'target.command'])
+      if (path === key || path.startsWith(`${key}.`)) return key;
     if ((path === 'cron' || path === 'every' || path === 'at') && path !== values.when) return null;
     return (fieldKeys as readonly string[]).includes(path) ? path : null;
   };
@@ -468,76 +530,104 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
 
         <section className="card form-section" aria-labelledby="sf-target">
           <h2 id="sf-target">Target</h2>
-          <Field id={fieldId('target.url')} label="URL" error={errors['target.url']}>
-            <input
-              type="url"
-              inputMode="url"
-              placeholder="https://example.com/hooks/nightly"
-              autoComplete="off"
-              spellCheck={false}
-              value={values.url}
-              onChange={(e) => update('url', e.target.value, 'target.url')}
-              {...inputProps('target.url')}
-            />
-          </Field>
-          <div className="field-row">
-            <Field id={fieldId('target.method')} label="Method" error={errors['target.method']}>
-              <select
-                value={values.method}
-                onChange={(e) => update('method', e.target.value as HttpMethod, 'target.method')}
-                {...inputProps('target.method')}
-              >
-                {methods.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field
-              id={fieldId('target.timeout_ms')}
-              label="Timeout (ms)"
-              hint="100 to 600000."
-              error={errors['target.timeout_ms']}
-            >
-              <input
-                type="number"
-                inputMode="numeric"
-                min={100}
-                max={600000}
-                value={values.timeout}
-                onChange={(e) => update('timeout', e.target.value, 'target.timeout_ms')}
-                {...inputProps('target.timeout_ms', true)}
+          <fieldset className="segmented" data-testid="target-type">
+            <legend className="sr-only">Kind of target</legend>
+            {targetTypes.map((k) => (
+              <label key={k.type} className={values.targetType === k.type ? 'selected' : undefined}>
+                <input
+                  type="radio"
+                  name="target-type"
+                  value={k.type}
+                  checked={values.targetType === k.type}
+                  onChange={() => {
+                    update('targetType', k.type);
+                    // The other kind's errors no longer apply to anything on screen.
+                    setErrors((e) =>
+                      Object.fromEntries(Object.entries(e).filter(([key]) => !key.startsWith('target.'))),
+                    );
+                  }}
+                />
+                {k.label}
+              </label>
+            ))}
+          </fieldset>
+
+          {values.targetType === 'http' ? (
+            <>
+              <Field id={fieldId('target.url')} label="URL" error={errors['target.url']}>
+                <input
+                  type="url"
+                  inputMode="url"
+                  placeholder="https://example.com/hooks/nightly"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={values.url}
+                  onChange={(e) => update('url', e.target.value, 'target.url')}
+                  {...inputProps('target.url')}
+                />
+              </Field>
+              <div className="field-row">
+                <Field id={fieldId('target.method')} label="Method" error={errors['target.method']}>
+                  <select
+                    value={values.method}
+                    onChange={(e) => update('method', e.target.value as HttpMethod, 'target.method')}
+                    {...inputProps('target.method')}
+                  >
+                    {methods.map((m) => (
+                      <option key={m} value={m}>
+                        {m}
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+                <Field
+                  id={fieldId('target.timeout_ms')}
+                  label="Timeout (ms)"
+                  hint="100 to 600000."
+                  error={errors['target.timeout_ms']}
+                >
+                  <input
+                    type="number"
+                    inputMode="numeric"
+                    min={100}
+                    max={600000}
+                    value={values.timeout}
+                    onChange={(e) => update('timeout', e.target.value, 'target.timeout_ms')}
+                    {...inputProps('target.timeout_ms', true)}
+                  />
+                </Field>
+              </div>
+
+              <HeadersEditor
+                rows={values.headers}
+                error={errors['target.headers']}
+                onChange={(rows) => update('headers', rows, 'target.headers')}
               />
-            </Field>
-          </div>
 
-          <HeadersEditor
-            rows={values.headers}
-            error={errors['target.headers']}
-            onChange={(rows) => update('headers', rows, 'target.headers')}
-          />
-
-          <Field
-            id={fieldId('target.body')}
-            label="Body"
-            hint={
-              hasBody(values.method)
-                ? 'Sent as is; Content-Type defaults to application/json unless a header sets it.'
-                : `${values.method} requests have no body.`
-            }
-            error={errors['target.body']}
-          >
-            <textarea
-              rows={4}
-              className="mono"
-              spellCheck={false}
-              disabled={!hasBody(values.method)}
-              value={values.body}
-              onChange={(e) => update('body', e.target.value, 'target.body')}
-              {...inputProps('target.body', true)}
-            />
-          </Field>
+              <Field
+                id={fieldId('target.body')}
+                label="Body"
+                hint={
+                  hasBody(values.method)
+                    ? 'Sent as is; Content-Type defaults to application/json unless a header sets it.'
+                    : `${values.method} requests have no body.`
+                }
+                error={errors['target.body']}
+              >
+                <textarea
+                  rows={4}
+                  className="mono"
+                  spellCheck={false}
+                  disabled={!hasBody(values.method)}
+                  value={values.body}
+                  onChange={(e) => update('body', e.target.value, 'target.body')}
+                  {...inputProps('target.body', true)}
+                />
+              </Field>
+            </>
+          ) : (
+            <CommandFields values={values} errors={errors} update={update} inputProps={inputProps} />
+          )}
         </section>
 
         <details className="card form-section advanced" ref={advancedRef}>
@@ -698,64 +788,155 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
   );
 }
 
+type Update = <K extends keyof FormValues>(key: K, value: FormValues[K], errorKey?: string) => void;
+type InputProps = (
+  key: string,
+  hasHint?: boolean,
+) => { id: string; 'aria-invalid': boolean | undefined; 'aria-describedby': string | undefined };
+
+/** The fields of a command target: argv, environment, worker labels, network and timeout. */
+function CommandFields({
+  values,
+  errors,
+  update,
+  inputProps,
+}: {
+  values: FormValues;
+  errors: FieldErrors;
+  update: Update;
+  inputProps: InputProps;
+}) {
+  const argv = linesToArgv(values.command);
+  const timeoutMs = Number(values.commandTimeout);
+  return (
+    <>
+      <Field
+        id={fieldId('target.command')}
+        label="Command"
+        hint={
+          <>
+            One argument per line, the program first, exactly as typed: no quotes, no escapes, blank lines skipped. It
+            runs without a shell; for pipes or variables, put <code>bash</code>, <code>-c</code> and the script on three
+            lines.
+            {argv.length > 0 ? (
+              <span className="argv-preview" data-testid="argv-preview">
+                Runs <code>{quoteArgv(argv)}</code> ({argv.length} {argv.length === 1 ? 'argument' : 'arguments'})
+              </span>
+            ) : null}
+          </>
+        }
+        error={errors['target.command']}
+      >
+        <textarea
+          rows={4}
+          className="mono"
+          spellCheck={false}
+          autoComplete="off"
+          placeholder={'bash\n-c\necho "hello from $HOSTNAME"'}
+          value={values.command}
+          onChange={(e) => update('command', e.target.value, 'target.command')}
+          {...inputProps('target.command', true)}
+        />
+      </Field>
+
+      <KeyValueEditor
+        errorKey="target.env"
+        legend="Environment"
+        hint="The only variables the command sees. Values are shown on the schedule page behind a toggle."
+        keyLabel="Env variable"
+        valueLabel="Env value"
+        keyPlaceholder="DATABASE_URL"
+        valuePlaceholder="postgres://…"
+        noun="variable"
+        empty="No variables."
+        rows={values.env}
+        error={errors['target.env']}
+        onChange={(rows) => update('env', rows, 'target.env')}
+      />
+
+      <KeyValueEditor
+        errorKey="target.labels"
+        legend="Worker labels"
+        hint="The command runs on a worker that carries all of these labels; with none, on any of your workers."
+        keyLabel="Label key"
+        valueLabel="Label value"
+        keyPlaceholder="zone"
+        valuePlaceholder="eu-west"
+        noun="label"
+        empty="No labels: any worker."
+        rows={values.labels}
+        error={errors['target.labels']}
+        onChange={(rows) => update('labels', rows, 'target.labels')}
+      />
+
+      <div className="field-row">
+        <div className={`field checkbox-field${errors['target.network'] ? ' has-error' : ''}`}>
+          <label htmlFor={fieldId('target.network')} className="checkbox-label">
+            <input
+              type="checkbox"
+              checked={values.network}
+              onChange={(e) => update('network', e.target.checked, 'target.network')}
+              {...inputProps('target.network', true)}
+            />
+            Allow network
+          </label>
+          <div id={`${fieldId('target.network')}-hint`} className="hint">
+            Off by default: the sandbox has no network at all.
+          </div>
+          {errors['target.network'] ? (
+            <p id={`${fieldId('target.network')}-error`} className="field-error">
+              {errors['target.network']}
+            </p>
+          ) : null}
+        </div>
+        <Field
+          id={fieldId('target.timeout_ms')}
+          label="Timeout (ms)"
+          hint={
+            Number.isFinite(timeoutMs) && timeoutMs >= 1000 && values.commandTimeout.trim() !== ''
+              ? `1000 to 86400000. Stopped after ${durationInWords(timeoutMs)}.`
+              : '1000 to 86400000 (one day).'
+          }
+          error={errors['target.timeout_ms']}
+        >
+          <input
+            type="number"
+            inputMode="numeric"
+            min={1000}
+            max={86_400_000}
+            value={values.commandTimeout}
+            onChange={(e) => update('commandTimeout', e.target.value, 'target.timeout_ms')}
+            {...inputProps('target.timeout_ms', true)}
+          />
+        </Field>
+      </div>
+    </>
+  );
+}
+
 function HeadersEditor({
   rows,
   error,
   onChange,
 }: {
-  rows: HeaderRow[];
+  rows: KeyValueRow[];
   error: string | undefined;
-  onChange: (rows: HeaderRow[]) => void;
+  onChange: (rows: KeyValueRow[]) => void;
 }) {
-  const set = (id: number, patch: Partial<HeaderRow>) =>
-    onChange(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   return (
-    <fieldset className={`headers${error ? ' has-error' : ''}`} id={fieldId('target.headers')} tabIndex={-1}>
-      <legend>Headers</legend>
-      {rows.length === 0 ? <p className="hint">No headers.</p> : null}
-      {rows.map((r, i) => (
-        <div key={r.id} className="header-row">
-          <div className="field">
-            <label htmlFor={`header-key-${r.id}`}>Header key</label>
-            <input
-              id={`header-key-${r.id}`}
-              type="text"
-              className="mono"
-              placeholder="Content-Type"
-              autoComplete="off"
-              spellCheck={false}
-              value={r.key}
-              onChange={(e) => set(r.id, { key: e.target.value })}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`header-value-${r.id}`}>Header value</label>
-            <input
-              id={`header-value-${r.id}`}
-              type="text"
-              className="mono"
-              placeholder="application/json"
-              autoComplete="off"
-              spellCheck={false}
-              value={r.value}
-              onChange={(e) => set(r.id, { value: e.target.value })}
-            />
-          </div>
-          <button
-            type="button"
-            className="button ghost small icon"
-            aria-label={`Remove header ${i + 1}`}
-            onClick={() => onChange(rows.filter((x) => x.id !== r.id))}
-          >
-            ✕
-          </button>
-        </div>
-      ))}
-      {error ? <p className="field-error">{error}</p> : null}
-      <button type="button" className="button small" onClick={() => onChange([...rows, row()])}>
-        Add header
-      </button>
-    </fieldset>
+    <KeyValueEditor
+      errorKey="target.headers"
+      legend="Headers"
+      keyLabel="Header key"
+      valueLabel="Header value"
+      keyPlaceholder="Content-Type"
+      valuePlaceholder="application/json"
+      noun="header"
+      empty="No headers."
+      rows={rows}
+      error={error}
+      onChange={onChange}
+    />
   );
 }
 

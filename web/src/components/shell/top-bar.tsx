@@ -9,6 +9,7 @@ import { useMe } from './me-context.tsx';
 const nav = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/runs', label: 'Runs' },
+  { href: '/workers', label: 'Workers' },
   { href: '/tokens', label: 'Tokens' },
 ];
 

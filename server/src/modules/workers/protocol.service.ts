@@ -1,0 +1,105 @@
+import type { LeasedRun, WorkerCompleteBody, WorkerHeartbeatBody } from '@crony/shared';
+import { Types } from 'mongoose';
+import { AppError, notFound } from '../../http/errors.ts';
+import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
+import { appendLogs } from '../runs/logs.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { WorkerModel, type WorkerDoc } from './worker.model.ts';
+
+/** How often a waiting lease request looks for work, in ms. */
+const POLL_MS = 250;
+
+export const ownerOf = (worker: WorkerDoc) => `worker:${worker._id.toHexString()}`;
+
+/**
+ * Long-poll for work: returns the first command run of the worker's tenant whose required
+ * labels the worker carries, claimed under a lease, or null after `waitMs` without work.
+ */
+export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => boolean): Promise<LeasedRun | null> {
+  const deadline = Date.now() + waitMs;
+  for (let round = 0; ; round++) {
+    if (worker.draining) return null;
+    // Revocation takes effect at once, also for a worker already waiting here.
+    if (round > 0 && round % 8 === 0 && (await WorkerModel.exists({ _id: worker._id, revoked_at: { $ne: null } }))) {
+      throw new AppError('unauthenticated', 'This worker was revoked');
+    }
+    const ids = await claimable({ targetType: 'command', tenantId: worker.tenant_id, labels: worker.labels ?? {} }, 5);
+    for (const id of ids) {
+      const claimed = await claimRun(id, ownerOf(worker));
+      if (!claimed) continue;
+      const { run, lease } = claimed;
+      if (run.target.type !== 'command') continue;
+      return {
+        run_id: run._id.toHexString(),
+        lease_id: lease.leaseId,
+        epoch: lease.epoch,
+        attempt: run.attempt,
+        schedule_id: run.schedule_id.toHexString(),
+        schedule_name: run.schedule_name,
+        nominal_at: run.nominal_at.toISOString(),
+        target: run.target,
+        lease_ms: LEASE_MS,
+        heartbeat_ms: HEARTBEAT_MS,
+      };
+    }
+    if (Date.now() >= deadline || gone()) return null;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+const lost = () =>
+  new AppError(
+    'conflict',
+    'This lease is no longer yours: the run was cancelled, finished, or given to another worker after your heartbeats stopped. Stop the command.',
+  );
+
+async function ownRun(worker: WorkerDoc, runId: string): Promise<RunDoc> {
+  if (!Types.ObjectId.isValid(runId)) throw notFound('Run');
+  const run = await RunModel.findById(runId).lean<RunDoc>();
+  // Another tenant's run is a 404, as everywhere.
+  if (!run || !run.tenant_id.equals(worker.tenant_id)) throw notFound('Run');
+  return run;
+}
+
+const leaseOf = (worker: WorkerDoc, run: RunDoc, ref: { lease_id: string; epoch: number }): Lease => ({
+  runId: run._id,
+  leaseId: ref.lease_id,
+  epoch: ref.epoch,
+  owner: ownerOf(worker),
+});
+
+/** Extends the lease and records progress and output; a 409 tells the worker to stop. */
+export async function heartbeatFor(worker: WorkerDoc, runId: string, body: WorkerHeartbeatBody, now = new Date()) {
+  const run = await ownRun(worker, runId);
+  if (!(await heartbeat(leaseOf(worker, run, body), now))) throw lost();
+  if (body.progress) await recordProgress(run._id, body.lease_id, body.progress, now);
+  await appendLogs(run, body.output, now);
+}
+
+async function recordProgress(
+  runId: Types.ObjectId,
+  leaseId: string,
+  p: { percent: number; message: string },
+  now: Date,
+) {
+  await RunModel.updateOne({ _id: runId, 'lease.id': leaseId }, { $set: { progress: { ...p, at: now } } });
+}
+
+/** Records the attempt's outcome; retries follow the run's policy. A stale lease is a 409. */
+export async function completeFor(worker: WorkerDoc, runId: string, body: WorkerCompleteBody, now = new Date()) {
+  const run = await ownRun(worker, runId);
+  if (run.lease?.id !== body.lease_id || run.epoch !== body.epoch) throw lost();
+  await appendLogs(run, body.output, now);
+  if (body.progress) await recordProgress(run._id, body.lease_id, body.progress, now);
+  const tail =
+    body.output
+      .map((o) => o.text)
+      .join('')
+      .slice(-2048) || null;
+  const ok = await completeRun(
+    leaseOf(worker, run, body),
+    { status: body.status, http_status: null, exit_code: body.exit_code, response_excerpt: tail, error: body.error },
+    now,
+  );
+  if (!ok) throw lost();
+}

@@ -1,0 +1,214 @@
+import type { CreatedWorkerToken, LeasedRun, RegisteredWorker, Run, RunLogs, Schedule, Worker } from '@crony/shared';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { newTenant, startTestServer, waitFor, type Client, type TestServer } from '../../../test/support/server.ts';
+
+let server: TestServer;
+let a: Client;
+let b: Client;
+before(async () => {
+  server = await startTestServer();
+  a = (await newTenant(server.url, 'Workers A')).api;
+  b = (await newTenant(server.url, 'Workers B')).api;
+});
+after(() => server.close());
+
+/** The worker side of the protocol, spoken directly (the `crony worker` process is tested elsewhere). */
+function asWorker(credential: string) {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(server.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as unknown) };
+  };
+  return {
+    lease: (wait_ms = 0) => call('/v1/worker/lease', { wait_ms }),
+    heartbeat: (run: string, body: unknown) => call(`/v1/worker/runs/${run}/heartbeat`, body),
+    complete: (run: string, body: unknown) => call(`/v1/worker/runs/${run}/complete`, body),
+  };
+}
+
+async function register(api: Client, labels: Record<string, string> = {}) {
+  const token = (await (await api.post('/v1/worker-tokens', { name: 'test', labels })).json()) as CreatedWorkerToken;
+  assert.match(token.command, /npm run worker -- --api http:\/\/127\.0\.0\.1:\d+ --token crony_wr_/);
+  const res = await fetch(`${server.url}/v1/workers/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: token.token, name: `w-${Math.random().toString(36).slice(2, 6)}`, version: 'test' }),
+  });
+  assert.equal(res.status, 201);
+  return (await res.json()) as RegisteredWorker;
+}
+
+async function commandRun(api: Client, labels: Record<string, string> = {}): Promise<Run> {
+  const s = (await (
+    await api.post('/v1/schedules', {
+      name: 'cmd',
+      cron: '0 0 1 1 *',
+      retry: { max_attempts: 2, initial_interval: '1s' },
+      target: { type: 'command', command: ['echo', 'hi'], labels },
+    })
+  ).json()) as Schedule;
+  return (await (await api.post(`/v1/schedules/${s.id}/trigger`)).json()) as Run;
+}
+
+describe('worker protocol', () => {
+  test('a worker leases a command run, reports progress and output, and completes it', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    const run = await commandRun(a);
+    const leased = (await waitFor(
+      async () => {
+        const r = await w.lease(0);
+        return r.status === 200 ? (r.body as LeasedRun) : undefined;
+      },
+      10_000,
+      'a lease',
+    )) as LeasedRun;
+    assert.equal(leased.run_id, run.id);
+    assert.deepEqual(leased.target.command, ['echo', 'hi']);
+    const ref = { lease_id: leased.lease_id, epoch: leased.epoch };
+
+    const hb = await w.heartbeat(run.id, {
+      ...ref,
+      progress: { percent: 40, message: 'warming up' },
+      output: [{ stream: 'stdout', text: 'hi\n' }],
+    });
+    assert.equal(hb.status, 200);
+    let fresh = (await (await a.get(`/v1/runs/${run.id}`)).json()) as Run;
+    assert.equal(fresh.status, 'running');
+    assert.deepEqual([fresh.progress?.percent, fresh.progress?.message], [40, 'warming up']);
+
+    const done = await w.complete(run.id, {
+      ...ref,
+      status: 'succeeded',
+      exit_code: 0,
+      output: [{ stream: 'stderr', text: 'bye\n' }],
+    });
+    assert.equal(done.status, 200);
+    fresh = (await (await a.get(`/v1/runs/${run.id}`)).json()) as Run;
+    assert.equal(fresh.status, 'succeeded');
+    assert.equal(fresh.exit_code, 0);
+    assert.equal(fresh.attempts[0]?.executor, `worker:${reg.worker_id}`);
+    const logs = (await (await a.get(`/v1/runs/${run.id}/logs`)).json()) as RunLogs;
+    assert.deepEqual(
+      logs.data.map((l) => [l.stream, l.text]),
+      [
+        ['stdout', 'hi\n'],
+        ['stderr', 'bye\n'],
+      ],
+    );
+    const workers = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
+    assert.equal(workers.data.find((x) => x.id === reg.worker_id)?.state, 'online');
+  });
+
+  test('a report with an old epoch or another lease is refused with 409 and changes nothing', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    const run = await commandRun(a);
+    const leased = (await waitFor(
+      async () => {
+        const r = await w.lease(0);
+        return r.status === 200 ? (r.body as LeasedRun) : undefined;
+      },
+      10_000,
+      'a lease',
+    )) as LeasedRun;
+    const stale = await w.complete(run.id, {
+      lease_id: leased.lease_id,
+      epoch: leased.epoch + 1,
+      status: 'succeeded',
+      exit_code: 0,
+    });
+    assert.equal(stale.status, 409);
+    const foreign = await w.heartbeat(run.id, { lease_id: 'not-mine', epoch: leased.epoch });
+    assert.equal(foreign.status, 409);
+    assert.equal(((await (await a.get(`/v1/runs/${run.id}`)).json()) as Run).status, 'running');
+    await w.complete(run.id, { lease_id: leased.lease_id, epoch: leased.epoch, status: 'succeeded', exit_code: 0 });
+  });
+
+  test('a failed attempt is retried and the worker sees the next epoch', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    const run = await commandRun(a);
+    const first = (await waitFor(
+      async () => {
+        const r = await w.lease(0);
+        return r.status === 200 ? (r.body as LeasedRun) : undefined;
+      },
+      10_000,
+      'a lease',
+    )) as LeasedRun;
+    await w.complete(run.id, {
+      lease_id: first.lease_id,
+      epoch: first.epoch,
+      status: 'failed',
+      exit_code: 3,
+      error: { code: 'exit_code', message: 'exited with code 3' },
+    });
+    const second = (await waitFor(
+      async () => {
+        const r = await w.lease(0);
+        return r.status === 200 ? (r.body as LeasedRun) : undefined;
+      },
+      10_000,
+      'the retry',
+    )) as LeasedRun;
+    assert.equal(second.run_id, run.id);
+    assert.equal(second.attempt, 2);
+    assert.ok(second.epoch > first.epoch);
+    await w.complete(run.id, { lease_id: second.lease_id, epoch: second.epoch, status: 'succeeded', exit_code: 0 });
+    const fresh = (await (await a.get(`/v1/runs/${run.id}`)).json()) as Run;
+    assert.deepEqual(
+      fresh.attempts.map((x) => x.status),
+      ['failed', 'succeeded'],
+    );
+  });
+
+  test("a worker never receives another tenant's runs, nor runs whose labels it lacks", async () => {
+    const regA = await register(a, { os: 'linux' });
+    const w = asWorker(regA.credential);
+    const bRun = await commandRun(b);
+    const gpuRun = await commandRun(a, { gpu: 'yes' });
+    const res = await w.lease(1500);
+    assert.equal(res.status, 204, `leased ${JSON.stringify(res.body)}`);
+    assert.equal(((await (await b.get(`/v1/runs/${bRun.id}`)).json()) as Run).status, 'queued');
+    assert.equal(((await (await a.get(`/v1/runs/${gpuRun.id}`)).json()) as Run).status, 'queued');
+    // Tenant B's view of workers does not include A's.
+    const bWorkers = (await (await b.get('/v1/workers')).json()) as { data: Worker[] };
+    assert.equal(
+      bWorkers.data.some((x) => x.id === regA.worker_id),
+      false,
+    );
+    assert.equal((await b.delete(`/v1/workers/${regA.worker_id}`)).status, 404);
+    // Clean up so later tests' workers do not pick these up.
+    await a.post(`/v1/runs/${gpuRun.id}/cancel`);
+    await b.post(`/v1/runs/${bRun.id}/cancel`);
+  });
+
+  test('a revoked worker is refused at once, also while it waits for work', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    const waiting = w.lease(10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await a.delete(`/v1/workers/${reg.worker_id}`)).status, 204);
+    const res = await waiting;
+    assert.equal(res.status, 401);
+    assert.equal((await w.lease(0)).status, 401);
+    const list = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
+    assert.equal(list.data.find((x) => x.id === reg.worker_id)?.state, 'revoked');
+  });
+
+  test('a member cannot create registration tokens; a tenant token is no worker credential', async () => {
+    const member = (await (await a.post('/v1/tokens', { name: 'm', role: 'member' })).json()) as { token: string };
+    const res = await fetch(`${server.url}/v1/worker-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${member.token}` },
+      body: JSON.stringify({ name: 'x' }),
+    });
+    assert.equal(res.status, 403);
+    assert.equal((await asWorker(a.token).lease(0)).status, 401);
+  });
+});

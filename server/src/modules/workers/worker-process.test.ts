@@ -1,0 +1,159 @@
+import type { CreatedWorkerToken, Run, RunLogs, Schedule, Worker } from '@crony/shared';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { newTenant, startTestServer, waitFor, type Client, type TestServer } from '../../../test/support/server.ts';
+
+const cli = fileURLToPath(new URL('../../cli.ts', import.meta.url));
+let server: TestServer;
+let api: Client;
+let token: CreatedWorkerToken;
+const workers: ChildProcess[] = [];
+const dirs: string[] = [];
+
+before(async () => {
+  server = await startTestServer();
+  api = (await newTenant(server.url, 'Worker processes')).api;
+  token = (await (await api.post('/v1/worker-tokens', { name: 'ci' })).json()) as CreatedWorkerToken;
+});
+after(async () => {
+  for (const w of workers) w.kill('SIGKILL');
+  await server.close();
+  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
+});
+
+/** `crony worker --api URL --token T --name N`: the one command a user runs on a machine. */
+async function startWorker(name: string): Promise<{ proc: ChildProcess; output: () => string; stateDir: string }> {
+  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'crony-worker-'));
+  dirs.push(stateDir);
+  let out = '';
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      cli,
+      'worker',
+      '--api',
+      server.url,
+      '--token',
+      token.token,
+      '--name',
+      name,
+      '--state-dir',
+      stateDir,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  workers.push(proc);
+  await waitFor(async () => (out.includes('working for') ? true : undefined), 30_000, `${name} to start`);
+  return { proc, output: () => out, stateDir };
+}
+
+const run = async (id: string) => (await (await api.get(`/v1/runs/${id}`)).json()) as Run;
+
+async function trigger(command: string[], extra: Record<string, unknown> = {}): Promise<Run> {
+  const s = (await (
+    await api.post('/v1/schedules', {
+      name: `cmd ${command[0]}`,
+      cron: '0 0 1 1 *',
+      ...extra,
+      target: { type: 'command', command },
+    })
+  ).json()) as Schedule;
+  return (await (await api.post(`/v1/schedules/${s.id}/trigger`)).json()) as Run;
+}
+
+test('one command registers a worker, which runs a sandboxed command with progress and logs', async () => {
+  const w1 = await startWorker('first');
+  const files = await fs.readdir(w1.stateDir);
+  assert.equal(files.length, 1, 'the worker stored its credential');
+  const stat = await fs.stat(path.join(w1.stateDir, files[0]!));
+  assert.equal(stat.mode & 0o777, 0o600, 'readable by its owner only');
+  const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
+  assert.equal(list.data.find((w) => w.name === 'first')?.state, 'online');
+
+  const r = await trigger([
+    'sh',
+    '-c',
+    'echo "::progress 50 half way"; echo hello from the sandbox; echo oops >&2; exit 0',
+  ]);
+  const done = await waitFor(
+    async () => {
+      const x = await run(r.id);
+      return x.status === 'succeeded' || x.status === 'failed' ? x : undefined;
+    },
+    30_000,
+    'the command to finish',
+  );
+  assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+  assert.equal(done.exit_code, 0);
+  assert.equal(done.progress?.percent, 50);
+  assert.equal(done.progress?.message, 'half way');
+  const logs = (await (await api.get(`/v1/runs/${r.id}/logs`)).json()) as RunLogs;
+  const text = logs.data.map((l) => `${l.stream}:${l.text}`).join('');
+  assert.match(text, /stdout:[^]*hello from the sandbox/);
+  assert.match(text, /stderr:oops/);
+
+  const failing = await trigger(['sh', '-c', 'exit 7'], { retry: { max_attempts: 1 } });
+  const failed = await waitFor(
+    async () => {
+      const x = await run(failing.id);
+      return x.status === 'failed' ? x : undefined;
+    },
+    30_000,
+    'the failing command',
+  );
+  assert.equal(failed.exit_code, 7);
+  assert.equal(failed.error?.code, 'exit_code');
+});
+
+test('a worker killed mid-run: the run is completed by another worker as its next attempt', async () => {
+  const second = await startWorker('second');
+  const r = await trigger(['sh', '-c', 'sleep 6; echo finished'], {
+    retry: { max_attempts: 3, initial_interval: '1s' },
+  });
+  const running = await waitFor(
+    async () => {
+      const x = await run(r.id);
+      return x.status === 'running' ? x : undefined;
+    },
+    30_000,
+    'the run to start',
+  );
+  const owner = running.lease?.owner ?? '';
+  const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
+  const holder = list.data.find((w) => owner === `worker:${w.id}`);
+  assert.ok(holder, `a worker holds the lease (${owner})`);
+  // Kill whichever process holds it; the other one must finish the run.
+  const victim =
+    holder.name === 'second' ? second.proc : workers.find((p) => p !== second.proc && p.exitCode === null)!;
+  victim.kill('SIGKILL');
+  const done = await waitFor(
+    async () => {
+      const x = await run(r.id);
+      return x.status === 'succeeded' ? x : undefined;
+    },
+    60_000,
+    'another worker to finish the run',
+  );
+  assert.equal(done.attempt, 2);
+  assert.equal(done.attempts[0]?.error?.code, 'lease_expired');
+  assert.notEqual(done.attempts[1]?.executor, owner);
+});
+
+test('a revoked worker is refused and stops', async () => {
+  const w = await startWorker('doomed');
+  const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
+  const id = list.data.find((x) => x.name === 'doomed')!.id;
+  assert.equal((await api.delete(`/v1/workers/${id}`)).status, 204);
+  const code = await new Promise<number | null>((resolve) => w.proc.once('exit', resolve));
+  assert.equal(code, 3);
+  assert.match(w.output(), /refused this worker's credential/);
+});
