@@ -70,6 +70,7 @@ function table(report: ChaosReport): string {
     ['longest pause between fired slots', ms(f.max_fire_gap_ms)],
     ['max lateness after a recovery', ms(f.max_recovery_lateness_ms)],
     ['drain after pause', ms(f.drain_ms)],
+    ['CPU: database, servers (wall)', `${f.db_cpu_s} s, ${f.servers_cpu_s} s (${f.wall_s} s)`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);

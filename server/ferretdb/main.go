@@ -72,7 +72,9 @@ func run() error {
 		// _txlock=immediate: every transaction takes the write lock at BEGIN and waits for it
 		// (busy_timeout), instead of upgrading a read lock later and failing with SQLITE_BUSY
 		// when another connection wrote first. Several Cloud Crony processes write at once.
-		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/?_txlock=immediate",
+		// busy_timeout(30000): on a loaded machine a writer waits up to 30 s for that lock
+		// rather than failing (FerretDB's default is 10 s).
+		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/?_txlock=immediate&_pragma=busy_timeout(30000)",
 	})
 	if err != nil {
 		return err

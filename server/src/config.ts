@@ -13,6 +13,7 @@ const Env = z.object({
   CRONY_SIGNUP: z.enum(['open', 'closed']).optional(),
   CRONY_ALLOWED_TARGET_HOSTS: z.string().default(''),
   CRONY_SESSION_SECRET: z.string().min(32).optional(),
+  CRONY_PUBLIC_URL: z.string().url().optional(),
   CRONY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set to `false` to run an API-only process that never fires schedules. */
   CRONY_SCHEDULER: z.enum(['true', 'false']).default('true'),
@@ -31,8 +32,13 @@ export interface Config {
   signupOpen: boolean;
   /** Hosts and CIDRs that HTTP targets may reach although they are private or loopback. */
   allowedTargetHosts: string[];
-  /** Secret for the session cookie; generated and kept under `dataDir` when not given. */
+  /** Secret for the session cookie; generated and kept in the database when not given. */
   sessionSecret: string | undefined;
+  /**
+   * The URL HTTP targets can reach this API at, for progress callbacks
+   * (default `http://localhost:PORT`).
+   */
+  publicUrl: string;
   logLevel: string;
   schedulerEnabled: boolean;
   consoleEnabled: boolean;
@@ -55,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     sessionSecret: e.CRONY_SESSION_SECRET,
+    publicUrl: (e.CRONY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     logLevel: e.CRONY_LOG_LEVEL,
     schedulerEnabled: e.CRONY_SCHEDULER === 'true',
     consoleEnabled: e.CRONY_CONSOLE === 'true',

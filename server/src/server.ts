@@ -6,11 +6,13 @@ import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp } from './http/app.ts';
-import { sessionSecret } from './modules/auth/bootstrap.ts';
+import { storedSecret } from './modules/auth/bootstrap.ts';
 import { Dispatcher } from './modules/executor/dispatcher.ts';
 import { TargetPolicy } from './modules/outbound/policy.ts';
 import { createAgenda, registerJobs, startScheduler } from './modules/scheduler/agenda.ts';
 import { Ticker } from './modules/scheduler/ticker.ts';
+import { startWatchdog } from './modules/scheduler/watchdog.ts';
+import { ProgressTokens } from './modules/runs/progress.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -40,21 +42,27 @@ export async function startServer(
   config: Pick<
     Config,
     'port' | 'host' | 'allowedTargetHosts' | 'sessionSecret' | 'signupOpen' | 'schedulerEnabled' | 'consoleEnabled'
-  >,
+  > & { publicUrl?: string },
   log: Logger,
 ): Promise<RunningServer> {
   await mongoose.connection.syncIndexes();
   const policy = new TargetPolicy(config.allowedTargetHosts);
-  const dispatcher = new Dispatcher(policy, log);
+  // Until the server listens, its own address is unknown; callbacks resolve the URL lazily.
+  let publicUrl = config.publicUrl ?? '';
+  const progress = new ProgressTokens(await storedSecret('progress_key'), () => publicUrl);
+  const dispatcher = new Dispatcher(policy, progress, log);
   const agenda = createAgenda(mongoose.connection.db!);
-  registerJobs(agenda, { ticker: new Ticker(dispatcher, log) });
+  const ticker = new Ticker(dispatcher, log);
+  registerJobs(agenda, { ticker });
   agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) =>
     log.error({ err, job: job.attrs.name }, 'scheduler job failed'),
   );
   let schedulerRunning = false;
+  let stopWatchdog = () => {};
   if (config.schedulerEnabled) {
     await startScheduler(agenda);
     dispatcher.start();
+    stopWatchdog = startWatchdog(agenda, ticker, log);
     schedulerRunning = true;
   }
 
@@ -88,8 +96,9 @@ export async function startServer(
   const app = createApp({
     log,
     policy,
-    sessionSecret: await sessionSecret(config.sessionSecret),
+    sessionSecret: await storedSecret('session_secret', config.sessionSecret),
     signupOpen: config.signupOpen,
+    progress,
     health,
     ...(consoleHandler ? { console: consoleHandler } : {}),
   });
@@ -98,6 +107,7 @@ export async function startServer(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  publicUrl ||= `http://${host}:${port}`;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -105,6 +115,7 @@ export async function startServer(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       schedulerRunning = false;
+      stopWatchdog();
       await agenda.drain(10_000);
       await dispatcher.drain(30_000);
       server.closeAllConnections();

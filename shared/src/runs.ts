@@ -96,3 +96,10 @@ export const RunLogs = z.object({
   truncated: z.boolean(),
 });
 export type RunLogs = z.infer<typeof RunLogs>;
+
+/** What an HTTP target posts to its per-run progress URL (`X-Crony-Progress-Url`). */
+export const ProgressReportBody = z.strictObject({
+  percent: z.number().min(0).max(100),
+  message: z.string().max(500).default(''),
+});
+export type ProgressReportBody = z.infer<typeof ProgressReportBody>;

@@ -6,7 +6,8 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { authRouter, meRouter } from '../modules/auth/auth.routes.ts';
 import type { TargetPolicy } from '../modules/outbound/policy.ts';
-import { runsRouter } from '../modules/runs/runs.routes.ts';
+import type { ProgressTokens } from '../modules/runs/progress.ts';
+import { progressRouter, runsRouter } from '../modules/runs/runs.routes.ts';
 import { schedulesRouter } from '../modules/schedules/schedules.routes.ts';
 import { tokensRouter } from '../modules/tokens/tokens.routes.ts';
 import { workerProtocolRouter, workerRegistrationRouter, workersRouter } from '../modules/workers/workers.routes.ts';
@@ -19,6 +20,7 @@ export interface AppDeps {
   policy: TargetPolicy;
   sessionSecret: string;
   signupOpen: boolean;
+  progress: ProgressTokens;
   health: () => Promise<Health>;
   /** Next.js request handler for the console; absent in API-only processes. */
   console?: RequestHandler;
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(sessionMiddleware(deps.sessionSecret), passport.session());
   v1.use(authRouter({ signupOpen: deps.signupOpen }));
   v1.use(workerRegistrationRouter());
+  v1.use(progressRouter(deps.progress));
   v1.use('/worker', workerProtocolRouter());
   v1.use(meRouter());
   v1.use(authenticate);

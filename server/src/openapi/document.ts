@@ -9,6 +9,7 @@ import {
   LeaseRequestBody,
   RegisteredWorker,
   RegisterWorkerBody,
+  ProgressReportBody,
   RunLogs,
   Worker,
   WorkerCompleteBody,
@@ -177,6 +178,29 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'runs',
       params: [idParam],
       ok: { status: 200, schema: RunLogs },
+    },
+  },
+  '/runs/{id}/progress': {
+    post: {
+      summary:
+        'Progress callback for HTTP targets: POST here (URL in X-Crony-Progress-Url) with "Authorization: Bearer <X-Crony-Progress-Token>"; 409 once the attempt is over',
+      tag: 'runs',
+      params: [idParam],
+      body: ProgressReportBody,
+      ok: { status: 204 },
+      public: true,
+    },
+  },
+  '/events': {
+    get: {
+      summary:
+        'Server-sent events (text/event-stream): "event: run" with a Run as data whenever an active run changes (status, attempt, progress, lease) and when it ends',
+      tag: 'runs',
+      params: [
+        { name: 'schedule_id', in: 'query', description: 'Only this schedule' },
+        { name: 'run_id', in: 'query', description: 'Only this run' },
+      ],
+      ok: { status: 200 },
     },
   },
   '/worker-tokens': {

@@ -12,6 +12,7 @@
  * Used by `npm run chaos` (scripts/chaos.ts) and, briefly, by `chaos.test.ts`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -69,7 +70,10 @@ export interface Violations {
   staleLeases: number;
   /** (5) `missed` runs without a reason. */
   missedWithoutReason: number;
-  /** Scheduled records that are off the schedule's grid, or for a slot after the schedule was paused. */
+  /**
+   * Scheduled records off the schedule's grid or for a slot after its pause was acknowledged,
+   * and `every` schedules whose stored anchor is not created_at's second (the contract's grid).
+   */
   unexpected: number;
   /** Active runs still there when the drain deadline passed. */
   notDrained: number;
@@ -96,7 +100,7 @@ export interface ChaosReport {
   /** Start of the fault phase. */
   started_at: string;
   /** When every schedule was paused: slots up to T_end − 3 s are expected. */
-  t_end: string | null;
+  t_end: string;
   events: ChaosEvent[];
   figures: {
     schedules: number;
@@ -127,6 +131,10 @@ export interface ChaosReport {
     db_kills: number;
     /** Time from T_end until no run was queued, leased or running. */
     drain_ms: number | null;
+    /** Wall time from the start of the fault phase to the checks, and CPU time the database and the servers used in it (Linux). */
+    wall_s: number;
+    db_cpu_s: number;
+    servers_cpu_s: number;
   };
   per_schedule: ScheduleFigures[];
   violations: Violations;
@@ -316,6 +324,8 @@ class Proc {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private expectingExit = false;
+  /** CPU time of this name's earlier processes, in seconds. */
+  private cpuOfEarlier = 0;
 
   constructor(
     readonly name: string,
@@ -361,9 +371,15 @@ class Proc {
     });
   }
 
+  /** CPU seconds used by every process started under this name (Linux only; 0 elsewhere). */
+  cpuSeconds(): number {
+    return this.cpuOfEarlier + (this.running ? cpuSecondsOf(this.pid) : 0);
+  }
+
   /** SIGKILL and wait until it is gone. */
   async kill(): Promise<void> {
     if (!this.running) return;
+    this.cpuOfEarlier += cpuSecondsOf(this.pid);
     this.expectingExit = true;
     this.child?.kill('SIGKILL');
     await withDeadline(this.exited, STOP_GRACE_MS);
@@ -372,6 +388,7 @@ class Proc {
   /** SIGTERM, then SIGKILL after a grace period. */
   async stop(): Promise<void> {
     if (!this.running) return;
+    this.cpuOfEarlier += cpuSecondsOf(this.pid);
     this.expectingExit = true;
     this.child?.kill('SIGTERM');
     if (!(await withDeadline(this.exited, STOP_GRACE_MS))) {
@@ -380,6 +397,21 @@ class Proc {
     }
   }
 }
+
+/** User + system CPU time of a live process from /proc, in seconds; 0 where there is no /proc. */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux the tests run on. */
+const CLOCK_TICKS = 100;
 
 /** Children still alive, killed if the harness itself exits without cleaning up. */
 const live = new Set<ChildProcess>();
@@ -638,6 +670,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // ── the fault phase ──
     await pause(2_000);
     phaseStart = Date.now();
+    const dbCpuAtStart = db.cpuSeconds();
+    const serversCpuAtStart = servers.reduce((sum, s) => sum + s.proc.cpuSeconds(), 0);
     phase = 'chaos';
     const endAt = phaseStart + opts.seconds * 1000;
     const recoveries: { t: number; at: number; after: string }[] = [];
@@ -959,6 +993,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         server_kills: serverKills,
         db_kills: dbKills,
         drain_ms: drainMs,
+        wall_s: Math.round((checkedAt - phaseStart) / 100) / 10,
+        db_cpu_s: Math.round((db.cpuSeconds() - dbCpuAtStart) * 10) / 10,
+        servers_cpu_s:
+          Math.round((servers.reduce((sum, s) => sum + s.proc.cpuSeconds(), 0) - serversCpuAtStart) * 10) / 10,
       },
       per_schedule: perSchedule,
       violations,

@@ -7,21 +7,22 @@ import { signup } from './auth.service.ts';
 import { Tenant } from './tenant.model.ts';
 
 /**
- * The secret that signs console session cookies. Kept in the database so every process that
- * shares it (and every restart) accepts the same cookies.
+ * A server secret kept in the database, generated on first use, so every process that shares
+ * the database (and every restart) uses the same one: the session-cookie secret, the key that
+ * signs per-run progress tokens. The first writer wins; the others read its value.
  */
-export async function sessionSecret(given: string | undefined): Promise<string> {
+export async function storedSecret(name: 'session_secret' | 'progress_key', given?: string): Promise<string> {
   if (given) return given;
   const settings = mongoose.connection.collection<{ _id: string; value: string }>('settings');
-  const existing = await settings.findOne({ _id: 'session_secret' });
+  const existing = await settings.findOne({ _id: name });
   if (existing) return existing.value;
   try {
-    await settings.insertOne({ _id: 'session_secret', value: randomBytes(32).toString('base64url') });
+    await settings.insertOne({ _id: name, value: randomBytes(32).toString('base64url') });
   } catch (err) {
     if ((err as { code?: number }).code !== 11000) throw err;
   }
-  const stored = await settings.findOne({ _id: 'session_secret' });
-  if (!stored) throw new Error('could not store the session secret');
+  const stored = await settings.findOne({ _id: name });
+  if (!stored) throw new Error(`could not store the ${name}`);
   return stored.value;
 }
 

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { TargetPolicy } from '../outbound/policy.ts';
 import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease } from '../runs/lifecycle.ts';
+import type { ProgressTokens } from '../runs/progress.ts';
 import type { RunDoc } from '../runs/run.model.ts';
 import { executeHttp } from './http.executor.ts';
 
@@ -30,6 +31,7 @@ export class Dispatcher {
 
   constructor(
     private readonly policy: TargetPolicy,
+    private readonly progress: ProgressTokens,
     private readonly log: Logger,
     opts: DispatcherOptions = {},
   ) {
@@ -111,6 +113,7 @@ export class Dispatcher {
           scheduleId: run.schedule_id.toHexString(),
           nominalAt: run.nominal_at,
           attempt: run.attempt,
+          extraHeaders: this.progress.headers(run),
         },
         abort.signal,
       );

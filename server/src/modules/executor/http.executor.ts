@@ -9,7 +9,7 @@ const EXCERPT_BYTES = 2048;
 export async function executeHttp(
   target: HttpTarget,
   policy: TargetPolicy,
-  meta: { runId: string; scheduleId: string; nominalAt: Date; attempt: number },
+  meta: { runId: string; scheduleId: string; nominalAt: Date; attempt: number; extraHeaders?: Record<string, string> },
   signal?: AbortSignal,
 ): Promise<Outcome> {
   try {
@@ -25,6 +25,7 @@ export async function executeHttp(
         'x-crony-schedule-id': meta.scheduleId,
         'x-crony-nominal-time': meta.nominalAt.toISOString(),
         'x-crony-attempt': String(meta.attempt),
+        ...meta.extraHeaders,
       },
       body: target.method === 'GET' || target.method === 'HEAD' ? undefined : target.body,
       timeoutMs: target.timeout_ms,

@@ -4,6 +4,7 @@ import type { Types } from 'mongoose';
 import { recordLastRun, ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel } from './claim.model.ts';
 import { QueueModel, type QueueDoc } from './queue.model.ts';
+import { updateIf } from '../../db/update-if.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
 /**
@@ -116,8 +117,10 @@ export async function claimRun(
       error: null,
     },
   ];
-  const res = await RunModel.updateOne(
-    { _id: run._id, status: 'queued', epoch: run.epoch },
+  const started = await updateIf(
+    RunModel,
+    run._id,
+    { status: 'queued', epoch: run.epoch },
     {
       $set: {
         status: 'running',
@@ -128,7 +131,7 @@ export async function claimRun(
     },
   );
   // Cancelled between our read and our write: the claim stays, unused, and blocks nobody else.
-  if (res.modifiedCount !== 1) return null;
+  if (!started) return null;
   await QueueModel.updateOne({ _id: run._id }, { $set: { status: 'running', lease_expires_at: expires } });
   return {
     run: { ...run, status: 'running', lease, attempts },
@@ -139,12 +142,14 @@ export async function claimRun(
 /** Extends the lease; false when it is no longer ours (requeued, cancelled, finished). */
 export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean> {
   const expires = new Date(now.getTime() + LEASE_MS);
-  const res = await RunModel.updateOne(
-    { _id: lease.runId, 'lease.id': lease.leaseId, epoch: lease.epoch, status: { $in: ACTIVE } },
+  const ours = await updateIf(
+    RunModel,
+    lease.runId,
+    { 'lease.id': lease.leaseId, epoch: lease.epoch, status: { $in: ACTIVE } },
     { $set: { 'lease.expires_at': expires } },
   );
-  if (res.matchedCount !== 1) return false;
-  await QueueModel.updateOne({ _id: lease.runId, epoch: lease.epoch }, { $set: { lease_expires_at: expires } });
+  if (!ours) return false;
+  await QueueModel.updateOne({ _id: lease.runId }, { $set: { lease_expires_at: expires } });
   return true;
 }
 
@@ -167,7 +172,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
       : a,
   );
   const retry = outcome.status !== 'succeeded' && run.attempt < run.max_attempts;
-  const guard = { _id: run._id, 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: ACTIVE } };
+  const guard = { 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: ACTIVE } };
   const common = {
     attempts,
     lease: null,
@@ -178,17 +183,17 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
   };
   if (retry) {
     const availableAt = new Date(now.getTime() + retryDelayMs(run.attempt, run.retry));
-    const res = await RunModel.updateOne(guard, {
+    const requeued = await updateIf(RunModel, run._id, guard, {
       $set: { ...common, status: 'queued', attempt: run.attempt + 1, epoch: run.epoch + 1, available_at: availableAt },
     });
-    if (res.modifiedCount !== 1) return false;
+    if (!requeued) return false;
     await QueueModel.updateOne(
       { _id: run._id },
       { $set: { status: 'queued', epoch: run.epoch + 1, available_at: availableAt, lease_expires_at: null } },
     );
     return true;
   }
-  const res = await RunModel.updateOne(guard, {
+  const ended = await updateIf(RunModel, run._id, guard, {
     $set: {
       ...common,
       status: outcome.status,
@@ -196,7 +201,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
       duration_ms: run.started_at ? now.getTime() - run.started_at.getTime() : null,
     },
   });
-  if (res.modifiedCount !== 1) return false;
+  if (!ended) return false;
   await recordOutcome(run, outcome.status, now);
   await QueueModel.deleteOne({ _id: run._id });
   return true;
@@ -245,11 +250,9 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
       };
       if (await finishAttempt(run, lapsed, now)) out.requeued++;
     } else if (run.status === 'queued' && claimed.has(`${run._id.toHexString()}:${run.epoch}`)) {
-      const res = await RunModel.updateOne(
-        { _id: run._id, status: 'queued', epoch: run.epoch },
-        { $set: { epoch: run.epoch + 1 } },
-      );
-      if (res.modifiedCount === 1) {
+      if (
+        await updateIf(RunModel, run._id, { status: 'queued', epoch: run.epoch }, { $set: { epoch: run.epoch + 1 } })
+      ) {
         await QueueModel.updateOne({ _id: run._id }, { $set: { epoch: run.epoch + 1 } });
         out.released++;
       }
@@ -280,8 +283,10 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
   const attempts = run.attempts.map((a) =>
     a.attempt === run.attempt && a.status === 'running' ? { ...a, status: 'cancelled' as const, finished_at: now } : a,
   );
-  const res = await RunModel.updateOne(
-    { _id: run._id, status: run.status, epoch: run.epoch },
+  const cancelled = await updateIf(
+    RunModel,
+    run._id,
+    { status: run.status, epoch: run.epoch },
     {
       $set: {
         status: 'cancelled',
@@ -294,7 +299,7 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
       },
     },
   );
-  if (res.modifiedCount !== 1) return false;
+  if (!cancelled) return false;
   await recordOutcome(run, 'cancelled', now);
   await QueueModel.deleteOne({ _id: run._id });
   return true;

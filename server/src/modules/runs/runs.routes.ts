@@ -1,10 +1,15 @@
-import { ListRunsQuery } from '@crony/shared';
+import { Id, ListRunsQuery, ProgressReportBody } from '@crony/shared';
+import { z } from 'zod';
 import { Router } from 'express';
-import { idParam, query } from '../../http/validate.ts';
+import { body, idParam, query } from '../../http/validate.ts';
+import type { ProgressTokens } from './progress.ts';
 import { principal as who, requireRole } from '../../http/auth.ts';
 import { getRun, listRuns } from './runs.queries.ts';
+import { watchRuns } from './events.ts';
 import { runLogs } from './logs.ts';
 import { cancelRunFor } from './runs.service.ts';
+
+const EventsQuery = z.strictObject({ schedule_id: Id.optional(), run_id: Id.optional() });
 
 export function runsRouter(): Router {
   const r = Router();
@@ -14,11 +19,48 @@ export function runsRouter(): Router {
   r.get('/runs/:id', async (req, res) => {
     res.json(await getRun(who(req), idParam(req, 'id', 'Run')));
   });
+  // Server-sent events: `event: run` with the Run as data, whenever an active run changes.
+  r.get('/events', async (req, res) => {
+    const q = query(req, EventsQuery);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(': connected\n\n');
+    let closed = false;
+    req.on('close', () => (closed = true));
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    try {
+      const filter = {
+        ...(q.schedule_id ? { scheduleId: q.schedule_id } : {}),
+        ...(q.run_id ? { runId: q.run_id } : {}),
+      };
+      for await (const run of watchRuns(who(req), filter, () => closed)) {
+        res.write(`event: run\nid: ${run.id}:${run.attempt}:${run.status}\ndata: ${JSON.stringify(run)}\n\n`);
+      }
+    } finally {
+      clearInterval(ping);
+      res.end();
+    }
+  });
   r.get('/runs/:id/logs', async (req, res) => {
     res.json(await runLogs(who(req), idParam(req, 'id', 'Run')));
   });
   r.post('/runs/:id/cancel', requireRole('member'), async (req, res) => {
     res.json(await cancelRunFor(who(req), idParam(req, 'id', 'Run')));
+  });
+  return r;
+}
+
+/** Progress callbacks from HTTP targets, authenticated by the per-run token (no tenant credential). */
+export function progressRouter(tokens: ProgressTokens): Router {
+  const r = Router();
+  r.post('/runs/:id/progress', async (req, res) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    await tokens.report(String(req.params.id), bearer, body(req, ProgressReportBody));
+    res.status(204).end();
   });
   return r;
 }

@@ -8,6 +8,7 @@ import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts'
 import { planSlots, type Decision } from './plan.ts';
 import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import { compiledOf } from './when.ts';
+import { updateIf } from '../../db/update-if.ts';
 
 /** Most slots one firing records; a longer backlog is worked off by the following ticks. */
 export const MAX_SLOTS_PER_FIRING = 1000;
@@ -29,7 +30,7 @@ export async function fireDue(
   const current = await ScheduleModel.findById(state._id).lean<ScheduleDoc>();
   if (!current || current.paused) {
     // Deleted or paused: a cursor left due (a racing write undid the pause's null) is cleared.
-    await ScheduleStateModel.updateOne({ _id: state._id, next_run_at: first }, { $set: { next_run_at: null } });
+    await updateIf(ScheduleStateModel, state._id, { next_run_at: first }, { $set: { next_run_at: null } });
     return [];
   }
 
@@ -46,7 +47,7 @@ export async function fireDue(
   if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
 
   const queued = await record(current, plan.decisions, now);
-  await ScheduleStateModel.updateOne({ _id: current._id, next_run_at: first }, { $set: { next_run_at: next } });
+  await updateIf(ScheduleStateModel, current._id, { next_run_at: first }, { $set: { next_run_at: next } });
   return queued;
 }
 

@@ -1,5 +1,6 @@
 import { runStatuses, type RunStatus } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
+import { updateIf } from '../../db/update-if.ts';
 
 /**
  * What the scheduler and executors write about a schedule, kept apart from the schedule
@@ -56,8 +57,10 @@ export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', state
 
 /** Moves last_run forward, never back: a slow older run finishing late does not hide a newer one. */
 export async function recordLastRun(scheduleId: Types.ObjectId, lastRun: NonNullable<ScheduleStateDoc['last_run']>) {
-  await ScheduleStateModel.updateOne(
-    { _id: scheduleId, $or: [{ last_run: null }, { 'last_run.nominal_at': { $lte: lastRun.nominal_at } }] },
+  await updateIf(
+    ScheduleStateModel,
+    scheduleId,
+    { $or: [{ last_run: null }, { 'last_run.nominal_at': { $lte: lastRun.nominal_at } }] },
     { $set: { last_run: lastRun } },
   );
 }

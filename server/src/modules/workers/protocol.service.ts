@@ -1,5 +1,6 @@
 import type { LeasedRun, WorkerCompleteBody, WorkerHeartbeatBody } from '@crony/shared';
 import { Types } from 'mongoose';
+import { updateIf } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
 import { appendLogs } from '../runs/logs.ts';
@@ -82,7 +83,7 @@ async function recordProgress(
   p: { percent: number; message: string },
   now: Date,
 ) {
-  await RunModel.updateOne({ _id: runId, 'lease.id': leaseId }, { $set: { progress: { ...p, at: now } } });
+  await updateIf(RunModel, runId, { 'lease.id': leaseId }, { $set: { progress: { ...p, at: now } } });
 }
 
 /** Records the attempt's outcome; retries follow the run's policy. A stale lease is a 409. */

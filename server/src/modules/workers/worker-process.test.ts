@@ -148,6 +148,22 @@ test('a worker killed mid-run: the run is completed by another worker as its nex
   assert.notEqual(done.attempts[1]?.executor, owner);
 });
 
+test('SIGTERM drains a worker: it finishes the run in hand, takes no new one, and exits', async () => {
+  for (const p of workers) if (p.exitCode === null) p.kill('SIGKILL'); // only the drained worker may run things
+  const w = await startWorker('drainer');
+  const r = await trigger(['sh', '-c', 'sleep 3; echo finished'], { retry: { max_attempts: 1 } });
+  await waitFor(async () => ((await run(r.id)).status === 'running' ? true : undefined), 30_000, 'the run to start');
+  w.proc.kill('SIGTERM');
+  const queuedAfter = await trigger(['echo', 'never by this worker']);
+  const code = await new Promise<number | null>((resolve) => w.proc.once('exit', resolve));
+  assert.equal(code, 0);
+  assert.equal((await run(r.id)).status, 'succeeded', 'the run in hand was finished');
+  assert.equal((await run(queuedAfter.id)).status, 'queued', 'no new run was taken');
+  const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
+  assert.equal(list.data.find((x) => x.name === 'drainer')?.state, 'draining');
+  await api.post(`/v1/runs/${queuedAfter.id}/cancel`);
+});
+
 test('a revoked worker is refused and stops', async () => {
   const w = await startWorker('doomed');
   const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };

@@ -13,6 +13,8 @@ export function defineSchedulerTick(agenda: Agenda, ticker: Ticker): void {
     async () => {
       await ticker.tick();
     },
-    { concurrency: 1, lockLifetime: 30_000 },
+    // A tick takes about a second; a lock orphaned by a killed process blocks others for at most
+    // this long. A tick that overruns it may overlap the next one, which the run ledger makes safe.
+    { concurrency: 1, lockLifetime: 5_000 },
   );
 }

@@ -1,0 +1,46 @@
+import mongoose, { type Model, type Types, type UpdateQuery } from 'mongoose';
+import * as siftModule from 'sift';
+
+/**
+ * How a guarded update ("update this document if it is still in the state I read") is done.
+ * On MongoDB the conditions go into the filter: an atomic compare-and-set, for free. FerretDB
+ * 1.x only pushes a filter down to its SQLite index when it is `_id` alone; `_id` plus any other
+ * field scans the whole collection, which made every run update cost a pass over the run
+ * ledger. There the document is read by `_id`, the conditions are checked in memory (with
+ * sift, the matcher mongoose uses), and the write goes by `_id`. FerretDB applies updates as a
+ * read and a separate write anyway, so this gives up no atomicity there; correctness never
+ * rests on it (unique indexes decide who fired a slot or claimed an attempt).
+ */
+let idOnly: Promise<boolean> | undefined;
+
+// sift is CommonJS: under Node's ESM interop its matcher is the `default` export's `default`.
+type Matcher = (query: Record<string, unknown>) => (doc: unknown) => boolean;
+const interop = siftModule.default as unknown as Matcher & { default?: Matcher };
+const sift: Matcher = interop.default ?? interop;
+
+function idOnlyFilters(): Promise<boolean> {
+  idOnly ??= (async () => {
+    const db = mongoose.connection.db;
+    if (!db) return false;
+    const info = await db.admin().command({ buildInfo: 1 });
+    return 'ferretdbVersion' in info;
+  })();
+  return idOnly;
+}
+
+/** Updates the document `id` if it matches `conditions`; true when it did. */
+export async function updateIf<T>(
+  model: Model<T>,
+  id: Types.ObjectId,
+  conditions: Record<string, unknown>,
+  update: UpdateQuery<T>,
+): Promise<boolean> {
+  if (!(await idOnlyFilters())) {
+    const res = await model.updateOne({ _id: id, ...conditions } as never, update);
+    return res.modifiedCount === 1 || res.matchedCount === 1;
+  }
+  const current = await model.findById(id).lean();
+  if (!current || !sift(conditions)(current)) return false;
+  const res = await model.updateOne({ _id: id } as never, update);
+  return res.matchedCount === 1;
+}

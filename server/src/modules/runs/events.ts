@@ -1,0 +1,55 @@
+import type { Run } from '@crony/shared';
+import { Types } from 'mongoose';
+import type { Principal } from '../../tenancy/scope.ts';
+import { QueueModel } from './queue.model.ts';
+import { RunModel, type RunDoc } from './run.model.ts';
+import { toRun } from './runs.presenter.ts';
+
+/** How often a stream looks for changes, in ms. */
+const POLL_MS = 1000;
+
+const fingerprint = (r: RunDoc) =>
+  [
+    r.status,
+    r.attempt,
+    r.epoch,
+    r.progress?.at?.getTime() ?? '',
+    r.lease?.expires_at.getTime() ?? '',
+    r.finished_at?.getTime() ?? '',
+  ].join('|');
+
+/**
+ * Yields the caller's runs as they change: each active run whenever its status, attempt,
+ * progress or lease moves, and once more when it ends. Works across several server processes
+ * without change streams (FerretDB 1.x has none): it polls the small queue of active runs and
+ * reads the runs by id.
+ */
+export async function* watchRuns(
+  principal: Principal,
+  filter: { scheduleId?: string; runId?: string },
+  stopped: () => boolean,
+): AsyncGenerator<Run> {
+  const seen = new Map<string, string>();
+  while (!stopped()) {
+    const active = await QueueModel.find({
+      tenant_id: principal.tenantId,
+      ...(filter.scheduleId ? { schedule_id: new Types.ObjectId(filter.scheduleId) } : {}),
+      ...(filter.runId ? { _id: new Types.ObjectId(filter.runId) } : {}),
+    })
+      .select({ _id: 1 })
+      .lean();
+    const ids = new Set([...active.map((e) => e._id.toHexString()), ...seen.keys()]);
+    for (const id of ids) {
+      const run = await RunModel.findById(id).lean<RunDoc>();
+      if (!run || !run.tenant_id.equals(principal.tenantId)) {
+        seen.delete(id);
+        continue;
+      }
+      const fp = fingerprint(run);
+      if (seen.get(id) !== fp) yield toRun(run);
+      if (run.status === 'queued' || run.status === 'leased' || run.status === 'running') seen.set(id, fp);
+      else seen.delete(id);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
