@@ -32,7 +32,12 @@ export function consoleBuildIsStale(): boolean {
 export function buildConsoleIfStale(): void {
   if (!consoleBuildIsStale()) return;
   console.log('Building the console (Next.js); this happens once after each change to web/ or shared/…');
-  const r = spawnSync('npm', ['run', 'build', '-w', '@crony/web'], { cwd: root, stdio: 'inherit' });
+  // Next.js telemetry is off: a self-hosted scheduler should not phone home by default.
+  const r = spawnSync('npm', ['run', 'build', '-w', '@crony/web'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
   if (r.status !== 0) {
     console.error('The console build failed; see the output above.');
     process.exit(r.status ?? 1);

@@ -287,7 +287,13 @@ async function spawnServer(
   }
 }
 
-async function waitForPing(uri: string, port: number, deadline: number, gaveUp: () => boolean): Promise<boolean> {
+/** Polls until the server at `uri` answers `ping`; false at `deadline` or once `gaveUp()` is true. */
+export async function waitForPing(
+  uri: string,
+  port: number,
+  deadline: number,
+  gaveUp: () => boolean,
+): Promise<boolean> {
   while (Date.now() < deadline && !gaveUp()) {
     // A plain TCP probe first: the driver waits out its whole selection timeout on a refused
     // connection, which would add up to a second to every start.
@@ -339,7 +345,8 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
   await exited;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port that is free now (bind port 0, read it, close). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -15,12 +15,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, ObjectId } from 'mongodb';
-import { ensureFerretdbBinary } from '../../src/db/launcher.ts';
+import { ensureFerretdbBinary, freePort, waitForPing } from '../../src/db/launcher.ts';
 
 export interface ChaosOptions {
   /** Length of the fault phase, in seconds (faults start after setup and stop after this). */
@@ -581,7 +581,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const deadline = Date.now() + DB_READY_MS;
       for (;;) {
         db!.start();
-        if (await waitForPing(dbUri, dbPort, () => db!.running, Math.min(deadline, Date.now() + DB_READY_MS))) return;
+        if (await waitForPing(dbUri, dbPort, Math.min(deadline, Date.now() + DB_READY_MS), () => !db!.running)) return;
         // A restart can lose the port to a socket still closing; try again until the deadline.
         if (Date.now() > deadline) throw new Error(`FerretDB did not answer on ${dbUri} within ${DB_READY_MS} ms`);
         await db!.kill();
@@ -1121,52 +1121,6 @@ async function signupTenant(base: string): Promise<{ token: string }> {
   });
   if (tok.status !== 201) throw new Error(`token creation failed: ${tok.status} ${await tok.text()}`);
   return (await tok.json()) as { token: string };
-}
-
-/** Polls until the database answers `ping`, the process died, or the deadline passed. */
-async function waitForPing(uri: string, port: number, alive: () => boolean, deadline: number): Promise<boolean> {
-  while (Date.now() < deadline && alive()) {
-    if (!(await canConnect(port))) {
-      await sleep(50);
-      continue;
-    }
-    const client = new MongoClient(uri, { directConnection: true, serverSelectionTimeoutMS: 1_000 });
-    try {
-      await client.connect();
-      await client.db('admin').command({ ping: 1 });
-      return true;
-    } catch {
-      await sleep(200);
-    } finally {
-      await client.close().catch(() => {});
-    }
-  }
-  return false;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port that is free now; the database keeps it across restarts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
-    });
-  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

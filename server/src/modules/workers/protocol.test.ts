@@ -30,6 +30,17 @@ function asWorker(credential: string) {
   };
 }
 
+/** Polls for a lease until one comes (the run may still be on its way into the queue). */
+const nextLease = (w: ReturnType<typeof asWorker>, what: string) =>
+  waitFor(
+    async () => {
+      const r = await w.lease(0);
+      return r.status === 200 ? (r.body as LeasedRun) : undefined;
+    },
+    10_000,
+    what,
+  );
+
 async function register(api: Client, labels: Record<string, string> = {}) {
   const token = (await (await api.post('/v1/worker-tokens', { name: 'test', labels })).json()) as CreatedWorkerToken;
   assert.match(token.command, /npm run worker -- --api http:\/\/127\.0\.0\.1:\d+ --token crony_wr_/);
@@ -59,14 +70,7 @@ describe('worker protocol', () => {
     const reg = await register(a);
     const w = asWorker(reg.credential);
     const run = await commandRun(a);
-    const leased = (await waitFor(
-      async () => {
-        const r = await w.lease(0);
-        return r.status === 200 ? (r.body as LeasedRun) : undefined;
-      },
-      10_000,
-      'a lease',
-    )) as LeasedRun;
+    const leased = await nextLease(w, 'a lease');
     assert.equal(leased.run_id, run.id);
     assert.deepEqual(leased.target.command, ['echo', 'hi']);
     const ref = { lease_id: leased.lease_id, epoch: leased.epoch };
@@ -108,14 +112,7 @@ describe('worker protocol', () => {
     const reg = await register(a);
     const w = asWorker(reg.credential);
     const run = await commandRun(a);
-    const leased = (await waitFor(
-      async () => {
-        const r = await w.lease(0);
-        return r.status === 200 ? (r.body as LeasedRun) : undefined;
-      },
-      10_000,
-      'a lease',
-    )) as LeasedRun;
+    const leased = await nextLease(w, 'a lease');
     const stale = await w.complete(run.id, {
       lease_id: leased.lease_id,
       epoch: leased.epoch + 1,
@@ -133,14 +130,7 @@ describe('worker protocol', () => {
     const reg = await register(a);
     const w = asWorker(reg.credential);
     const run = await commandRun(a);
-    const first = (await waitFor(
-      async () => {
-        const r = await w.lease(0);
-        return r.status === 200 ? (r.body as LeasedRun) : undefined;
-      },
-      10_000,
-      'a lease',
-    )) as LeasedRun;
+    const first = await nextLease(w, 'a lease');
     await w.complete(run.id, {
       lease_id: first.lease_id,
       epoch: first.epoch,
@@ -148,14 +138,7 @@ describe('worker protocol', () => {
       exit_code: 3,
       error: { code: 'exit_code', message: 'exited with code 3' },
     });
-    const second = (await waitFor(
-      async () => {
-        const r = await w.lease(0);
-        return r.status === 200 ? (r.body as LeasedRun) : undefined;
-      },
-      10_000,
-      'the retry',
-    )) as LeasedRun;
+    const second = await nextLease(w, 'the retry');
     assert.equal(second.run_id, run.id);
     assert.equal(second.attempt, 2);
     assert.ok(second.epoch > first.epoch);
