@@ -46,10 +46,6 @@ export class TenantScope<T extends TenantOwned> {
     return this.model.findOne(this.scope(filter));
   }
 
-  countDocuments(filter?: Filter) {
-    return this.model.countDocuments(this.scope(filter));
-  }
-
   async create(doc: Omit<Partial<T>, 'tenant_id' | '_id'>): Promise<T> {
     const created = await this.model.create([{ ...doc, tenant_id: this.tenantId } as Partial<T>]);
     return created[0]!.toObject() as T;
@@ -60,10 +56,6 @@ export class TenantScope<T extends TenantOwned> {
       returnDocument: 'after',
       runValidators: true,
     });
-  }
-
-  updateMany(filter: Filter, update: UpdateQuery<T>) {
-    return this.model.updateMany(this.scope(filter), update);
   }
 
   deleteById(id: string | Types.ObjectId) {

@@ -1,13 +1,12 @@
 import { type Me, type Role, type SignupBody } from '@crony/shared';
 import { Types } from 'mongoose';
+import { isDuplicateKey } from '../../db/errors.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Principal } from '../../tenancy/scope.ts';
 import { hashToken } from '../tokens/secrets.ts';
 import { ApiToken } from '../tokens/token.model.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { Tenant, User } from './tenant.model.ts';
-
-const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
 
 /**
  * Creates a tenant with its first user as owner. There are no multi-document transactions on

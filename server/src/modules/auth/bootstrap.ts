@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { isDuplicateKey } from '../../db/errors.ts';
 import { createToken } from '../tokens/tokens.service.ts';
 import { signup } from './auth.service.ts';
 import { Tenant } from './tenant.model.ts';
@@ -19,7 +20,7 @@ export async function storedSecret(name: 'session_secret' | 'progress_key', give
   try {
     await settings.insertOne({ _id: name, value: randomBytes(32).toString('base64url') });
   } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!isDuplicateKey(err)) throw err;
   }
   const stored = await settings.findOne({ _id: name });
   if (!stored) throw new Error(`could not store the ${name}`);

@@ -60,10 +60,6 @@ export class Dispatcher {
     });
   }
 
-  get inFlight(): number {
-    return this.inflight.size;
-  }
-
   /** Stops taking runs and waits (up to `timeoutMs`) for those in flight. */
   async drain(timeoutMs = 30_000): Promise<void> {
     this.accepting = false;

@@ -1,4 +1,4 @@
-import type { Run } from '@crony/shared';
+import { activeRunStatuses, type Run } from '@crony/shared';
 import { Types } from 'mongoose';
 import type { Principal } from '../../tenancy/scope.ts';
 import { QueueModel } from './queue.model.ts';
@@ -47,7 +47,7 @@ export async function* watchRuns(
       }
       const fp = fingerprint(run);
       if (seen.get(id) !== fp) yield toRun(run);
-      if (run.status === 'queued' || run.status === 'leased' || run.status === 'running') seen.set(id, fp);
+      if (activeRunStatuses.includes(run.status)) seen.set(id, fp);
       else seen.delete(id);
     }
     await new Promise((r) => setTimeout(r, POLL_MS));

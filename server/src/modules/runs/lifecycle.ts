@@ -1,9 +1,10 @@
-import type { RunStatus } from '@crony/shared';
+import { activeRunStatuses, type RunStatus } from '@crony/shared';
 import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { recordLastRun, ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel } from './claim.model.ts';
 import { QueueModel, type QueueDoc } from './queue.model.ts';
+import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
@@ -44,8 +45,8 @@ export interface Outcome {
   error: { code: string; message: string } | null;
 }
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
-const ACTIVE: RunStatus[] = ['leased', 'running'];
+/** States in which an executor holds the run's lease. */
+const LEASED: RunStatus[] = ['leased', 'running'];
 
 /** Delay before attempt `attempt + 1`, after `attempt` failed. */
 export function retryDelayMs(attempt: number, retry: RunDoc['retry']): number {
@@ -85,7 +86,7 @@ export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]
   const entries = await QueueModel.find({ schedule_id: scheduleId }).select({ _id: 1 }).lean<Pick<QueueDoc, '_id'>[]>();
   if (entries.length === 0) return [];
   const runs = await Promise.all(entries.map((e) => RunModel.findById(e._id).lean<RunDoc>()));
-  return runs.filter((r): r is RunDoc => r !== null && (r.status === 'queued' || ACTIVE.includes(r.status)));
+  return runs.filter((r): r is RunDoc => r !== null && activeRunStatuses.includes(r.status));
 }
 
 /** Takes a queued run for `owner`; null when someone else has it, or it is not claimable. */
@@ -145,7 +146,7 @@ export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean
   const ours = await updateIf(
     RunModel,
     lease.runId,
-    { 'lease.id': lease.leaseId, epoch: lease.epoch, status: { $in: ACTIVE } },
+    { 'lease.id': lease.leaseId, epoch: lease.epoch, status: { $in: LEASED } },
     { $set: { 'lease.expires_at': expires } },
   );
   if (!ours) return false;
@@ -159,7 +160,7 @@ export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean
  */
 export async function completeRun(lease: Lease, outcome: Outcome, now = new Date()): Promise<boolean> {
   const run = await RunModel.findById(lease.runId).lean<RunDoc>();
-  if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !ACTIVE.includes(run.status)) {
+  if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !LEASED.includes(run.status)) {
     return false;
   }
   return finishAttempt(run, outcome, now);
@@ -172,7 +173,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
       : a,
   );
   const retry = outcome.status !== 'succeeded' && run.attempt < run.max_attempts;
-  const guard = { 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: ACTIVE } };
+  const guard = { 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: LEASED } };
   const common = {
     attempts,
     lease: null,
@@ -235,10 +236,10 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
 
   for (const entry of entries) {
     const run = await RunModel.findById(entry._id).lean<RunDoc>();
-    if (!run || !(run.status === 'queued' || ACTIVE.includes(run.status))) {
+    if (!run || !activeRunStatuses.includes(run.status)) {
       await QueueModel.deleteOne({ _id: entry._id }); // the run ended (or is gone): drop the leftover entry
       out.repaired++;
-    } else if (ACTIVE.includes(run.status) && run.lease && run.lease.expires_at < now) {
+    } else if (LEASED.includes(run.status) && run.lease && run.lease.expires_at < now) {
       const lapsed = {
         status: 'failed' as const,
         http_status: null,
@@ -279,7 +280,7 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
  * once, in-process) and stops. A cancelled run is never retried. False when already final.
  */
 export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = new Date()): Promise<boolean> {
-  if (run.status !== 'queued' && !ACTIVE.includes(run.status)) return false;
+  if (!activeRunStatuses.includes(run.status)) return false;
   const attempts = run.attempts.map((a) =>
     a.attempt === run.attempt && a.status === 'running' ? { ...a, status: 'cancelled' as const, finished_at: now } : a,
   );

@@ -7,7 +7,9 @@ import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { planSlots, type Decision } from './plan.ts';
 import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
-import { compiledOf } from './when.ts';
+import { slotsBetween } from './slots.ts';
+import { compiledOf, whenOf } from './when.ts';
+import { DUPLICATE_KEY } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
 
 /** Most slots one firing records; a longer backlog is worked off by the following ticks. */
@@ -68,14 +70,10 @@ export async function recordDueAsPaused(s: ScheduleDoc, now: Date): Promise<void
   );
 }
 
+/** `first` and the slots after it up to `now`, at most MAX_SLOTS_PER_FIRING; and the slot after those. */
 function dueSlots(s: ScheduleDoc, first: Date, now: Date): { slots: Date[]; next: Date | null } {
-  const compiled = compiledOf(s);
-  const slots = [first];
-  for (let t = compiled.nextAfter(first); t && t.getTime() <= now.getTime(); t = compiled.nextAfter(t)) {
-    if (slots.length >= MAX_SLOTS_PER_FIRING) break;
-    slots.push(t);
-  }
-  return { slots, next: compiled.nextAfter(slots[slots.length - 1]!) };
+  const slots = [first, ...slotsBetween(whenOf(s), s.timezone, first, now, MAX_SLOTS_PER_FIRING - 1)];
+  return { slots, next: compiledOf(s).nextAfter(slots[slots.length - 1]!) };
 }
 
 type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
@@ -124,7 +122,7 @@ async function insertNew(docs: RunDoc[]): Promise<Set<string>> {
   } catch (err) {
     const bulk = err as MongoBulkWriteError;
     const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : bulk.writeErrors ? [bulk.writeErrors] : [];
-    if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000)) throw err;
+    if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
     for (const e of writeErrors) ids.delete(docs[e.index]!._id.toHexString());
   }
   return ids;
