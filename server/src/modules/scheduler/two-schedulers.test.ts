@@ -41,8 +41,11 @@ before(async () => {
   api = (await newTenant(server.url, 'Scale out')).api;
 });
 after(async () => {
-  other.kill('SIGTERM');
-  await new Promise((r) => other.once('exit', r));
+  if (other.exitCode === null && other.signalCode === null) {
+    const exited = new Promise((r) => other.once('exit', r));
+    other.kill('SIGTERM');
+    await exited;
+  }
   await server.close();
   await receiver.close();
 });

@@ -180,8 +180,10 @@ function supervise(
     child.stderr?.on('data', (chunk: Buffer) => output.push('stderr', chunk));
 
     /** SIGKILL the process group and every descendant, including ones that started their own session. */
+    // Once the child has exited and been reaped its pid may be reused (pid_max is often 32768), so
+    // nothing signals by that pid any more: a late kill would land on an unrelated process.
     const killEverything = () => {
-      if (pid === undefined) return;
+      if (pid === undefined || exit) return;
       const { descendants } = treeUsage(pid);
       signalQuietly(-pid, 'SIGKILL');
       signalQuietly(pid, 'SIGKILL');
@@ -194,14 +196,14 @@ function supervise(
      * sandbox's pid 1 ignores it (init of a pid namespace only gets signals it handles).
      */
     const terminate = () => {
-      if (pid === undefined) return;
+      if (pid === undefined || exit) return;
       const { descendants } = treeUsage(pid);
       if (!sandboxed) signalQuietly(-pid, 'SIGTERM');
       for (const descendant of descendants) signalQuietly(descendant, 'SIGTERM');
     };
 
     const stop = (why: KillReason, graceful: boolean) => {
-      if (reason || exit || done) return;
+      if (reason || exit || done) return; // see killEverything: never signal a reaped pid
       reason = why;
       if (graceful) {
         terminate();
@@ -233,6 +235,9 @@ function supervise(
     child.on('exit', (code, signal) => {
       exit = { code, signal };
       clearInterval(poller);
+      // Pending wall-clock and grace-kill timers would signal a pid that may now be someone else's.
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       // A sandbox ends with bwrap (its pid namespace dies with it); a direct command may leave background
       // processes holding our pipes open, which would also outlive the run.
       if (!sandboxed && pid !== undefined) signalQuietly(-pid, 'SIGKILL');
