@@ -264,10 +264,20 @@ async function spawnServer(
 
     if (ready === 'ready') {
       log(`${kind} is listening on ${uri} (ready in ${Date.now() - started} ms)`);
+      // A database that dies under a running service (or test run) must say so, with its own
+      // last words and how it ended; otherwise all anyone sees is ECONNREFUSED somewhere else.
+      let stopping = false;
+      void exited.then(({ code, signal }) => {
+        if (!stopping)
+          log(`${kind} exited unexpectedly (${signal ?? `exit code ${code}`}). Its last output:\n${output.text()}`);
+      });
       return {
         uri,
         kind,
-        stop: once(() => stopChild(child, exited)),
+        stop: once(() => {
+          stopping = true;
+          return stopChild(child, exited);
+        }),
       };
     }
 
