@@ -15,6 +15,8 @@ export const errorCodes = [
   'forbidden',
   'not_found',
   'conflict',
+  'run_preempted',
+  'run_timed_out',
   'signup_closed',
   'target_not_allowed',
   'rate_limited',

@@ -27,7 +27,8 @@ export const RunTrigger = z.enum(['schedule', 'manual']);
  * Why a run is `missed`, `cancelled` or was created: `misfire` (the slot passed while the
  * scheduler could not fire it and the misfire policy chose not to run it), `catchup_window`
  * (older than the window), `overlap` (concurrency_policy forbid/replace), `replaced` (cancelled
- * by a newer run under replace), `user` (cancelled by a person), `manual` (triggered by a person).
+ * by a newer run under replace), `user` (cancelled by a person), `manual` (triggered by a person),
+ * `deadline` (not started by its deadline).
  */
 export const RunReason = z.string();
 
@@ -42,6 +43,22 @@ export const Attempt = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 export type Attempt = z.infer<typeof Attempt>;
+
+/** The scheduling limits a run carries, fixed when its slot fired (README, "Dispatch, limits and preemption"). */
+export const RunLimits = z.object({
+  /** Higher runs first; 100 by default. */
+  priority: z.number().int(),
+  /** Not started by then: `missed` (reason `deadline`); still running then: `timed_out`. */
+  deadline_at: IsoDateTime.nullable(),
+  /** An attempt running longer is stopped: `timed_out` (`max_runtime_exceeded`). */
+  max_runtime_ms: z.number().int().nullable(),
+  /** The profile whose `max_concurrent` the run counts against. */
+  profile_id: Id.nullable(),
+  max_concurrent: z.number().int().nullable(),
+  /** Whether a run of higher priority may stop this one to take its place. */
+  allow_preemption: z.boolean(),
+});
+export type RunLimits = z.infer<typeof RunLimits>;
 
 export const Run = z.object({
   id: Id,
@@ -58,6 +75,13 @@ export const Run = z.object({
   /** A queued run is not started before this instant (retry backoff). */
   available_at: IsoDateTime.nullable(),
   lease: z.object({ owner: z.string(), expires_at: IsoDateTime }).nullable(),
+  /** Dispatch priority (same as `limits.priority`). */
+  priority: z.number().int(),
+  /** Same as `limits.deadline_at`. */
+  deadline_at: IsoDateTime.nullable(),
+  limits: RunLimits,
+  /** Why a due, queued run has not started, e.g. `waiting for a place: profile 'etl' runs 2 of 2`. */
+  wait_reason: z.string().nullable(),
   attempts: z.array(Attempt),
   started_at: IsoDateTime.nullable(),
   finished_at: IsoDateTime.nullable(),

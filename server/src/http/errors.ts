@@ -14,6 +14,9 @@ const statusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  // A worker's lease ended because the server stopped the attempt; see protocol.service.ts.
+  run_preempted: 409,
+  run_timed_out: 409,
   signup_closed: 403,
   target_not_allowed: 400,
   rate_limited: 429,

@@ -6,6 +6,7 @@ import type { TargetPolicy } from '../outbound/policy.ts';
 import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease } from '../runs/lifecycle.ts';
 import type { ProgressTokens } from '../runs/progress.ts';
 import type { RunDoc } from '../runs/run.model.ts';
+import { watchStop } from '../runs/stop-signals.ts';
 import { executeHttp } from './http.executor.ts';
 
 export interface DispatcherOptions {
@@ -92,6 +93,8 @@ export class Dispatcher {
 
   private async execute(run: RunDoc, lease: Lease): Promise<void> {
     const abort = new AbortController();
+    // Preempted or over a time limit in this process: stop now, not at the next heartbeat.
+    const unwatch = watchStop(run._id.toHexString(), lease.epoch, () => abort.abort());
     const beat = setInterval(() => {
       heartbeat(lease).then(
         (ours) => {
@@ -117,6 +120,7 @@ export class Dispatcher {
       if (!abort.signal.aborted) await completeRun(lease, outcome);
     } finally {
       clearInterval(beat);
+      unwatch();
     }
   }
 }

@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { recordLastRun, ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel } from './claim.model.ts';
-import { QueueModel, type QueueDoc } from './queue.model.ts';
+import { admit, releasePlace, returnPlace } from './concurrency.ts';
+import { dispatchable } from './dispatchable.ts';
+import { limitsOf } from './limits.ts';
+import { nextAttemptAt } from './retry-rule.ts';
+import { QueueModel, runningFields, type QueueDoc } from './queue.model.ts';
+import { signalStop, type StopCode } from './stop-signals.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
@@ -37,7 +42,8 @@ export interface Lease {
 }
 
 export interface Outcome {
-  status: 'succeeded' | 'failed' | 'timed_out';
+  /** `preempted` only from stopAttempt: the server, not the executor, ends such attempts. */
+  status: 'succeeded' | 'failed' | 'timed_out' | 'preempted';
   http_status: number | null;
   /** Command targets: the exit code. */
   exit_code?: number | null;
@@ -54,9 +60,14 @@ export function retryDelayMs(attempt: number, retry: RunDoc['retry']): number {
   return Math.round(Math.min(d, retry.max_interval_ms));
 }
 
+/** Most queue entries one look for work reads; the queue holds only active runs. */
+const SCAN_BOUND = 500;
+
 /**
- * Queued runs an executor may take now, oldest first: the server's own executor asks for
- * `http`; a worker for `command` runs of its tenant whose required labels it carries.
+ * Queued runs an executor may take now, in dispatch order (dispatch-order.ts): the server's
+ * own executor asks for `http`; a worker for `command` runs of its tenant whose required labels
+ * it carries. Runs that could not start (their profile is full and nothing may be preempted)
+ * are left out, so they do not hide startable work behind them.
  */
 export async function claimable(
   filter: { targetType: 'http' } | { targetType: 'command'; tenantId: Types.ObjectId; labels: Record<string, string> },
@@ -69,16 +80,17 @@ export async function claimable(
     target_type: filter.targetType,
     ...(filter.targetType === 'command' ? { tenant_id: filter.tenantId } : {}),
   })
-    .sort({ available_at: 1 })
-    .limit(filter.targetType === 'command' ? limit * 10 : limit)
-    .select({ _id: 1, labels: 1 })
-    .lean<Pick<QueueDoc, '_id' | 'labels'>[]>();
+    // Within the bound the order is exact; past it, the highest priorities are still read first.
+    .sort({ priority: -1, available_at: 1 })
+    .limit(SCAN_BOUND)
+    .lean<QueueDoc[]>();
   const carries = (need: Record<string, string>) =>
     filter.targetType === 'http' || Object.entries(need ?? {}).every(([k, v]) => filter.labels[k] === v);
-  return entries
-    .filter((e) => carries(e.labels))
-    .slice(0, limit)
-    .map((e) => e._id);
+  const ordered = await dispatchable(
+    entries.filter((e) => carries(e.labels)),
+    now,
+  );
+  return ordered.slice(0, limit).map((e) => e._id);
 }
 
 /** Whether the schedule has a queued or running run (for concurrency policies). */
@@ -97,12 +109,24 @@ export async function claimRun(
 ): Promise<{ run: RunDoc; lease: Lease } | null> {
   const run = await RunModel.findById(runId).lean<RunDoc>();
   if (!run || run.status !== 'queued' || run.available_at.getTime() > now.getTime()) return null;
+  const limits = limitsOf(run);
+  // Past its deadline it may no longer start; the time-limits sweep records it missed.
+  if (limits.deadline_at && limits.deadline_at.getTime() <= now.getTime()) return null;
   const leaseId = randomUUID();
+  let claimId: Types.ObjectId;
   try {
-    await ClaimModel.create({ run_id: run._id, epoch: run.epoch, lease_id: leaseId, owner, claimed_at: now });
+    claimId = (
+      await ClaimModel.create({ run_id: run._id, epoch: run.epoch, lease_id: leaseId, owner, claimed_at: now })
+    )._id;
   } catch (err) {
     if (isDuplicateKey(err)) return null;
     throw err;
+  }
+  // Only the claim's winner asks for a place in its profile's concurrency limit (concurrency.ts).
+  const place = await admit(run, now, (victim) => stopAttempt(victim, 'preempted', now));
+  if (!place) {
+    await ClaimModel.deleteOne({ _id: claimId }); // no place: the run stays queued, claimable later
+    return null;
   }
   const expires = new Date(now.getTime() + LEASE_MS);
   const lease = { id: leaseId, epoch: run.epoch, owner, expires_at: expires };
@@ -114,6 +138,7 @@ export async function claimRun(
       started_at: now,
       finished_at: null,
       executor: owner,
+      lease_id: leaseId,
       http_status: null,
       error: null,
     },
@@ -127,13 +152,20 @@ export async function claimRun(
         status: 'running',
         lease,
         attempts,
+        wait_reason: null,
         ...(run.started_at ? {} : { started_at: now, lateness_ms: now.getTime() - run.nominal_at.getTime() }),
       },
     },
   );
   // Cancelled between our read and our write: the claim stays, unused, and blocks nobody else.
-  if (!started) return null;
-  await QueueModel.updateOne({ _id: run._id }, { $set: { status: 'running', lease_expires_at: expires } });
+  if (!started) {
+    if (place !== 'unlimited') await returnPlace(place);
+    return null;
+  }
+  await QueueModel.updateOne(
+    { _id: run._id },
+    { $set: { status: 'running', lease_expires_at: expires, ...runningFields(limits, now) } },
+  );
   return {
     run: { ...run, status: 'running', lease, attempts },
     lease: { runId: run._id, leaseId, epoch: run.epoch, owner },
@@ -172,7 +204,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
       ? { ...a, status: outcome.status, finished_at: now, http_status: outcome.http_status, error: outcome.error }
       : a,
   );
-  const retry = outcome.status !== 'succeeded' && run.attempt < run.max_attempts;
+  const availableAt = nextAttemptAt(run, outcome, now, retryDelayMs(run.attempt, run.retry));
   const guard = { 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: LEASED } };
   const common = {
     attempts,
@@ -182,15 +214,24 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
     response_excerpt: outcome.response_excerpt,
     error: outcome.error,
   };
-  if (retry) {
-    const availableAt = new Date(now.getTime() + retryDelayMs(run.attempt, run.retry));
+  if (availableAt) {
     const requeued = await updateIf(RunModel, run._id, guard, {
       $set: { ...common, status: 'queued', attempt: run.attempt + 1, epoch: run.epoch + 1, available_at: availableAt },
     });
     if (!requeued) return false;
+    await releasePlace(run._id, run.epoch);
     await QueueModel.updateOne(
       { _id: run._id },
-      { $set: { status: 'queued', epoch: run.epoch + 1, available_at: availableAt, lease_expires_at: null } },
+      {
+        $set: {
+          status: 'queued',
+          epoch: run.epoch + 1,
+          available_at: availableAt,
+          lease_expires_at: null,
+          stop_at: null,
+          stop_code: null,
+        },
+      },
     );
     return true;
   }
@@ -203,9 +244,38 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
     },
   });
   if (!ended) return false;
+  await releasePlace(run._id, run.epoch);
   await recordOutcome(run, outcome.status, now);
   await QueueModel.deleteOne({ _id: run._id });
   return true;
+}
+
+/**
+ * Ends a running attempt the server decided to stop: `preempted` (requeued at once as the
+ * next attempt, which costs none of max_attempts) or over a time limit (`timed_out`, with the
+ * limit as error code). Its executor learns at once in this process, else from its next
+ * heartbeat. False when the attempt already ended.
+ */
+export async function stopAttempt(run: RunDoc, code: StopCode, now = new Date()): Promise<boolean> {
+  if (!LEASED.includes(run.status)) return false;
+  const l = limitsOf(run);
+  const message = {
+    preempted: 'stopped to make room for a run of higher priority; it runs again as its next attempt',
+    deadline_exceeded: `still running at its deadline (${l.deadline_at?.toISOString()})`,
+    max_runtime_exceeded: `ran longer than its maximum runtime of ${l.max_runtime_ms} ms`,
+  }[code];
+  const stopped = await finishAttempt(
+    run,
+    {
+      status: code === 'preempted' ? 'preempted' : 'timed_out',
+      http_status: null,
+      response_excerpt: null,
+      error: { code, message },
+    },
+    now,
+  );
+  if (stopped) signalStop(run._id.toHexString(), run.epoch, code);
+  return stopped;
 }
 
 /**
@@ -301,6 +371,7 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
     },
   );
   if (!cancelled) return false;
+  await releasePlace(run._id, run.epoch);
   await recordOutcome(run, 'cancelled', now);
   await QueueModel.deleteOne({ _id: run._id });
   return true;

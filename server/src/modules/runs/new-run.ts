@@ -1,14 +1,19 @@
 import { parseDuration } from '@crony/shared';
 import { Types } from 'mongoose';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
+import { defaultLimits, type RunLimits } from './limits.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
-/** A run record for one slot of `s`, queued or already `missed`. Not yet inserted. */
+/**
+ * A run record for one slot of `s`, queued or already `missed`. Not yet inserted. `limits`
+ * are the schedule's effective scheduling limits at fire time (defaults when absent).
+ */
 export function newRun(
   s: ScheduleDoc,
   slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger'] },
   fate: { status: 'queued' } | { status: 'missed'; reason: string },
   now: Date,
+  limits: RunLimits = defaultLimits(),
 ): RunDoc {
   const doc = new RunModel({
     _id: new Types.ObjectId(),
@@ -29,6 +34,8 @@ export function newRun(
       max_interval_ms: parseDuration(s.retry.max_interval) ?? 300_000,
     },
     available_at: slot.nominalAt,
+    limits,
+    wait_reason: null,
     finished_at: fate.status === 'missed' ? now : null,
     // Set here because runs are bulk-inserted on the driver, past mongoose's timestamps.
     created_at: now,

@@ -1,4 +1,5 @@
 import { Schema, model, type Types } from 'mongoose';
+import { limitsOf, stopAt, type RunLimits } from './limits.ts';
 
 /**
  * The runs that still need an executor: one entry per queued or running run, keyed by the
@@ -25,6 +26,19 @@ export interface QueueDoc {
   lease_expires_at: Date | null;
   /** Which kind of executor may take it (`http` for the server's own executor). */
   target_type: string;
+  /** Dispatch order (dispatch-order.ts): mirrors the run's limits and slot. */
+  priority: number;
+  deadline_at: Date | null;
+  nominal_at: Date;
+  /** Concurrency limit the run counts against (see concurrency.ts); null = none. */
+  profile_id: Types.ObjectId | null;
+  max_concurrent: number | null;
+  profile_name: string | null;
+  /** Mirrors the run's wait_reason, so it is rewritten only when it changes. */
+  wait_reason: string | null;
+  /** While running: when the attempt must be stopped, and which limit that is (realtime.ts). */
+  stop_at: Date | null;
+  stop_code: 'deadline_exceeded' | 'max_runtime_exceeded' | null;
 }
 
 const queueSchema = new Schema<QueueDoc>(
@@ -37,6 +51,15 @@ const queueSchema = new Schema<QueueDoc>(
     available_at: { type: Date, required: true },
     lease_expires_at: { type: Date, default: null },
     target_type: { type: String, required: true },
+    priority: { type: Number, default: 100 },
+    deadline_at: { type: Date, default: null },
+    nominal_at: { type: Date, default: null },
+    profile_id: { type: Schema.Types.ObjectId, default: null },
+    max_concurrent: { type: Number, default: null },
+    profile_name: { type: String, default: null },
+    wait_reason: { type: String, default: null },
+    stop_at: { type: Date, default: null },
+    stop_code: { type: String, default: null },
   },
   { versionKey: false },
 );
@@ -52,8 +75,11 @@ export function queueEntryFor(run: {
   tenant_id: Types.ObjectId;
   epoch: number;
   available_at: Date;
+  nominal_at: Date;
   target: { type: string; labels?: Record<string, string> };
+  limits?: RunLimits | null;
 }): QueueDoc {
+  const l = limitsOf(run);
   return {
     _id: run._id,
     schedule_id: run.schedule_id,
@@ -64,5 +90,20 @@ export function queueEntryFor(run: {
     available_at: run.available_at,
     lease_expires_at: null,
     target_type: run.target.type,
+    priority: l.priority,
+    deadline_at: l.deadline_at,
+    nominal_at: run.nominal_at,
+    profile_id: l.profile_id,
+    max_concurrent: l.max_concurrent,
+    profile_name: l.profile_name ?? null,
+    wait_reason: null,
+    stop_at: null,
+    stop_code: null,
   };
+}
+
+/** The queue fields a running attempt gets: when the sweep must stop it (realtime.ts). */
+export function runningFields(limits: RunLimits, startedAt: Date) {
+  const stop = stopAt(limits, startedAt);
+  return { stop_at: stop?.at ?? null, stop_code: stop?.code ?? null, wait_reason: null };
 }

@@ -1,5 +1,6 @@
 import { runStatuses, type RunStatus, type Target } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
+import type { RunLimits } from './limits.ts';
 
 export interface RunDoc {
   _id: Types.ObjectId;
@@ -39,10 +40,16 @@ export interface RunDoc {
     started_at: Date | null;
     finished_at: Date | null;
     executor: string | null;
+    /** The lease this attempt ran under, so a worker told to stop can learn why. */
+    lease_id?: string | null;
     http_status: number | null;
     error: { code: string; message: string } | null;
   }[];
   cancel_requested_at: Date | null;
+  /** Scheduling limits snapshotted at fire time; absent on runs stored before they existed. */
+  limits?: RunLimits | null;
+  /** Why a queued run has not started although it is due (e.g. its profile is full); else null. */
+  wait_reason?: string | null;
   started_at: Date | null;
   finished_at: Date | null;
   duration_ms: number | null;
@@ -63,6 +70,7 @@ const attemptSchema = new Schema(
     started_at: { type: Date, default: null },
     finished_at: { type: Date, default: null },
     executor: { type: String, default: null },
+    lease_id: { type: String, default: null },
     http_status: { type: Number, default: null },
     error: { type: new Schema({ code: String, message: String }, { _id: false }), default: null },
   },
@@ -91,6 +99,22 @@ const runSchema = new Schema<RunDoc>(
     },
     attempts: { type: [attemptSchema], default: [] },
     cancel_requested_at: { type: Date, default: null },
+    limits: {
+      type: new Schema(
+        {
+          priority: Number,
+          deadline_at: Date,
+          max_runtime_ms: Number,
+          profile_id: Schema.Types.ObjectId,
+          max_concurrent: Number,
+          allow_preemption: Boolean,
+          profile_name: String,
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+    wait_reason: { type: String, default: null },
     started_at: { type: Date, default: null },
     finished_at: { type: Date, default: null },
     duration_ms: { type: Number, default: null },

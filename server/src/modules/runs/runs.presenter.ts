@@ -1,7 +1,9 @@
 import type { Run, RunStatus } from '@crony/shared';
+import { limitsOf } from './limits.ts';
 import type { RunDoc } from './run.model.ts';
 
 export function toRun(r: RunDoc): Run {
+  const l = limitsOf(r);
   return {
     id: r._id.toString(),
     schedule_id: r.schedule_id.toString(),
@@ -14,6 +16,17 @@ export function toRun(r: RunDoc): Run {
     max_attempts: r.max_attempts,
     available_at: r.status === 'queued' ? r.available_at.toISOString() : null,
     lease: r.lease ? { owner: r.lease.owner, expires_at: r.lease.expires_at.toISOString() } : null,
+    priority: l.priority,
+    deadline_at: l.deadline_at?.toISOString() ?? null,
+    limits: {
+      priority: l.priority,
+      deadline_at: l.deadline_at?.toISOString() ?? null,
+      max_runtime_ms: l.max_runtime_ms ?? null,
+      profile_id: l.profile_id?.toHexString() ?? null,
+      max_concurrent: l.max_concurrent ?? null,
+      allow_preemption: l.allow_preemption ?? false,
+    },
+    wait_reason: r.status === 'queued' ? (r.wait_reason ?? null) : null,
     attempts: r.attempts.map((a) => ({
       attempt: a.attempt,
       status: a.status,

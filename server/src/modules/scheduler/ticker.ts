@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../executor/dispatcher.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
-import { reapQueue } from '../runs/lifecycle.ts';
+import { reapPlaces } from '../runs/concurrency.ts';
+import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
+import { enforceTimeLimits } from '../runs/time-limits.ts';
 import { fireDue } from './fire.ts';
 
 export interface TickerOptions {
@@ -40,6 +42,9 @@ export class Ticker {
         'reclaimed runs from executors that stopped (requeued, released) and repaired queue entries',
       );
     }
+    const limited = await enforceTimeLimits(this.clock());
+    if (limited.missed + limited.timed_out > 0) this.log.info(limited, 'enforced run deadlines and runtime limits');
+    await reapPlaces(this.clock(), LEASE_MS);
     const horizon = new Date(this.clock().getTime() + this.lookaheadMs);
     const due = await ScheduleStateModel.find({ next_run_at: { $ne: null, $lte: horizon } })
       .sort({ next_run_at: 1 })

@@ -48,11 +48,32 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
   }
 }
 
-const lost = () =>
-  new AppError(
+/**
+ * Tells a worker to stop the command. When the server itself ended the attempt (preemption,
+ * a time limit) the code says so, so the worker can log why; the attempt is already recorded.
+ */
+function lost(run: RunDoc, leaseId: string): AppError {
+  const ended = run.attempts.find((a) => a.lease_id === leaseId);
+  if (ended?.status === 'preempted') {
+    return new AppError(
+      'run_preempted',
+      'This run was preempted by a run of higher priority; stop the command. It runs again as its next attempt.',
+    );
+  }
+  if (ended?.status === 'timed_out' && ended.error) {
+    return new AppError('run_timed_out', `This run hit a time limit (${ended.error.code}); stop the command.`);
+  }
+  return new AppError(
     'conflict',
     'This lease is no longer yours: the run was cancelled, finished, or given to another worker after your heartbeats stopped. Stop the command.',
   );
+}
+
+/** Reads the run again to say why its lease is gone. */
+const lostNow = async (runId: Types.ObjectId, leaseId: string) => {
+  const run = await RunModel.findById(runId).lean<RunDoc>();
+  return run ? lost(run, leaseId) : notFound('Run');
+};
 
 async function ownRun(worker: WorkerDoc, runId: string): Promise<RunDoc> {
   if (!Types.ObjectId.isValid(runId)) throw notFound('Run');
@@ -72,7 +93,7 @@ const leaseOf = (worker: WorkerDoc, run: RunDoc, ref: { lease_id: string; epoch:
 /** Extends the lease and records progress and output; a 409 tells the worker to stop. */
 export async function heartbeatFor(worker: WorkerDoc, runId: string, body: WorkerHeartbeatBody, now = new Date()) {
   const run = await ownRun(worker, runId);
-  if (!(await heartbeat(leaseOf(worker, run, body), now))) throw lost();
+  if (!(await heartbeat(leaseOf(worker, run, body), now))) throw await lostNow(run._id, body.lease_id);
   if (body.progress) await recordProgress(run._id, body.lease_id, body.progress, now);
   await appendLogs(run, body.output, now);
 }
@@ -89,7 +110,7 @@ async function recordProgress(
 /** Records the attempt's outcome; retries follow the run's policy. A stale lease is a 409. */
 export async function completeFor(worker: WorkerDoc, runId: string, body: WorkerCompleteBody, now = new Date()) {
   const run = await ownRun(worker, runId);
-  if (run.lease?.id !== body.lease_id || run.epoch !== body.epoch) throw lost();
+  if (run.lease?.id !== body.lease_id || run.epoch !== body.epoch) throw lost(run, body.lease_id);
   await appendLogs(run, body.output, now);
   if (body.progress) await recordProgress(run._id, body.lease_id, body.progress, now);
   const tail =
@@ -102,5 +123,5 @@ export async function completeFor(worker: WorkerDoc, runId: string, body: Worker
     { status: body.status, http_status: null, exit_code: body.exit_code, response_excerpt: tail, error: body.error },
     now,
   );
-  if (!ok) throw lost();
+  if (!ok) throw await lostNow(run._id, body.lease_id);
 }

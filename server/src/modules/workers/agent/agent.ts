@@ -86,7 +86,8 @@ export class WorkerAgent {
         .heartbeat(job.run_id, { ...lease, output: takeOutput(), ...(fresh ? { progress: fresh } : {}) })
         .catch((err: unknown) => {
           if (err instanceof ApiRefusal && (err.status === 409 || err.status === 404)) {
-            log(`run ${job.run_id}: ${err.message}`);
+            const why = { run_preempted: 'preempted', run_timed_out: 'timed out' }[err.code] ?? 'lease lost';
+            log(`run ${job.run_id}: ${why}: ${err.message}`);
             stop.abort();
           }
         });
