@@ -15,7 +15,7 @@ import { Spinner } from '../ui/skeleton.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
 import { RunLogs } from './run-logs.tsx';
-import { reasonLong, reasonShort } from './run-meta.tsx';
+import { DispatchProps, reasonLong, reasonShort } from './run-meta.tsx';
 import { RunProgress } from './run-progress.tsx';
 import { httpClass, lateness } from './runs-table.tsx';
 
@@ -370,6 +370,7 @@ function Timing({ run: r }: { run: Run }) {
           <RelativeTime iso={r.nominal_at} />
         </div>
       </dd>
+      <DispatchProps run={r} />
       <dt>Started</dt>
       <dd>{r.started_at ? <DateTime iso={r.started_at} /> : <span className="muted">Not started</span>}</dd>
       <dt>Finished</dt>

@@ -1,4 +1,5 @@
 import { finalRunStatuses, type Run } from '@crony/shared';
+import { DateTime } from '../ui/time.tsx';
 
 /**
  * Words for a run's `reason`: a short form for tables and badges, and a sentence for a `title`
@@ -23,6 +24,7 @@ const reasons: Record<string, { short: string; long: string }> = {
   },
   user: { short: 'by a user', long: 'Cancelled by a person.' },
   manual: { short: 'manual', long: 'Started by a person with “Run now”.' },
+  deadline: { short: 'deadline', long: 'It could not start before its deadline.' },
 };
 
 export function reasonShort(reason: string): string {
@@ -55,6 +57,42 @@ export function AttemptCount({ run }: { run: Pick<Run, 'attempt' | 'max_attempts
     <span className="attempt-count" title={`Attempt ${run.attempt} of ${run.max_attempts}`}>
       {run.attempt}/{run.max_attempts}
     </span>
+  );
+}
+
+/** The default priority (server: DEFAULT_PRIORITY); only other values are worth a mention in lists. */
+const DEFAULT_PRIORITY = 100;
+
+/**
+ * Rows for the run page's property list: dispatch priority, deadline and, while a due run
+ * waits (e.g. for a place in its profile's concurrency limit), why.
+ */
+export function DispatchProps({ run: r }: { run: Pick<Run, 'priority' | 'deadline_at' | 'wait_reason' | 'limits'> }) {
+  return (
+    <>
+      <dt>Priority</dt>
+      <dd data-testid="run-priority">
+        {r.priority}
+        {r.priority === DEFAULT_PRIORITY ? <span className="muted small"> (default)</span> : null}
+        {r.limits.allow_preemption ? <span className="muted small"> · may be preempted</span> : null}
+      </dd>
+      <dt>Deadline</dt>
+      <dd data-testid="run-deadline">
+        {r.deadline_at ? <DateTime iso={r.deadline_at} /> : <span className="muted">None</span>}
+      </dd>
+      {r.limits.max_runtime_ms !== null ? (
+        <>
+          <dt>Max runtime</dt>
+          <dd>{Math.round(r.limits.max_runtime_ms / 1000)} s per attempt</dd>
+        </>
+      ) : null}
+      {r.wait_reason ? (
+        <>
+          <dt>Waiting</dt>
+          <dd data-testid="run-wait-reason">{r.wait_reason}</dd>
+        </>
+      ) : null}
+    </>
   );
 }
 
