@@ -27,6 +27,11 @@ import { RunModel, type RunDoc } from './run.model.ts';
  * queue of active runs (small, scanned). The ledger is written first and a queue entry is
  * removed only once its run is final, so a crash between the two leaves an entry that
  * disagrees with its run; `reapQueue` repairs such entries from the ledger.
+ *
+ * Scheduling limits live in their own modules: dispatch order (dispatch-order.ts), places in
+ * a profile's concurrency limit and preemption (concurrency.ts), deadlines and runtime limits
+ * (time-limits.ts). A limited run takes its place between claim and start, and every end of
+ * an attempt gives it back after the ledger write.
  */
 
 /** How long a lease lasts without a heartbeat, in ms. */
@@ -336,6 +341,9 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
             epoch: run.epoch,
             available_at: run.available_at,
             lease_expires_at: run.lease?.expires_at ?? null,
+            ...(run.status === 'queued'
+              ? { stop_at: null, stop_code: null }
+              : runningFields(limitsOf(run), run.attempts.at(-1)?.started_at ?? now)),
           },
         },
       );
