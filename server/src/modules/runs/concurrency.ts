@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
-import { limitsOf, type RunLimits } from './limits.ts';
+import { isLimited, limitsOf, type RunLimits } from './limits.ts';
 import { PlaceModel, type PlaceDoc } from './place.model.ts';
 import { QueueModel } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
@@ -52,10 +52,10 @@ export function pickVictim(holders: PlaceDoc[], priority: number): PlaceDoc | nu
   return victim;
 }
 
-async function tryTake(run: RunDoc, l: RunLimits, profileId: Types.ObjectId, slotNo: number, now: Date) {
+async function tryTake(run: RunDoc, l: RunLimits & { profile_id: Types.ObjectId }, slotNo: number, now: Date) {
   const place: PlaceDoc = {
     _id: new Types.ObjectId(),
-    profile_id: profileId,
+    profile_id: l.profile_id,
     slot_no: slotNo,
     run_id: run._id,
     epoch: run.epoch,
@@ -84,13 +84,12 @@ export async function admit(
   preempt: (victim: RunDoc) => Promise<boolean>,
 ): Promise<PlaceDoc | 'unlimited' | null> {
   const l = limitsOf(run);
-  if (l.profile_id === null || l.max_concurrent === null) return 'unlimited';
-  const profileId = l.profile_id;
-  const holders = await PlaceModel.find({ profile_id: profileId }).lean<PlaceDoc[]>();
+  if (!isLimited(l)) return 'unlimited';
+  const holders = await PlaceModel.find({ profile_id: l.profile_id }).lean<PlaceDoc[]>();
   const taken = new Set(holders.map((h) => h.slot_no));
   for (let slotNo = 0; slotNo < l.max_concurrent; slotNo++) {
     if (taken.has(slotNo)) continue;
-    const place = await tryTake(run, l, profileId, slotNo, now);
+    const place = await tryTake(run, l, slotNo, now);
     if (place) return place;
   }
   const victim = pickVictim(holders, l.priority);
@@ -98,16 +97,12 @@ export async function admit(
     const victimRun = await RunModel.findById(victim.run_id).lean<RunDoc>();
     // Only a victim still in the attempt that took the place; else it is ending on its own.
     if (victimRun && victimRun.status === 'running' && victimRun.epoch === victim.epoch && (await preempt(victimRun))) {
-      const place = await tryTake(run, l, profileId, victim.slot_no, now);
+      const place = await tryTake(run, l, victim.slot_no, now);
       if (place) return place;
     }
   }
-  const holding = await PlaceModel.countDocuments({ profile_id: profileId });
-  await noteWaiting(
-    run._id,
-    run.epoch,
-    waitReason({ ...l, profile_id: profileId, max_concurrent: l.max_concurrent }, holding),
-  );
+  const holding = await PlaceModel.countDocuments({ profile_id: l.profile_id });
+  await noteWaiting(run._id, run.epoch, waitReason(l, holding));
   return null;
 }
 
@@ -120,9 +115,13 @@ export async function noteWaiting(runId: Types.ObjectId, epoch: number, reason: 
   }
 }
 
-/** Gives back the place taken by the attempt `epoch` of the run, once that attempt is recorded as ended. */
-export async function releasePlace(runId: Types.ObjectId, epoch: number): Promise<void> {
-  await PlaceModel.deleteMany({ run_id: runId, epoch });
+/**
+ * Gives back the place taken by the attempt `epoch` of the run, once that attempt is recorded
+ * as ended (a crash before this leaves the place to reapPlaces). Unlimited runs never take one.
+ */
+export async function releasePlace(run: Pick<RunDoc, '_id' | 'limits'>, epoch: number): Promise<void> {
+  if (!isLimited(limitsOf(run))) return;
+  await PlaceModel.deleteMany({ run_id: run._id, epoch });
 }
 
 /** Gives back one place by id (its claim fell through before the run started). */

@@ -224,7 +224,6 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
       $set: { ...common, status: 'queued', attempt: run.attempt + 1, epoch: run.epoch + 1, available_at: availableAt },
     });
     if (!requeued) return false;
-    await releasePlace(run._id, run.epoch);
     await QueueModel.updateOne(
       { _id: run._id },
       {
@@ -238,6 +237,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
         },
       },
     );
+    await releasePlace(run, run.epoch);
     return true;
   }
   const ended = await updateIf(RunModel, run._id, guard, {
@@ -249,9 +249,9 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
     },
   });
   if (!ended) return false;
-  await releasePlace(run._id, run.epoch);
   await recordOutcome(run, outcome.status, now);
   await QueueModel.deleteOne({ _id: run._id });
+  await releasePlace(run, run.epoch);
   return true;
 }
 
@@ -379,9 +379,9 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
     },
   );
   if (!cancelled) return false;
-  await releasePlace(run._id, run.epoch);
   await recordOutcome(run, 'cancelled', now);
   await QueueModel.deleteOne({ _id: run._id });
+  await releasePlace(run, run.epoch);
   return true;
 }
 
