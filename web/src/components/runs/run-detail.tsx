@@ -15,7 +15,7 @@ import { Spinner } from '../ui/skeleton.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
 import { RunLogs } from './run-logs.tsx';
-import { DispatchProps, reasonLong, reasonShort } from './run-meta.tsx';
+import { DispatchProps, PreemptedNote, reasonLong, reasonShort } from './run-meta.tsx';
 import { RunProgress } from './run-progress.tsx';
 import { httpClass, lateness } from './runs-table.tsx';
 
@@ -293,10 +293,13 @@ function Outcome({ run: r, kind }: { run: Run; kind: TargetKind | null }) {
       </dd>
       <dt>Attempt</dt>
       <dd>
-        {r.status === 'missed' ? (
+        {r.status === 'missed' && r.attempts.length === 0 ? (
           <span className="muted">None: the slot did not run</span>
         ) : (
-          `${r.attempt} of ${r.max_attempts}`
+          <>
+            {r.attempt} of {r.max_attempts}
+            <PreemptedNote attempts={r.attempts} />
+          </>
         )}
       </dd>
       {kind !== 'command' ? (

@@ -96,6 +96,13 @@ export function DispatchProps({ run: r }: { run: Pick<Run, 'priority' | 'deadlin
   );
 }
 
+/** Preempted attempts do not count against max_attempts, so "3 of 2" needs a word. */
+export function PreemptedNote({ attempts }: { attempts: Run['attempts'] }) {
+  const n = attempts.filter((a) => a.status === 'preempted').length;
+  if (n === 0) return null;
+  return <span className="muted small"> ({n} preempted, not counted)</span>;
+}
+
 export function ManualTag({ run }: { run: Pick<Run, 'trigger'> }) {
   if (run.trigger !== 'manual') return null;
   return (
