@@ -274,6 +274,12 @@ describe('real-time limits', () => {
     assert.equal(ended.status, 'timed_out');
     assert.equal(ended.error?.code, 'deadline_exceeded');
     assert.equal(ended.attempts.length, 1, 'no retry past the deadline');
+    const worker = { _id: new Types.ObjectId(), tenant_id: tenantId } as WorkerDoc;
+    await assert.rejects(
+      heartbeatFor(worker, r._id.toHexString(), { lease_id: lease.leaseId, epoch: lease.epoch, output: [] }),
+      (err: AppError) => err.code === 'run_timed_out' && /deadline_exceeded/.test(err.message),
+      'a worker is told it hit a time limit',
+    );
     assert.equal(await completeRun(lease, ok, at(61_000)), false, "the executor's late result is refused");
   });
 
