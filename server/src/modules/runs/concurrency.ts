@@ -21,6 +21,12 @@ import { RunModel, type RunDoc } from './run.model.ts';
  *
  * Each run carries the limit in force when its slot fired; after a profile is edited, runs of
  * both snapshots count the same places, each against its own limit.
+ *
+ * Preemption hands a place over as "record the victim's attempt, delete its place, insert the
+ * preemptor's": another claimer may take the freed place in between, which never breaks the
+ * limit (the preemptor then waits; the newcomer had a free place fair and square). A victim
+ * on a worker is recorded at once but its command stops at the worker's next heartbeat (at
+ * most HEARTBEAT_MS later); the in-process HTTP executor aborts at once.
  */
 
 /** The words users see on a queued run that waits for a place. */
