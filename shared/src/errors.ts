@@ -15,6 +15,8 @@ export const errorCodes = [
   'forbidden',
   'not_found',
   'conflict',
+  'group_not_empty',
+  'profile_in_use',
   'signup_closed',
   'target_not_allowed',
   'rate_limited',

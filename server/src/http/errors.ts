@@ -14,6 +14,8 @@ const statusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  group_not_empty: 409,
+  profile_in_use: 409,
   signup_closed: 403,
   target_not_allowed: 400,
   rate_limited: 429,

@@ -1,15 +1,21 @@
-import { parseDuration } from '@crony/shared';
+import { defaultRetry, parseDuration } from '@crony/shared';
 import { Types } from 'mongoose';
+import type { RunLimits } from '../profiles/run-limits.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
-/** A run record for one slot of `s`, queued or already `missed`. Not yet inserted. */
+/**
+ * A run record for one slot of `s`, queued or already `missed`. Not yet inserted. `s` is the
+ * schedule as its runs see it (effective retry, target with group defaults: runScheduleFor).
+ */
 export function newRun(
   s: ScheduleDoc,
   slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger'] },
   fate: { status: 'queued' } | { status: 'missed'; reason: string },
   now: Date,
+  limits?: RunLimits,
 ): RunDoc {
+  const retry = s.retry ?? defaultRetry;
   const doc = new RunModel({
     _id: new Types.ObjectId(),
     tenant_id: s.tenant_id,
@@ -21,13 +27,15 @@ export function newRun(
     reason: fate.status === 'missed' ? fate.reason : slot.trigger === 'manual' ? 'manual' : null,
     nominal_at: slot.nominalAt,
     attempt: 1,
-    max_attempts: s.retry.max_attempts,
+    max_attempts: retry.max_attempts,
     target: s.target,
     retry: {
-      initial_interval_ms: parseDuration(s.retry.initial_interval) ?? 10_000,
-      backoff_coefficient: s.retry.backoff_coefficient,
-      max_interval_ms: parseDuration(s.retry.max_interval) ?? 300_000,
+      initial_interval_ms: parseDuration(retry.initial_interval) ?? 10_000,
+      backoff_coefficient: retry.backoff_coefficient,
+      max_interval_ms: parseDuration(retry.max_interval) ?? 300_000,
     },
+    group_id: s.group_id ?? null,
+    limits: limits ?? null,
     available_at: slot.nominalAt,
     finished_at: fate.status === 'missed' ? now : null,
     // Set here because runs are bulk-inserted on the driver, past mongoose's timestamps.
