@@ -17,6 +17,8 @@ export const errorCodes = [
   'conflict',
   'run_preempted',
   'run_timed_out',
+  'group_not_empty',
+  'profile_in_use',
   'signup_closed',
   'target_not_allowed',
   'rate_limited',

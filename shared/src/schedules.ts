@@ -104,6 +104,47 @@ export const defaultRetry: RetryPolicy = RetryPolicy.parse({});
 /** How long after its instant a slot may still run when the scheduler catches up (default 24h). */
 export const CatchupWindow = durationString(1000, 366 * 86_400_000, '1 second and 366 days');
 
+/** Dispatch priority: higher runs first. */
+export const Priority = z.number().int().min(0, 'must be 0 to 1000').max(1000, 'must be 0 to 1000');
+/** Longest a run may take, in seconds (up to 7 days). */
+export const MaxRuntimeSeconds = z
+  .number()
+  .int()
+  .min(1, 'must be at least 1 second')
+  .max(604_800, 'must be at most 7 days (604800)');
+
+export type ParsedDeadline = { kind: 'after'; ms: number } | { kind: 'percent'; percent: number };
+
+/**
+ * A deadline as written on a schedule: a duration after the nominal time (`"300s"`,
+ * `"5 minutes"`) or a percentage of the schedule's period (`"80%"`). Null when neither.
+ */
+export function parseDeadline(text: string): ParsedDeadline | null {
+  const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
+  if (pct) return { kind: 'percent', percent: Number(pct[1]) };
+  const ms = parseDuration(text);
+  return ms === null ? null : { kind: 'after', ms };
+}
+
+export const Deadline = z
+  .string()
+  .max(64)
+  .superRefine((v, ctx) => {
+    const d = parseDeadline(v);
+    if (!d)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration such as "300s" or a share of the period such as "80%"',
+      });
+    else if (d.kind === 'percent' && (d.percent < 1 || d.percent > 100))
+      ctx.addIssue({ code: 'custom', message: 'a percentage of the period must be between 1% and 100%' });
+    else if (d.kind === 'after' && (d.ms < 1000 || d.ms > 366 * 86_400_000))
+      ctx.addIssue({ code: 'custom', message: 'must be between 1 second and 366 days' });
+  });
+
+/** A group named by its id or its name. */
+export const GroupRef = z.string().trim().min(1, 'must be a group id or name').max(64);
+
 const ScheduleFields = {
   name: z.string().trim().min(1).max(120),
   description: z.string().max(2000).optional(),
@@ -118,8 +159,30 @@ const ScheduleFields = {
   /** What happens to slots that passed while the scheduler could not fire them. */
   misfire_policy: MisfirePolicy.default('run_once'),
   catchup_window: CatchupWindow.default('24h'),
-  retry: RetryPolicy.default(defaultRetry),
+  /** Retry policy; left out, the profile's retry defaults apply. */
+  retry: RetryPolicy.nullable().optional(),
+  /** The task group (id or name); null or left out: ungrouped. */
+  group: GroupRef.nullable().optional(),
+  /** Scheduling profile id; null or left out: the group's profile, else the tenant default. */
+  profile: Id.nullable().optional(),
+  /** 0..1000, higher runs first; null or left out: the profile's default priority. */
+  priority: Priority.nullable().optional(),
+  /** A run not started by then is `missed`: `"300s"` after the nominal time, or `"80%"` of the period. */
+  deadline: Deadline.nullable().optional(),
+  /** Longest a run may take; null or left out: the profile's limit. */
+  max_runtime_seconds: MaxRuntimeSeconds.nullable().optional(),
 };
+
+/** A deadline relative to the period needs a period: not for one-off (`at`) schedules. */
+function percentNeedsPeriod(v: { at?: unknown; deadline?: string | null }, ctx: z.RefinementCtx) {
+  if (v.at && v.deadline && parseDeadline(v.deadline)?.kind === 'percent') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deadline'],
+      message: 'a percentage of the period needs a recurring schedule (cron or every); give a duration such as "300s"',
+    });
+  }
+}
 
 function exactlyOneWhen(v: { cron?: unknown; every?: unknown; at?: unknown }, ctx: z.RefinementCtx) {
   const given = (['cron', 'every', 'at'] as const).filter((k) => v[k] !== undefined && v[k] !== null);
@@ -134,7 +197,10 @@ function exactlyOneWhen(v: { cron?: unknown; every?: unknown; at?: unknown }, ct
   }
 }
 
-export const CreateScheduleBody = z.strictObject(ScheduleFields).superRefine(exactlyOneWhen);
+export const CreateScheduleBody = z
+  .strictObject(ScheduleFields)
+  .superRefine(exactlyOneWhen)
+  .superRefine(percentNeedsPeriod);
 export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
 
 /**
@@ -154,8 +220,14 @@ export const UpdateScheduleBody = z
     concurrency_policy: ConcurrencyPolicy.optional(),
     misfire_policy: MisfirePolicy.optional(),
     catchup_window: CatchupWindow.optional(),
-    retry: RetryPolicy.optional(),
+    retry: RetryPolicy.nullable().optional(),
+    group: ScheduleFields.group,
+    profile: ScheduleFields.profile,
+    priority: ScheduleFields.priority,
+    deadline: ScheduleFields.deadline,
+    max_runtime_seconds: ScheduleFields.max_runtime_seconds,
   })
+  .superRefine(percentNeedsPeriod)
   .superRefine((v, ctx) => {
     const given = (['cron', 'every', 'at'] as const).filter((k) => v[k] !== undefined);
     if (given.length > 1)
@@ -186,6 +258,38 @@ export const ScheduleStats = z.object({
 });
 export type ScheduleStats = z.infer<typeof ScheduleStats>;
 
+export const settingSources = ['schedule', 'group', 'profile', 'tenant_default'] as const;
+/**
+ * Where an effective setting came from: set on the schedule, on its group, by the profile the
+ * schedule or group names, or by the tenant's default profile.
+ */
+export const SettingSource = z.enum(settingSources);
+export type SettingSource = z.infer<typeof SettingSource>;
+
+/** What the scheduler applies to a schedule's runs, resolved schedule › group › profile › tenant default. */
+export const EffectiveSettings = z.object({
+  priority: z.number().int(),
+  max_runtime_seconds: z.number().int().nullable(),
+  max_concurrent: z.number().int().nullable(),
+  allow_preemption: z.boolean(),
+  retry: RetryPolicy,
+  profile: z.object({ id: Id, name: z.string() }),
+  paused: z.boolean(),
+  /** The deadline in ms after the nominal time; a percentage is resolved against the current period. */
+  deadline_ms: z.number().int().nullable(),
+  sources: z.object({
+    priority: SettingSource,
+    max_runtime_seconds: SettingSource,
+    max_concurrent: SettingSource,
+    allow_preemption: SettingSource,
+    retry: SettingSource,
+    profile: SettingSource,
+    paused: SettingSource,
+    deadline: SettingSource,
+  }),
+});
+export type EffectiveSettings = z.infer<typeof EffectiveSettings>;
+
 export const Schedule = z.object({
   id: Id,
   name: z.string(),
@@ -199,7 +303,14 @@ export const Schedule = z.object({
   concurrency_policy: ConcurrencyPolicy,
   misfire_policy: MisfirePolicy,
   catchup_window: z.string(),
-  retry: RetryPolicy,
+  /** The schedule's own retry policy; null when it uses its profile's. */
+  retry: RetryPolicy.nullable(),
+  group: z.object({ id: Id, name: z.string() }).nullable(),
+  profile: Id.nullable(),
+  priority: z.number().int().nullable(),
+  deadline: z.string().nullable(),
+  max_runtime_seconds: z.number().int().nullable(),
+  effective: EffectiveSettings,
   next_run_at: IsoDateTime.nullable(),
   last_run: RunSummary.nullable(),
   stats: ScheduleStats,
@@ -211,6 +322,8 @@ export type Schedule = z.infer<typeof Schedule>;
 export const ListSchedulesQuery = PageQuery.extend({
   q: z.string().max(120).optional(),
   paused: z.enum(['true', 'false']).optional(),
+  /** Only the tasks of this group (id or name). */
+  group: GroupRef.optional(),
 });
 
 export const NextQuery = z.strictObject({

@@ -17,6 +17,8 @@ const statusOf: Record<ErrorCode, number> = {
   // A worker's lease ended because the server stopped the attempt; see protocol.service.ts.
   run_preempted: 409,
   run_timed_out: 409,
+  group_not_empty: 409,
+  profile_in_use: 409,
   signup_closed: 403,
   target_not_allowed: 400,
   rate_limited: 429,

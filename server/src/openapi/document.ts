@@ -1,4 +1,10 @@
 import {
+  CreateGroupBody,
+  CreateProfileBody,
+  Group,
+  Profile,
+  UpdateGroupBody,
+  UpdateProfileBody,
   CreatedToken,
   CreateScheduleBody,
   CreateTokenBody,
@@ -39,6 +45,7 @@ type Op = {
 };
 
 const idParam = { name: 'id', in: 'path' as const, description: 'Object id' };
+const groupParam = { name: 'group', in: 'path' as const, description: 'Group id or name' };
 const pageParams = [
   { name: 'limit', in: 'query' as const, description: '1–200, default 50', schema: { type: 'integer' } },
   { name: 'cursor', in: 'query' as const, description: 'next_cursor from the previous page' },
@@ -92,6 +99,7 @@ const ops: Record<string, Record<string, Op>> = {
         ...pageParams,
         { name: 'q', in: 'query', description: 'Name contains' },
         { name: 'paused', in: 'query', description: 'true or false' },
+        { name: 'group', in: 'query', description: "Only this group's tasks (group id or name)" },
       ],
       ok: { status: 200, schema: page(Schedule) },
     },
@@ -155,6 +163,122 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'runs',
       params: [idParam, ...pageParams],
       ok: { status: 200, schema: page(Run) },
+    },
+  },
+  '/schedules/{group}/tasks': {
+    get: {
+      summary: "A group's tasks (schedules whose group is {group}), newest first",
+      tag: 'groups',
+      params: [groupParam, ...pageParams, { name: 'q', in: 'query', description: 'Name contains' }],
+      ok: { status: 200, schema: page(Schedule) },
+    },
+    post: {
+      summary: 'Create a task in the group (a schedule with its group set)',
+      tag: 'groups',
+      params: [groupParam],
+      body: CreateScheduleBody,
+      ok: { status: 201, schema: Schedule },
+    },
+  },
+  '/schedules/{group}/tasks/{id}': {
+    get: {
+      summary: 'Get a task of the group; 404 when the schedule is not in it',
+      tag: 'groups',
+      params: [groupParam, idParam],
+      ok: { status: 200, schema: Schedule },
+    },
+    patch: {
+      summary: 'Change a task of the group (as PATCH /v1/schedules/{id})',
+      tag: 'groups',
+      params: [groupParam, idParam],
+      body: UpdateScheduleBody,
+      ok: { status: 200, schema: Schedule },
+    },
+    delete: {
+      summary: 'Delete a task of the group and its runs',
+      tag: 'groups',
+      params: [groupParam, idParam],
+      ok: { status: 204 },
+    },
+  },
+  '/profiles': {
+    get: {
+      summary: "The tenant's scheduling profiles, the default first",
+      tag: 'profiles',
+      ok: { status: 200, schema: page(Profile) },
+    },
+    post: {
+      summary: 'Create a profile (admins and owners)',
+      tag: 'profiles',
+      body: CreateProfileBody,
+      ok: { status: 201, schema: Profile },
+    },
+  },
+  '/profiles/{id}': {
+    get: { summary: 'Get a profile', tag: 'profiles', params: [idParam], ok: { status: 200, schema: Profile } },
+    patch: {
+      summary: 'Change a profile (admins and owners); is_default: true makes it the default',
+      tag: 'profiles',
+      params: [idParam],
+      body: UpdateProfileBody,
+      ok: { status: 200, schema: Profile },
+    },
+    delete: {
+      summary: 'Delete a profile (admins and owners); 409 for the default or one in use',
+      tag: 'profiles',
+      params: [idParam],
+      ok: { status: 204 },
+    },
+  },
+  '/groups': {
+    get: {
+      summary: 'List task groups, newest first',
+      tag: 'groups',
+      params: pageParams,
+      ok: { status: 200, schema: page(Group) },
+    },
+    post: {
+      summary: 'Create a task group (admins and owners)',
+      tag: 'groups',
+      body: CreateGroupBody,
+      ok: { status: 201, schema: Group },
+    },
+  },
+  '/groups/{group}': {
+    get: {
+      summary: 'Get a group by id or name',
+      tag: 'groups',
+      params: [groupParam],
+      ok: { status: 200, schema: Group },
+    },
+    patch: {
+      summary: 'Change a group (admins and owners); paused: true holds all its tasks',
+      tag: 'groups',
+      params: [groupParam],
+      body: UpdateGroupBody,
+      ok: { status: 200, schema: Group },
+    },
+    delete: {
+      summary: 'Delete a group; 409 group_not_empty while it has tasks, unless ?cascade=true (deletes them too)',
+      tag: 'groups',
+      params: [groupParam, { name: 'cascade', in: 'query', description: 'true: also delete its tasks and their runs' }],
+      ok: { status: 204 },
+    },
+  },
+  '/groups/{group}/pause': {
+    post: {
+      summary: 'Pause the group: none of its tasks fires until resumed',
+      tag: 'groups',
+      params: [groupParam],
+      ok: { status: 200, schema: Group },
+    },
+  },
+  '/groups/{group}/resume': {
+    post: {
+      summary: 'Resume the group: each task not paused itself continues from its next slot after now',
+      tag: 'groups',
+      params: [groupParam],
+      ok: { status: 200, schema: Group },
     },
   },
   '/runs': {

@@ -4,7 +4,9 @@ import {
   CreatedWorkerToken,
   ErrorEnvelope,
   FireTimes,
+  Group,
   Me,
+  Profile,
   Run,
   RunLogs,
   Schedule,
@@ -12,6 +14,8 @@ import {
   Worker,
   WorkerToken,
   page,
+  type CreateGroupBody,
+  type CreateProfileBody,
   type CreateScheduleBody,
   type CreateTokenBody,
   type CreateWorkerTokenBody,
@@ -20,6 +24,8 @@ import {
   type LoginBody,
   type RunStatus,
   type SignupBody,
+  type UpdateGroupBody,
+  type UpdateProfileBody,
   type UpdateScheduleBody,
 } from '@crony/shared';
 
@@ -140,6 +146,9 @@ const TokenList = z.union([z.array(Token), page(Token)]);
 const WorkerList = page(Worker);
 const WorkerTokenList = page(WorkerToken);
 
+const ProfileList = page(Profile);
+const GroupList = page(Group);
+
 export type SchedulePage = z.infer<typeof SchedulePage>;
 export type RunPage = z.infer<typeof RunPage>;
 
@@ -226,4 +235,26 @@ export const api = {
     json(CreatedWorkerToken, 'POST', '/v1/worker-tokens', body),
   /** Stops new registrations with the token; workers already registered keep working. */
   revokeWorkerToken: (tokenId: string) => empty('DELETE', `/v1/worker-tokens/${id(tokenId)}`),
+
+  /** All profiles, the default first. */
+  listProfiles: async () => (await json(ProfileList, 'GET', '/v1/profiles')).data,
+  createProfile: (body: z.input<typeof CreateProfileBody>) => json(Profile, 'POST', '/v1/profiles', body),
+  updateProfile: (profileId: string, body: z.input<typeof UpdateProfileBody>) =>
+    json(Profile, 'PATCH', `/v1/profiles/${id(profileId)}`, body),
+  /** 409 for the default profile or one still named by schedules or groups. */
+  deleteProfile: (profileId: string) => empty('DELETE', `/v1/profiles/${id(profileId)}`),
+
+  listGroups: async () => (await json(GroupList, 'GET', withQuery('/v1/groups', { limit: 200 }))).data,
+  /** `ref` is the group's id or name. */
+  getGroup: (ref: string) => json(Group, 'GET', `/v1/groups/${id(ref)}`),
+  createGroup: (body: z.input<typeof CreateGroupBody>) => json(Group, 'POST', '/v1/groups', body),
+  updateGroup: (ref: string, body: z.input<typeof UpdateGroupBody>) =>
+    json(Group, 'PATCH', `/v1/groups/${id(ref)}`, body),
+  pauseGroup: (ref: string) => json(Group, 'POST', `/v1/groups/${id(ref)}/pause`),
+  resumeGroup: (ref: string) => json(Group, 'POST', `/v1/groups/${id(ref)}/resume`),
+  /** 409 `group_not_empty` while it has tasks, unless `cascade` (which deletes them). */
+  deleteGroup: (ref: string, cascade: boolean) =>
+    empty('DELETE', withQuery(`/v1/groups/${id(ref)}`, { cascade: cascade ? 'true' : undefined })),
+  groupTasks: (ref: string, p: { cursor?: string; limit?: number }) =>
+    json(SchedulePage, 'GET', withQuery(`/v1/schedules/${id(ref)}/tasks`, { cursor: p.cursor, limit: p.limit })),
 };

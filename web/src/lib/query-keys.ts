@@ -16,4 +16,8 @@ export const queryKeys = {
   tokens: ['tokens'] as const,
   workers: ['workers'] as const,
   workerTokens: ['worker-tokens'] as const,
+  profiles: ['profiles'] as const,
+  groups: ['groups'] as const,
+  group: (ref: string) => ['groups', 'detail', ref] as const,
+  groupTasks: (ref: string) => ['groups', 'detail', ref, 'tasks'] as const,
 };

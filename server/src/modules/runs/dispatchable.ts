@@ -1,6 +1,6 @@
 import { noteWaiting, pickVictim, placesByProfile, waitReason } from './concurrency.ts';
 import { dispatchOrder } from './dispatch-order.ts';
-import { DEFAULT_PRIORITY } from './limits.ts';
+import { DEFAULT_PRIORITY } from '@crony/shared';
 import type { QueueDoc } from './queue.model.ts';
 
 /**

@@ -1,7 +1,5 @@
+import { DEFAULT_PRIORITY } from '@crony/shared';
 import type { Types } from 'mongoose';
-
-/** The priority of a run whose schedule, group and profile name none. Higher runs first. */
-export const DEFAULT_PRIORITY = 100;
 
 /**
  * The scheduling limits a run carries, snapshotted when its slot fires (like its target and

@@ -1,12 +1,13 @@
-import { parseDuration } from '@crony/shared';
+import { defaultRetry, parseDuration } from '@crony/shared';
 import { Types } from 'mongoose';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { defaultLimits, type RunLimits } from './limits.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
 /**
- * A run record for one slot of `s`, queued or already `missed`. Not yet inserted. `limits`
- * are the schedule's effective scheduling limits at fire time (defaults when absent).
+ * A run record for one slot of `s`, queued or already `missed`. Not yet inserted. `s` is the
+ * schedule as its runs see it (effective retry, target with group defaults: runScheduleFor). `limits`
+ * are its effective scheduling limits at fire time (defaults when absent).
  */
 export function newRun(
   s: ScheduleDoc,
@@ -15,6 +16,7 @@ export function newRun(
   now: Date,
   limits: RunLimits = defaultLimits(),
 ): RunDoc {
+  const retry = s.retry ?? defaultRetry;
   const doc = new RunModel({
     _id: new Types.ObjectId(),
     tenant_id: s.tenant_id,
@@ -26,13 +28,14 @@ export function newRun(
     reason: fate.status === 'missed' ? fate.reason : slot.trigger === 'manual' ? 'manual' : null,
     nominal_at: slot.nominalAt,
     attempt: 1,
-    max_attempts: s.retry.max_attempts,
+    max_attempts: retry.max_attempts,
     target: s.target,
     retry: {
-      initial_interval_ms: parseDuration(s.retry.initial_interval) ?? 10_000,
-      backoff_coefficient: s.retry.backoff_coefficient,
-      max_interval_ms: parseDuration(s.retry.max_interval) ?? 300_000,
+      initial_interval_ms: parseDuration(retry.initial_interval) ?? 10_000,
+      backoff_coefficient: retry.backoff_coefficient,
+      max_interval_ms: parseDuration(retry.max_interval) ?? 300_000,
     },
+    group_id: s.group_id ?? null,
     available_at: slot.nominalAt,
     limits,
     wait_reason: null,

@@ -31,6 +31,8 @@ export interface RunDoc {
   target: Target;
   /** Retry policy copied at fire time, so editing the schedule does not change runs in flight. */
   retry: { initial_interval_ms: number; backoff_coefficient: number; max_interval_ms: number };
+  /** The schedule's task group when the slot fired; null: ungrouped. */
+  group_id: Types.ObjectId | null;
   /** A queued run is not claimed before this instant (retry backoff). */
   available_at: Date;
   lease: { id: string; epoch: number; owner: string; expires_at: Date } | null;
@@ -92,6 +94,7 @@ const runSchema = new Schema<RunDoc>(
     max_attempts: { type: Number, required: true, default: 1 },
     target: { type: Schema.Types.Mixed, required: true },
     retry: { type: Schema.Types.Mixed, required: true },
+    group_id: { type: Schema.Types.ObjectId, default: null },
     available_at: { type: Date, required: true },
     lease: {
       type: new Schema({ id: String, epoch: Number, owner: String, expires_at: Date }, { _id: false }),

@@ -4,6 +4,8 @@ import { activeRunsOf, cancelRun } from '../runs/lifecycle.ts';
 import { newRun } from '../runs/new-run.ts';
 import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { SettingsLookup } from '../profiles/lookup.ts';
+import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { planSlots, type Decision } from './plan.ts';
 import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
@@ -21,17 +23,21 @@ export const MAX_SLOTS_PER_FIRING = 1000;
  * moves past them. Records are inserted before `next_run_at` moves, and the ledger's unique
  * (schedule, slot) index decides who recorded a slot, so a crash between the two steps, or two
  * schedulers firing at once, cannot lose or duplicate a slot. Returns the queued runs this call
- * created, for the executor.
+ * created, for the executor. `ctx` caches the groups and profiles read; the ticker shares one
+ * per tick.
  */
 export async function fireDue(
   state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
   now: Date,
+  ctx = new SettingsLookup(),
 ): Promise<Types.ObjectId[]> {
   const first = state.next_run_at;
   if (!first || first.getTime() > now.getTime()) return [];
   const current = await ScheduleModel.findById(state._id).lean<ScheduleDoc>();
-  if (!current || current.paused) {
-    // Deleted or paused: a cursor left due (a racing write undid the pause's null) is cleared.
+  const group = current ? await ctx.freshGroup(current.tenant_id, current.group_id ?? null) : null;
+  if (!current || current.paused || group?.paused) {
+    // Deleted, paused, or in a paused group: a cursor left due (a racing write undid the
+    // pause's null) is cleared. Resuming computes the next slot from then.
     await updateIf(ScheduleStateModel, state._id, { next_run_at: first }, { $set: { next_run_at: null } });
     return [];
   }
@@ -48,7 +54,7 @@ export async function fireDue(
   });
   if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
 
-  const queued = await record(current, plan.decisions, now);
+  const queued = await record(current, plan.decisions, now, ctx);
   await updateIf(ScheduleStateModel, current._id, { next_run_at: first }, { $set: { next_run_at: next } });
   return queued;
 }
@@ -58,7 +64,7 @@ export async function fireDue(
  * scheduler was behind) are recorded as `missed` with reason `paused`, so pausing never makes
  * a past slot vanish. Slots after the pause are not recorded: the paused period is not replayed.
  */
-export async function recordDueAsPaused(s: ScheduleDoc, now: Date): Promise<void> {
+export async function recordDueAsPaused(s: ScheduleDoc, now: Date, ctx = new SettingsLookup()): Promise<void> {
   const state = await ScheduleStateModel.findById(s._id).lean<ScheduleStateDoc>();
   const first = state?.next_run_at;
   if (!first || first.getTime() > now.getTime()) return;
@@ -67,6 +73,7 @@ export async function recordDueAsPaused(s: ScheduleDoc, now: Date): Promise<void
     s,
     slots.map((slot) => ({ slot, action: 'missed', reason: 'paused' }) as const),
     now,
+    ctx,
   );
 }
 
@@ -79,13 +86,22 @@ function dueSlots(s: ScheduleDoc, first: Date, now: Date): { slots: Date[]; next
 type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
 
 /** Writes one ledger record per decision (queue entries first); returns the new queued runs. */
-async function record(s: ScheduleDoc, decisions: readonly Fate[], now: Date): Promise<Types.ObjectId[]> {
-  const docs = decisions.map((d) =>
-    newRun(
-      s,
-      { key: d.slot.toISOString(), nominalAt: d.slot, trigger: 'schedule' },
-      d.action === 'run' ? { status: 'queued' } : { status: 'missed', reason: d.reason },
-      now,
+async function record(
+  s: ScheduleDoc,
+  decisions: readonly Fate[],
+  now: Date,
+  ctx: SettingsLookup,
+): Promise<Types.ObjectId[]> {
+  const runSchedule = await runScheduleFor(s, ctx);
+  const docs = await Promise.all(
+    decisions.map(async (d) =>
+      newRun(
+        runSchedule,
+        { key: d.slot.toISOString(), nominalAt: d.slot, trigger: 'schedule' },
+        d.action === 'run' ? { status: 'queued' } : { status: 'missed', reason: d.reason },
+        now,
+        await runLimitsFor(s, d.slot, ctx),
+      ),
     ),
   );
   const queued = docs.filter((d) => d.status === 'queued');
@@ -128,10 +144,19 @@ async function insertNew(docs: RunDoc[]): Promise<Set<string>> {
   return ids;
 }
 
-/** A run started by a person now, outside the schedule's slots and policies. */
-export async function fireManual(s: ScheduleDoc, now: Date): Promise<RunDoc> {
+/**
+ * A run started by a person now, outside the schedule's slots and policies (a paused schedule
+ * or group may still be run by hand). Its deadline counts from now.
+ */
+export async function fireManual(s: ScheduleDoc, now: Date, ctx = new SettingsLookup()): Promise<RunDoc> {
   const key = `manual:${new Types.ObjectId().toHexString()}`;
-  const doc = newRun(s, { key, nominalAt: now, trigger: 'manual' }, { status: 'queued' }, now);
+  const doc = newRun(
+    await runScheduleFor(s, ctx),
+    { key, nominalAt: now, trigger: 'manual' },
+    { status: 'queued' },
+    now,
+    await runLimitsFor(s, now, ctx),
+  );
   await QueueModel.collection.insertOne(queueEntryFor(doc));
   await RunModel.collection.insertOne(doc);
   await ScheduleStateModel.updateOne({ _id: s._id }, { $inc: { 'stats.runs': 1 } });

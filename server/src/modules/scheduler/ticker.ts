@@ -4,6 +4,7 @@ import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.mode
 import { reapPlaces } from '../runs/concurrency.ts';
 import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
+import { SettingsLookup } from '../profiles/lookup.ts';
 import { fireDue } from './fire.ts';
 
 export interface TickerOptions {
@@ -51,15 +52,17 @@ export class Ticker {
       .limit(this.batch)
       .select({ _id: 1, next_run_at: 1 })
       .lean<Pick<ScheduleStateDoc, '_id' | 'next_run_at'>[]>();
-    const fired = await Promise.all(due.map((s) => this.fireOnTime(s)));
+    // One lookup per tick: each group and profile is read once, and edits apply from the next tick.
+    const ctx = new SettingsLookup();
+    const fired = await Promise.all(due.map((s) => this.fireOnTime(s, ctx)));
     return fired.filter(Boolean).length;
   }
 
-  private async fireOnTime(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>): Promise<boolean> {
+  private async fireOnTime(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>, ctx: SettingsLookup): Promise<boolean> {
     const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     try {
-      const queued = await fireDue(s, this.clock());
+      const queued = await fireDue(s, this.clock(), ctx);
       for (const id of queued) this.dispatcher.dispatch(id);
       return queued.length > 0;
     } catch (err) {

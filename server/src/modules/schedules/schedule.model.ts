@@ -22,7 +22,18 @@ export interface ScheduleDoc {
   catchup_window: string;
   /** `catchup_window` in milliseconds, parsed once. */
   catchup_window_ms: number;
-  retry: RetryPolicy;
+  /** The schedule's own retry policy; null: its profile's. */
+  retry: RetryPolicy | null;
+  /** The task group; null: ungrouped. */
+  group_id: Types.ObjectId | null;
+  /** Null: the group's profile, else the tenant default. */
+  profile_id: Types.ObjectId | null;
+  /** Null: the profile's default priority. */
+  priority: number | null;
+  /** As written: `"300s"` after the nominal time or `"80%"` of the period; null: none. */
+  deadline: string | null;
+  /** Null: the profile's limit. */
+  max_runtime_seconds: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -44,10 +55,16 @@ const scheduleSchema = new Schema<ScheduleDoc>(
     misfire_policy: { type: String, enum: misfirePolicies, required: true, default: 'run_once' },
     catchup_window: { type: String, required: true, default: '24h' },
     catchup_window_ms: { type: Number, required: true, default: 86_400_000 },
-    retry: { type: Schema.Types.Mixed, required: true },
+    retry: { type: Schema.Types.Mixed, default: null },
+    group_id: { type: Schema.Types.ObjectId, default: null },
+    profile_id: { type: Schema.Types.ObjectId, default: null },
+    priority: { type: Number, default: null },
+    deadline: { type: String, default: null },
+    max_runtime_seconds: { type: Number, default: null },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' }, minimize: false },
 );
 scheduleSchema.index({ tenant_id: 1, _id: -1 });
+scheduleSchema.index({ tenant_id: 1, group_id: 1 });
 
 export const ScheduleModel = model<ScheduleDoc>('Schedule', scheduleSchema, 'schedules');

@@ -1,4 +1,6 @@
-import type { RunStatus, Schedule, ScheduleStats, Target } from '@crony/shared';
+import type { EffectiveSettings, RunStatus, Schedule, ScheduleStats, Target } from '@crony/shared';
+import type { GroupDoc } from '../groups/group.model.ts';
+import type { SettingsLookup } from '../profiles/lookup.ts';
 import type { ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import type { ScheduleDoc } from './schedule.model.ts';
 
@@ -9,8 +11,24 @@ function statsOf(state: ScheduleStateDoc | null): ScheduleStats {
   return { runs, succeeded, failed, timed_out, missed, cancelled, active: Math.max(0, runs - ended) };
 }
 
+/** A schedule as the API shows it, with its effective settings resolved through `lookup`. */
+export async function presentSchedule(
+  s: ScheduleDoc,
+  state: ScheduleStateDoc | null,
+  lookup: SettingsLookup,
+  now = new Date(),
+): Promise<Schedule> {
+  const { effective, group } = await lookup.effective(s, now);
+  return toSchedule(s, state, group, effective);
+}
+
 /** A schedule as the API shows it: its settings, and what the scheduler knows of it (`state`). */
-export function toSchedule(s: ScheduleDoc, state: ScheduleStateDoc | null): Schedule {
+export function toSchedule(
+  s: ScheduleDoc,
+  state: ScheduleStateDoc | null,
+  group: Pick<GroupDoc, '_id' | 'name'> | null,
+  effective: EffectiveSettings,
+): Schedule {
   const lastRun = state?.last_run ?? null;
   return {
     id: s._id.toString(),
@@ -25,7 +43,13 @@ export function toSchedule(s: ScheduleDoc, state: ScheduleStateDoc | null): Sche
     concurrency_policy: s.concurrency_policy,
     misfire_policy: s.misfire_policy,
     catchup_window: s.catchup_window,
-    retry: s.retry,
+    retry: s.retry ?? null,
+    group: group ? { id: group._id.toHexString(), name: group.name } : null,
+    profile: s.profile_id?.toHexString() ?? null,
+    priority: s.priority ?? null,
+    deadline: s.deadline ?? null,
+    max_runtime_seconds: s.max_runtime_seconds ?? null,
+    effective,
     next_run_at: state?.next_run_at?.toISOString() ?? null,
     last_run: lastRun
       ? {

@@ -6,16 +6,23 @@ import { notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
-import { toSchedule } from './schedules.presenter.ts';
+import { SettingsLookup } from '../profiles/lookup.ts';
+import { presentSchedule } from './schedules.presenter.ts';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * Schedules newest first; `groupId` narrows to one group's tasks (the nested route and `?group=`
+ * resolve the group first, so an unknown group is a 404 rather than an empty list).
+ */
 export async function listSchedules(
   principal: Principal,
-  q: z.output<typeof ListSchedulesQuery>,
+  q: Omit<z.output<typeof ListSchedulesQuery>, 'group'>,
+  groupId?: Types.ObjectId,
 ): Promise<{ data: Schedule[]; next_cursor: string | null }> {
   const after = decodeCursor(q.cursor);
   const filter: Record<string, unknown> = {};
+  if (groupId) filter.group_id = groupId;
   if (q.q) filter.name = { $regex: escapeRegex(q.q), $options: 'i' };
   if (q.paused) filter.paused = q.paused === 'true';
   if (after) filter._id = { $lt: after };
@@ -26,13 +33,25 @@ export async function listSchedules(
     .lean<ScheduleDoc[]>();
   const { page, next_cursor } = paginate(docs, q.limit);
   const states = await statesOf(page.map((d) => d._id));
-  return { data: page.map((d) => toSchedule(d, states.get(d._id.toHexString()) ?? null)), next_cursor };
+  const lookup = new SettingsLookup();
+  const data = await Promise.all(page.map((d) => presentSchedule(d, states.get(d._id.toHexString()) ?? null, lookup)));
+  return { data, next_cursor };
 }
 
-export async function getSchedule(principal: Principal, id: string): Promise<Schedule> {
+/** One schedule; with `groupId`, only if it is a task of that group (else 404, as for another tenant's). */
+export async function getSchedule(principal: Principal, id: string, groupId?: Types.ObjectId): Promise<Schedule> {
+  const doc = await findSchedule(principal, id, groupId);
+  return presentSchedule(
+    doc,
+    await ScheduleStateModel.findById(doc._id).lean<ScheduleStateDoc>(),
+    new SettingsLookup(),
+  );
+}
+
+export async function findSchedule(principal: Principal, id: string, groupId?: Types.ObjectId): Promise<ScheduleDoc> {
   const doc = await scoped(ScheduleModel, principal).findById(id).lean<ScheduleDoc>();
-  if (!doc) throw notFound('Schedule');
-  return toSchedule(doc, await ScheduleStateModel.findById(doc._id).lean<ScheduleStateDoc>());
+  if (!doc || (groupId && !doc.group_id?.equals(groupId))) throw notFound(groupId ? 'Task in this group' : 'Schedule');
+  return doc;
 }
 
 /** States are keyed by schedule id; the ids come from a tenant-scoped read. */

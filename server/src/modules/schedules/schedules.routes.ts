@@ -11,6 +11,7 @@ import { principal, requireRole } from '../../http/auth.ts';
 import { body, idParam, query } from '../../http/validate.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
 import { listRuns } from '../runs/runs.queries.ts';
+import { groupOr404 } from '../groups/groups.queries.ts';
 import { getSchedule, listSchedules } from './schedules.queries.ts';
 import {
   createSchedule,
@@ -30,7 +31,9 @@ export function schedulesRouter(deps: { policy: TargetPolicy }): Router {
     res.json(previewFireTimes(body(req, CronPreviewBody)));
   });
   r.get('/schedules', async (req, res) => {
-    res.json(await listSchedules(principal(req), query(req, ListSchedulesQuery)));
+    const { group, ...q } = query(req, ListSchedulesQuery);
+    const g = group ? await groupOr404(principal(req), group) : undefined;
+    res.json(await listSchedules(principal(req), q, g?._id));
   });
   r.post('/schedules', requireRole('member'), async (req, res) => {
     res.status(201).json(await createSchedule(principal(req), body(req, CreateScheduleBody), deps));

@@ -1,4 +1,5 @@
 import {
+  parseDeadline,
   parseDuration,
   type CreateScheduleBody,
   type CronPreviewBody,
@@ -15,8 +16,13 @@ import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
+import type { Types } from 'mongoose';
+import { findGroup } from '../groups/groups.queries.ts';
+import type { GroupDoc } from '../groups/group.model.ts';
+import { SettingsLookup } from '../profiles/lookup.ts';
+import { profileRef } from '../profiles/profiles.service.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
-import { toSchedule } from './schedules.presenter.ts';
+import { presentSchedule } from './schedules.presenter.ts';
 
 export interface ScheduleDeps {
   policy: TargetPolicy;
@@ -39,6 +45,33 @@ function checkAt(at: Date | null, now: Date): void {
   }
 }
 
+/** A group reference in a schedule body (id or name) must name one of the tenant's groups. */
+async function groupRef(principal: Principal, ref: string | null | undefined): Promise<GroupDoc | null> {
+  if (ref === null || ref === undefined) return null;
+  const g = await findGroup(principal, ref);
+  if (!g) {
+    throw new AppError('validation_failed', `group: no group "${ref}"; list them at GET /v1/groups`, [
+      { path: 'group', message: 'no such group' },
+    ]);
+  }
+  return g;
+}
+
+/** A deadline relative to the period needs a period: the PATCH may change either side. */
+function checkDeadline(deadline: string | null, at: Date | null): void {
+  if (at && deadline && parseDeadline(deadline)?.kind === 'percent') {
+    throw new AppError(
+      'validation_failed',
+      'deadline: a percentage of the period needs a recurring schedule (cron or every); give a duration such as "300s"',
+      [{ path: 'deadline', message: 'a percentage needs a recurring schedule' }],
+    );
+  }
+}
+
+async function groupOf(s: ScheduleDoc): Promise<GroupDoc | null> {
+  return new SettingsLookup().group(s.tenant_id, s.group_id ?? null);
+}
+
 /** The next slot strictly after `now`, or null when paused or a one-off has passed. */
 function nextRunAt(t: Timing, paused: boolean, now: Date): Date | null {
   return paused ? null : compiledOf(t).nextAfter(now);
@@ -53,6 +86,8 @@ export async function createSchedule(
   checkTarget(input.target, deps.policy);
   const at = input.at ? new Date(input.at) : null;
   checkAt(at, now);
+  const group = await groupRef(principal, input.group);
+  const profileId = await profileRef(principal, input.profile);
   const timing: Timing = {
     cron: input.cron ?? null,
     every: input.every ?? null,
@@ -71,11 +106,17 @@ export async function createSchedule(
     misfire_policy: input.misfire_policy,
     catchup_window: input.catchup_window,
     catchup_window_ms: parseDuration(input.catchup_window)!,
-    retry: input.retry,
+    retry: input.retry ?? null,
+    group_id: group?._id ?? null,
+    profile_id: profileId,
+    priority: input.priority ?? null,
+    deadline: input.deadline ?? null,
+    max_runtime_seconds: input.max_runtime_seconds ?? null,
   });
   try {
-    const state = await ScheduleStateModel.create({ _id: doc._id, next_run_at: nextRunAt(timing, input.paused, now) });
-    return toSchedule(doc, state.toObject());
+    const paused = input.paused || group?.paused === true; // a task of a paused group waits for it
+    const state = await ScheduleStateModel.create({ _id: doc._id, next_run_at: nextRunAt(timing, paused, now) });
+    return await presentSchedule(doc, state.toObject(), new SettingsLookup(), now);
   } catch (err) {
     await ScheduleModel.deleteOne({ _id: doc._id }); // no half-created schedule
     throw err;
@@ -111,10 +152,17 @@ export async function updateSchedule(
     timing.anchor = now;
     checkAt(timing.at, now);
   }
+  checkDeadline(patch.deadline !== undefined ? patch.deadline : current.deadline, timing.at);
+  const oldGroup = await groupOf(current);
+  const group = patch.group !== undefined ? await groupRef(principal, patch.group) : oldGroup;
+  const profileId = patch.profile !== undefined ? await profileRef(principal, patch.profile) : undefined;
   const paused = patch.paused ?? current.paused;
+  // Paused by itself or by its group: either stops its slots.
+  const wasHeld = current.paused || oldGroup?.paused === true;
+  const held = paused || group?.paused === true;
   // Slots already due when the schedule is paused are recorded, not dropped.
-  if (paused && !current.paused) await recordDueAsPaused(current, now);
-  const retime = whenChanged || patch.timezone !== undefined || patch.paused !== undefined;
+  if (held && !wasHeld) await recordDueAsPaused(current, now);
+  const retime = whenChanged || patch.timezone !== undefined || patch.paused !== undefined || held !== wasHeld;
 
   const updated = await schedules.updateById(id, {
     $set: {
@@ -128,6 +176,11 @@ export async function updateSchedule(
         ? { catchup_window: patch.catchup_window, catchup_window_ms: parseDuration(patch.catchup_window)! }
         : {}),
       ...(patch.retry !== undefined ? { retry: patch.retry } : {}),
+      ...(patch.group !== undefined ? { group_id: (group?._id ?? null) as Types.ObjectId | null } : {}),
+      ...(profileId !== undefined ? { profile_id: profileId } : {}),
+      ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
+      ...(patch.deadline !== undefined ? { deadline: patch.deadline } : {}),
+      ...(patch.max_runtime_seconds !== undefined ? { max_runtime_seconds: patch.max_runtime_seconds } : {}),
       paused,
     },
   });
@@ -136,13 +189,15 @@ export async function updateSchedule(
   if (retime) {
     await ScheduleStateModel.updateOne(
       { _id: updated._id },
-      { $set: { next_run_at: nextRunAt(timing, paused, now) } },
+      { $set: { next_run_at: nextRunAt(timing, held, now) } },
       { upsert: true },
     );
   }
-  return toSchedule(
+  return presentSchedule(
     updated.toObject() as ScheduleDoc,
     await ScheduleStateModel.findById(updated._id).lean<ScheduleStateDoc>(),
+    new SettingsLookup(),
+    now,
   );
 }
 

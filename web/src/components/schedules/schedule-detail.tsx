@@ -16,6 +16,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
 import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime, StackedTime } from '../ui/time.tsx';
+import { EffectiveSettingsCard } from './effective-settings.tsx';
 import { concurrencyText, misfireText, retryInWords } from './policies.ts';
 import { TargetProps } from './target-props.tsx';
 import { usePauseToggle } from './use-pause.ts';
@@ -192,17 +193,20 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
             </dd>
             <dt>Retries</dt>
             <dd>
-              <div>{retryInWords(s.retry)}</div>
-              {s.retry.max_attempts > 1 ? (
+              <div>{retryInWords(s.effective.retry)}</div>
+              {s.effective.retry.max_attempts > 1 ? (
                 <code className="muted small">
-                  initial {s.retry.initial_interval} · backoff ×{s.retry.backoff_coefficient} · max{' '}
-                  {s.retry.max_interval}
+                  initial {s.effective.retry.initial_interval} · backoff ×{s.effective.retry.backoff_coefficient} · max{' '}
+                  {s.effective.retry.max_interval}
                 </code>
               ) : null}
             </dd>
             <dt>Next run</dt>
             <dd>
-              <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : 'None'} />
+              <StackedTime
+                iso={s.effective.paused ? null : s.next_run_at}
+                empty={s.effective.paused ? 'Paused' : 'None'}
+              />
             </dd>
             <dt>Last result</dt>
             <dd>
@@ -230,6 +234,8 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
 
         <NextTimes schedule={s} />
       </div>
+
+      <EffectiveSettingsCard schedule={s} />
 
       <RunHistory scheduleId={s.id} />
 

@@ -42,7 +42,8 @@ export function EditSchedule({ id }: { id: string }) {
   );
 }
 
-export function NewSchedule() {
+/** `group`: the group (id or name) a new task starts in, from `?group=` (the group page links here). */
+export function NewSchedule({ group }: { group?: string }) {
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -53,7 +54,7 @@ export function NewSchedule() {
       <div className="page-header">
         <h1>New schedule</h1>
       </div>
-      <ScheduleForm />
+      <ScheduleForm group={group} />
     </>
   );
 }

@@ -28,6 +28,13 @@ import { describedBy, Field } from '../ui/field.tsx';
 import { KeyValueEditor, kvRow as row, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { concurrencyText, misfireText, retryDelays } from './policies.ts';
 import { PreviewPanel } from './preview-panel.tsx';
+import {
+  inheritedRetryBaseline,
+  schedulingBody,
+  SchedulingFields,
+  schedulingKeys,
+  schedulingValues,
+} from './scheduling-fields.tsx';
 
 type WhenKind = 'cron' | 'every' | 'at';
 type TargetType = Schedule['target']['type'];
@@ -182,7 +189,7 @@ function policyValues(
   FormValues,
   'concurrency' | 'misfire' | 'catchup' | 'maxAttempts' | 'initialInterval' | 'backoff' | 'maxInterval'
 > {
-  const retry = schedule?.retry ?? defaultRetry;
+  const retry = schedule?.retry ?? schedule?.effective.retry ?? defaultRetry;
   return {
     concurrency: schedule?.concurrency_policy ?? 'allow',
     misfire: schedule?.misfire_policy ?? 'run_once',
@@ -299,8 +306,12 @@ function buildBody(v: FormValues, mode: 'create' | 'edit'): { body: Record<strin
   return { body, errors };
 }
 
-export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
+export function ScheduleForm({ schedule, group }: { schedule?: Schedule; group?: string }) {
   const mode = schedule ? 'edit' : 'create';
+  const [scheduling, setScheduling] = useState(() => schedulingValues(schedule, group));
+  const [retryBaseline] = useState(() =>
+    inheritedRetryBaseline(schedule, buildBody(initialValues(schedule), mode).body.retry),
+  );
   const router = useRouter();
   const queryClient = useQueryClient();
   const [values, setValues] = useState<FormValues>(() => initialValues(schedule));
@@ -319,6 +330,7 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
     for (const key of ['target.headers', 'target.env', 'target.labels', 'target.command'])
       if (path === key || path.startsWith(`${key}.`)) return key;
     if ((path === 'cron' || path === 'every' || path === 'at') && path !== values.when) return null;
+    if ((schedulingKeys as readonly string[]).includes(path)) return path;
     return (fieldKeys as readonly string[]).includes(path) ? path : null;
   };
 
@@ -342,6 +354,8 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
     e.preventDefault();
     save.reset();
     const { body, errors: early } = buildBody(values, mode);
+    Object.assign(body, schedulingBody(scheduling, mode, early));
+    if (retryBaseline !== null && JSON.stringify(body.retry) === retryBaseline) delete body.retry;
     const parsed = (mode === 'create' ? CreateScheduleBody : UpdateScheduleBody).safeParse(body);
     const found = { ...(parsed.success ? {} : zodFieldErrors(parsed.error, normalize)), ...early };
     if (Object.keys(found).length > 0) {
@@ -629,6 +643,17 @@ export function ScheduleForm({ schedule }: { schedule?: Schedule }) {
             <CommandFields values={values} errors={errors} update={update} inputProps={inputProps} />
           )}
         </section>
+
+        <SchedulingFields
+          values={scheduling}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={inputProps}
+          onChange={(key, value, errorKey) => {
+            setScheduling((v) => ({ ...v, [key]: value }));
+            if (errors[errorKey]) setErrors(({ [errorKey]: _, ...rest }) => rest);
+          }}
+        />
 
         <details className="card form-section advanced" ref={advancedRef}>
           <summary>

@@ -8,8 +8,10 @@ import { useMe } from './me-context.tsx';
 
 const nav = [
   { href: '/schedules', label: 'Schedules' },
+  { href: '/groups', label: 'Groups' },
   { href: '/runs', label: 'Runs' },
   { href: '/workers', label: 'Workers' },
+  { href: '/profiles', label: 'Profiles' },
   { href: '/tokens', label: 'Tokens' },
 ];
 

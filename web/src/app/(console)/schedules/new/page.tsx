@@ -3,6 +3,7 @@ import { NewSchedule } from '../../../../components/schedules/schedule-editor.ts
 
 export const metadata: Metadata = { title: 'New schedule' };
 
-export default function NewSchedulePage() {
-  return <NewSchedule />;
+export default async function NewSchedulePage({ searchParams }: { searchParams: Promise<{ group?: string }> }) {
+  const { group } = await searchParams;
+  return <NewSchedule group={typeof group === 'string' ? group : undefined} />;
 }

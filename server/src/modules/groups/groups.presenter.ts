@@ -1,0 +1,17 @@
+import type { Group } from '@crony/shared';
+import type { GroupDoc } from './group.model.ts';
+
+export function toGroup(g: GroupDoc, tasks: number): Group {
+  return {
+    id: g._id.toHexString(),
+    name: g.name,
+    description: g.description ?? null,
+    profile: g.profile_id?.toHexString() ?? null,
+    labels: g.labels ?? {},
+    paused: g.paused,
+    defaults: { headers: g.defaults?.headers ?? {}, env: g.defaults?.env ?? {} },
+    tasks,
+    created_at: g.created_at.toISOString(),
+    updated_at: g.updated_at.toISOString(),
+  };
+}

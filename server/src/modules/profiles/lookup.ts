@@ -1,0 +1,99 @@
+import type { EffectiveSettings } from '@crony/shared';
+import type { Types } from 'mongoose';
+import { GroupModel, type GroupDoc } from '../groups/group.model.ts';
+import type { ScheduleDoc } from '../schedules/schedule.model.ts';
+import { defaultProfileOf } from './default-profile.ts';
+import { periodMs, resolveEffective, type ProfileSettings } from './effective.ts';
+import { ProfileModel, type ProfileDoc } from './profile.model.ts';
+
+/**
+ * Reads the groups and profiles schedules refer to, by `_id` (the one filter FerretDB 1.x
+ * pushes down), each at most once per lookup. Create one per scheduler tick or per request, so a
+ * tick firing 1000 tasks of one group reads the group once, and an edit shows on the next tick.
+ * A document of another tenant is treated as absent.
+ */
+export class SettingsLookup {
+  private readonly groups = new Map<string, Promise<GroupDoc | null>>();
+  private readonly profiles = new Map<string, Promise<ProfileDoc | null>>();
+  private readonly defaults = new Map<string, Promise<ProfileDoc>>();
+
+  group(tenantId: Types.ObjectId, id: Types.ObjectId | null): Promise<GroupDoc | null> {
+    if (!id) return Promise.resolve(null);
+    return cached(this.groups, id.toHexString(), () => readGroup(tenantId, id));
+  }
+
+  /**
+   * The group as it is now, refreshing the cache: the scheduler checks `paused` on this, so a
+   * group paused while a tick waits for a slot's instant stops that slot like a paused schedule.
+   */
+  freshGroup(tenantId: Types.ObjectId, id: Types.ObjectId | null): Promise<GroupDoc | null> {
+    if (!id) return Promise.resolve(null);
+    this.groups.delete(id.toHexString());
+    return this.group(tenantId, id);
+  }
+
+  profile(tenantId: Types.ObjectId, id: Types.ObjectId | null): Promise<ProfileDoc | null> {
+    if (!id) return Promise.resolve(null);
+    return cached(this.profiles, id.toHexString(), () =>
+      ProfileModel.findById(id)
+        .lean<ProfileDoc>()
+        .then((p) => (p && p.tenant_id.equals(tenantId) ? p : null)),
+    );
+  }
+
+  defaultProfile(tenantId: Types.ObjectId): Promise<ProfileDoc> {
+    return cached(this.defaults, tenantId.toHexString(), () => defaultProfileOf(tenantId));
+  }
+
+  /** The schedule's effective settings, with a percentage deadline resolved for the period at `at`. */
+  async effective(s: ScheduleDoc, at: Date): Promise<{ effective: EffectiveSettings; group: GroupDoc | null }> {
+    const group = await this.group(s.tenant_id, s.group_id ?? null);
+    const [scheduleProfile, groupProfile, defaultProfile] = await Promise.all([
+      this.profile(s.tenant_id, s.profile_id ?? null),
+      this.profile(s.tenant_id, group?.profile_id ?? null),
+      this.defaultProfile(s.tenant_id),
+    ]);
+    const effective = resolveEffective({
+      schedule: {
+        priority: s.priority ?? null,
+        max_runtime_seconds: s.max_runtime_seconds ?? null,
+        retry: s.retry ?? null,
+        deadline: s.deadline ?? null,
+        paused: s.paused,
+      },
+      group,
+      scheduleProfile: scheduleProfile && settingsOf(scheduleProfile),
+      groupProfile: groupProfile && settingsOf(groupProfile),
+      defaultProfile: settingsOf(defaultProfile),
+      periodMs: periodMs(s, at),
+    });
+    return { effective, group };
+  }
+}
+
+const readGroup = (tenantId: Types.ObjectId, id: Types.ObjectId) =>
+  GroupModel.findById(id)
+    .lean<GroupDoc>()
+    .then((g) => (g && g.tenant_id.equals(tenantId) ? g : null));
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let p = map.get(key);
+  if (!p) {
+    p = load();
+    map.set(key, p);
+    p.catch(() => map.delete(key)); // a failed read is retried by the next caller
+  }
+  return p;
+}
+
+export function settingsOf(p: ProfileDoc): ProfileSettings {
+  return {
+    id: p._id.toHexString(),
+    name: p.name,
+    max_runtime_seconds: p.max_runtime_seconds,
+    max_concurrent: p.max_concurrent,
+    allow_preemption: p.allow_preemption,
+    default_priority: p.default_priority,
+    retry: p.retry,
+  };
+}
