@@ -8,19 +8,20 @@ export const DEFAULT_PRIORITY = 100;
 /** The name the tenant's first default profile gets when it is created on first use. */
 export const DEFAULT_PROFILE_NAME = 'default';
 
+/** Most runs of one profile active at once. */
+const MaxConcurrent = z
+  .number()
+  .int()
+  .min(1, 'must be at least 1 (or null for unlimited)')
+  .max(10_000, 'must be at most 10000');
+
 const ProfileFields = {
   name: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
   description: z.string().max(2000).nullable().optional(),
   /** Longest a run may take, in seconds; null: unlimited. */
   max_runtime_seconds: MaxRuntimeSeconds.nullable().default(null),
   /** Most runs under this profile active at once across all workers; null: unlimited. */
-  max_concurrent: z
-    .number()
-    .int()
-    .min(1, 'must be at least 1 (or null for unlimited)')
-    .max(10_000, 'must be at most 10000')
-    .nullable()
-    .default(null),
+  max_concurrent: MaxConcurrent.nullable().default(null),
   /** Whether a waiting higher-priority run may stop a run of this profile. */
   allow_preemption: z.boolean().default(false),
   /** Priority of runs whose schedule sets none: 0..1000, higher runs first. */
@@ -44,7 +45,7 @@ export const UpdateProfileBody = z.strictObject({
   name: ProfileFields.name.optional(),
   description: ProfileFields.description,
   max_runtime_seconds: MaxRuntimeSeconds.nullable().optional(),
-  max_concurrent: z.number().int().min(1).max(10_000).nullable().optional(),
+  max_concurrent: MaxConcurrent.nullable().optional(),
   allow_preemption: z.boolean().optional(),
   default_priority: Priority.optional(),
   retry: RetryPolicy.optional(),

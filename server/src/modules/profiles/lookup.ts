@@ -1,4 +1,4 @@
-import type { EffectiveSettings } from '@crony/shared';
+import { parseDeadline, type EffectiveSettings } from '@crony/shared';
 import type { Types } from 'mongoose';
 import { GroupModel, type GroupDoc } from '../groups/group.model.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
@@ -65,7 +65,8 @@ export class SettingsLookup {
       scheduleProfile: scheduleProfile && settingsOf(scheduleProfile),
       groupProfile: groupProfile && settingsOf(groupProfile),
       defaultProfile: settingsOf(defaultProfile),
-      periodMs: periodMs(s, at),
+      // Walking the cron is only needed for a percentage deadline (a backlog fires 1000 slots at once).
+      periodMs: s.deadline && parseDeadline(s.deadline)?.kind === 'percent' ? periodMs(s, at) : null,
     });
     return { effective, group };
   }

@@ -189,6 +189,17 @@ describe('profiles', () => {
     const back = (await (await admin.patch(`/v1/schedules/${s.id}`, { profile: null })).json()) as Schedule;
     assert.equal(back.effective.sources.profile, 'tenant_default');
     assert.equal(back.effective.sources.priority, 'tenant_default');
+
+    // A retry policy of its own wins; `retry: null` goes back to the profile's.
+    const own = (await (
+      await admin.patch(`/v1/schedules/${s.id}`, { profile: p.id, retry: { max_attempts: 1 } })
+    ).json()) as Schedule;
+    assert.equal(own.effective.retry.max_attempts, 1);
+    assert.equal(own.effective.sources.retry, 'schedule');
+    const inherited = (await (await admin.patch(`/v1/schedules/${s.id}`, { retry: null })).json()) as Schedule;
+    assert.equal(inherited.retry, null);
+    assert.equal(inherited.effective.retry.max_attempts, 7);
+    assert.equal(inherited.effective.sources.retry, 'profile');
   });
 
   test('deadline validation: a percentage needs a recurring schedule and must be 1..100%', async () => {

@@ -8,6 +8,7 @@ import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { fireDue, fireManual } from '../scheduler/fire.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { updateGroup } from '../groups/groups.service.ts';
 import { SettingsLookup } from './lookup.ts';
 import { ProfileModel } from './profile.model.ts';
 
@@ -179,6 +180,29 @@ describe('a paused group', () => {
     await GroupModel.updateOne({ _id: g._id }, { $set: { paused: true } });
     assert.deepEqual(await fireDue(st, new Date('2026-11-27T14:00:10.050Z'), tick), []);
     assert.equal((await runsOf(st._id)).length, 0);
+  });
+
+  test('pausing it records slots already due as missed (paused); resuming continues after now without replay', async () => {
+    const tenant = new Types.ObjectId();
+    const principal = { tenantId: tenant, role: 'admin' as const, userId: null, tokenId: null };
+    const g = await group(tenant);
+    const st = await schedule(tenant, new Date('2026-11-27T16:00:10Z'), { group_id: g._id });
+    // The scheduler is behind: two slots are due when the group is paused at 16:00:25.
+    await updateGroup(principal, g.name, { paused: true }, new Date('2026-11-27T16:00:25Z'));
+    const ledger = (await runsOf(st._id)).map(
+      (r) => `${r.nominal_at.toISOString().slice(11, 19)} ${r.status} ${r.reason}`,
+    );
+    assert.deepEqual(ledger.sort(), ['16:00:10 missed paused', '16:00:20 missed paused']);
+    assert.equal((await ScheduleStateModel.findById(st._id).lean<ScheduleStateDoc>())!.next_run_at, null);
+
+    await updateGroup(principal, g._id.toHexString(), { paused: false }, new Date('2026-11-27T16:05:03Z'));
+    const next = (await ScheduleStateModel.findById(st._id).lean<ScheduleStateDoc>())!.next_run_at;
+    assert.equal(
+      next?.toISOString(),
+      '2026-11-27T16:05:10.000Z',
+      'the next slot after the resume; the pause is not replayed',
+    );
+    assert.equal((await runsOf(st._id)).length, 2);
   });
 
   test("another tenant's group id on a schedule is ignored (treated as ungrouped)", async () => {

@@ -43,7 +43,10 @@ export async function fireDue(
   }
 
   const { slots, next } = dueSlots(current, first, now);
-  const active = await activeRunsOf(current._id);
+  // The profile reads the run records need overlap with the active-run read: a slow firing
+  // widens the window in which a pause and the firing race for the same slot.
+  const warming = ctx.effective(current, now).catch(() => undefined); // errors surface in record()
+  const [active] = await Promise.all([activeRunsOf(current._id), warming]);
   const plan = planSlots({
     slots,
     now,
