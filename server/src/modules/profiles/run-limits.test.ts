@@ -107,6 +107,7 @@ describe('runs carry their effective limits', () => {
       profile_id: p._id,
       max_concurrent: 3,
       allow_preemption: true,
+      profile_name: p.name,
     });
     assert.ok(run!.group_id?.equals(g._id));
     assert.equal(run!.max_attempts, 6, "the profile's retry policy, since the schedule sets none");
@@ -143,6 +144,7 @@ describe('runs carry their effective limits', () => {
       profile_id: def._id,
       max_concurrent: null,
       allow_preemption: false,
+      profile_name: def.name,
     });
     assert.equal(plain!.group_id, null);
     assert.equal(plain!.max_attempts, defaultRetry.max_attempts);

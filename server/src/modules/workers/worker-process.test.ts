@@ -1,11 +1,4 @@
-import {
-  defaultRetry,
-  type CreatedWorkerToken,
-  type Run,
-  type RunLogs,
-  type Schedule,
-  type Worker,
-} from '@crony/shared';
+import { type CreatedWorkerToken, type Run, type RunLogs, type Schedule, type Worker } from '@crony/shared';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -16,12 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { Types } from 'mongoose';
 import { newTenant, startTestServer, waitFor, type Client, type TestServer } from '../../../test/support/server.ts';
 import { claimRun, completeRun } from '../runs/lifecycle.ts';
-import { defaultLimits } from '../runs/limits.ts';
-import { newRun } from '../runs/new-run.ts';
-import { PlaceModel } from '../runs/place.model.ts';
-import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
-import { RunModel, type RunDoc } from '../runs/run.model.ts';
-import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 
 const cli = fileURLToPath(new URL('../../cli.ts', import.meta.url));
 let server: TestServer;
@@ -192,61 +179,37 @@ test('a revoked worker is refused and stops', async () => {
 test('a worker whose run is preempted stops the command and says so; the run waits, then runs again', async () => {
   for (const p of workers) if (p.exitCode === null) p.kill('SIGKILL');
   const w = await startWorker('preemptee');
-  const low = await trigger(['sh', '-c', 'sleep 60'], { retry: { max_attempts: 1 } });
-  const running = await waitFor(
-    async () => {
-      const x = await run(low.id);
-      return x.status === 'running' ? x : undefined;
-    },
-    30_000,
-    'the run to start',
-  );
-  // Schedules get profiles in another part of issue 5; until then, give the running run the
-  // limits and the place a run of a preemptible, one-at-a-time profile would have.
-  const profileId = new Types.ObjectId();
-  const lowId = new Types.ObjectId(low.id);
-  const limits = { ...defaultLimits(), priority: 10, profile_id: profileId, max_concurrent: 1, allow_preemption: true };
-  const lowDoc = (await RunModel.findById(lowId).lean<RunDoc>())!;
-  await RunModel.updateOne({ _id: lowId }, { $set: { limits } });
-  await QueueModel.updateOne({ _id: lowId }, { $set: { priority: 10, profile_id: profileId, max_concurrent: 1 } });
-  await PlaceModel.collection.insertOne({
-    _id: new Types.ObjectId(),
-    profile_id: profileId,
-    slot_no: 0,
-    run_id: lowId,
-    epoch: lowDoc.epoch,
-    priority: 10,
-    preemptible: true,
-    taken_at: new Date(running.started_at!),
-  });
+  // A one-at-a-time, preemptible profile: the low-priority command holds its only place.
+  const profile = (await (
+    await api.post('/v1/profiles', {
+      name: 'one-at-a-time',
+      max_concurrent: 1,
+      allow_preemption: true,
+      default_priority: 10,
+    })
+  ).json()) as { id: string };
+  const low = await trigger(['sh', '-c', 'sleep 60'], { retry: { max_attempts: 1 }, profile: profile.id });
+  await waitFor(async () => ((await run(low.id)).status === 'running' ? true : undefined), 30_000, 'the run to start');
   // An urgent run of the same profile, with labels no worker carries: only this test claims it.
-  const schedule = {
-    _id: new Types.ObjectId(),
-    tenant_id: lowDoc.tenant_id,
-    name: 'urgent',
-    target: { type: 'command', command: ['true'], labels: { nobody: 'has' }, env: {}, network: false },
-    retry: { ...defaultRetry, max_attempts: 1 },
-  } as unknown as ScheduleDoc;
-  const high = newRun(
-    schedule,
-    { key: 'urgent', nominalAt: new Date(), trigger: 'manual' },
-    { status: 'queued' },
-    new Date(),
-    {
-      ...limits,
+  const urgent = (await (
+    await api.post('/v1/schedules', {
+      name: 'urgent',
+      cron: '0 0 1 1 *',
+      profile: profile.id,
       priority: 200,
-    },
-  );
-  await QueueModel.collection.insertOne(queueEntryFor(high));
-  await RunModel.collection.insertOne(high);
-  const claimed = await claimRun(high._id, 'test');
+      retry: { max_attempts: 1 },
+      target: { type: 'command', command: ['true'], labels: { nobody: 'has' } },
+    })
+  ).json()) as Schedule;
+  const high = (await (await api.post(`/v1/schedules/${urgent.id}/trigger`)).json()) as Run;
+  const claimed = await claimRun(new Types.ObjectId(high.id), 'test');
   assert.ok(claimed, 'the urgent run takes the place');
 
   await waitFor(async () => (/preempted/.test(w.output()) ? true : undefined), 20_000, 'the worker to hear it');
   const waiting = await run(low.id);
   assert.equal(waiting.status, 'queued');
   assert.equal(waiting.attempts[0]?.status, 'preempted');
-  assert.equal(waiting.wait_reason, `waiting for a place: profile ${profileId.toHexString()} runs 1 of 1`);
+  assert.equal(waiting.wait_reason, "waiting for a place: profile 'one-at-a-time' runs 1 of 1");
 
   assert.ok(
     await completeRun(claimed.lease, { status: 'succeeded', http_status: null, response_excerpt: null, error: null }),
