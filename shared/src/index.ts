@@ -7,3 +7,4 @@ export * from './schedules.ts';
 export * from './runs.ts';
 export * from './health.ts';
 export * from './workers.ts';
+export * from './hooks.ts';

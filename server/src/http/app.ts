@@ -9,6 +9,8 @@ import type { TargetPolicy } from '../modules/outbound/policy.ts';
 import type { ProgressTokens } from '../modules/runs/progress.ts';
 import { progressRouter, runsRouter } from '../modules/runs/runs.routes.ts';
 import { schedulesRouter } from '../modules/schedules/schedules.routes.ts';
+import { errorsRouter } from '../modules/errors/errors.routes.ts';
+import { hooksRouter } from '../modules/hooks/hooks.routes.ts';
 import { tokensRouter } from '../modules/tokens/tokens.routes.ts';
 import { workerProtocolRouter, workerRegistrationRouter, workersRouter } from '../modules/workers/workers.routes.ts';
 import { openApiDocument } from '../openapi/document.ts';
@@ -69,6 +71,8 @@ export function createApp(deps: AppDeps): Express {
   v1.use(runsRouter());
   v1.use(tokensRouter());
   v1.use(workersRouter());
+  v1.use(hooksRouter());
+  v1.use(errorsRouter());
   v1.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/v1', v1, errorMiddleware(deps.log));
 

@@ -7,6 +7,7 @@ import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease }
 import type { ProgressTokens } from '../runs/progress.ts';
 import type { RunDoc } from '../runs/run.model.ts';
 import { executeHttp } from './http.executor.ts';
+import { targetSignature } from '../hooks/signing.ts';
 
 export interface DispatcherOptions {
   /** Most HTTP runs this process executes at once (default 100). */
@@ -109,7 +110,7 @@ export class Dispatcher {
           scheduleId: run.schedule_id.toHexString(),
           nominalAt: run.nominal_at,
           attempt: run.attempt,
-          extraHeaders: this.progress.headers(run),
+          extraHeaders: { ...this.progress.headers(run), ...(await targetSignature(run)) },
         },
         abort.signal,
       );

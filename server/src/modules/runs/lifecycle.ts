@@ -7,6 +7,7 @@ import { QueueModel, type QueueDoc } from './queue.model.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
+import { attemptEnded } from '../hooks/emit.ts';
 
 /**
  * The life of a run after its slot fired: claimed under a lease, kept alive by heartbeats,
@@ -192,6 +193,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
       { _id: run._id },
       { $set: { status: 'queued', epoch: run.epoch + 1, available_at: availableAt, lease_expires_at: null } },
     );
+    await attemptEnded(run, outcome, false, now);
     return true;
   }
   const ended = await updateIf(RunModel, run._id, guard, {
@@ -205,6 +207,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
   if (!ended) return false;
   await recordOutcome(run, outcome.status, now);
   await QueueModel.deleteOne({ _id: run._id });
+  await attemptEnded(run, outcome, true, now);
   return true;
 }
 

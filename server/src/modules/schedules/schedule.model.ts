@@ -1,4 +1,4 @@
-import { concurrencyPolicies, misfirePolicies, type RetryPolicy, type Target } from '@crony/shared';
+import { concurrencyPolicies, misfirePolicies, type HookTarget, type RetryPolicy, type Target } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
 
 export interface ScheduleDoc {
@@ -23,6 +23,11 @@ export interface ScheduleDoc {
   /** `catchup_window` in milliseconds, parsed once. */
   catchup_window_ms: number;
   retry: RetryPolicy;
+  /** Hooks (null = off); see modules/hooks. */
+  progress_hook: HookTarget | null;
+  error_hook: HookTarget | null;
+  success_hook: HookTarget | null;
+  missed_hook: HookTarget | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -45,6 +50,10 @@ const scheduleSchema = new Schema<ScheduleDoc>(
     catchup_window: { type: String, required: true, default: '24h' },
     catchup_window_ms: { type: Number, required: true, default: 86_400_000 },
     retry: { type: Schema.Types.Mixed, required: true },
+    progress_hook: { type: Schema.Types.Mixed, default: null },
+    error_hook: { type: Schema.Types.Mixed, default: null },
+    success_hook: { type: Schema.Types.Mixed, default: null },
+    missed_hook: { type: Schema.Types.Mixed, default: null },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' }, minimize: false },
 );

@@ -26,6 +26,10 @@ export function toSchedule(s: ScheduleDoc, state: ScheduleStateDoc | null): Sche
     misfire_policy: s.misfire_policy,
     catchup_window: s.catchup_window,
     retry: s.retry,
+    progress_hook: s.progress_hook ?? null,
+    error_hook: s.error_hook ?? null,
+    success_hook: s.success_hook ?? null,
+    missed_hook: s.missed_hook ?? null,
     next_run_at: state?.next_run_at?.toISOString() ?? null,
     last_run: lastRun
       ? {

@@ -7,6 +7,7 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { toSchedule } from './schedules.presenter.ts';
+import { errorsOf } from '../errors/errors.queries.ts';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -32,7 +33,8 @@ export async function listSchedules(
 export async function getSchedule(principal: Principal, id: string): Promise<Schedule> {
   const doc = await scoped(ScheduleModel, principal).findById(id).lean<ScheduleDoc>();
   if (!doc) throw notFound('Schedule');
-  return toSchedule(doc, await ScheduleStateModel.findById(doc._id).lean<ScheduleStateDoc>());
+  const state = await ScheduleStateModel.findById(doc._id).lean<ScheduleStateDoc>();
+  return { ...toSchedule(doc, state), errors: await errorsOf(doc._id) };
 }
 
 /** States are keyed by schedule id; the ids come from a tenant-scoped read. */

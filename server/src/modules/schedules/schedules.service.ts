@@ -2,6 +2,9 @@ import {
   parseDuration,
   type CreateScheduleBody,
   type CronPreviewBody,
+  hookKinds,
+  type HookKind,
+  type HookTarget,
   type Schedule,
   type Target,
   type UpdateScheduleBody,
@@ -17,6 +20,7 @@ import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { toSchedule } from './schedules.presenter.ts';
+import { deleteHookRecords } from '../hooks/cleanup.ts';
 
 export interface ScheduleDeps {
   policy: TargetPolicy;
@@ -25,10 +29,23 @@ export interface ScheduleDeps {
 
 type Timing = Pick<ScheduleDoc, 'cron' | 'every' | 'every_ms' | 'at' | 'anchor' | 'timezone'>;
 
-function checkTarget(target: Target, policy: TargetPolicy): void {
+function checkTarget(target: Target | HookTarget, policy: TargetPolicy, field = 'target'): void {
   if (target.type !== 'http') return; // commands run on the tenant's own workers
   const why = policy.refuseUrl(target.url);
-  if (why) throw new AppError('target_not_allowed', `target.url ${why}`, [{ path: 'target.url', message: why }]);
+  if (why) throw new AppError('target_not_allowed', `${field}.url ${why}`, [{ path: `${field}.url`, message: why }]);
+}
+
+/** Hook URLs are checked like targets (and again at connect time, by the outbound client). */
+function checkHooks(input: Partial<Record<HookKind, HookTarget | null>>, policy: TargetPolicy): void {
+  for (const k of hookKinds) {
+    const hook = input[k];
+    if (hook) checkTarget(hook, policy, k);
+  }
+}
+
+/** The hook fields a PATCH names (null clears a hook). */
+function hookPatch(patch: UpdateScheduleBody): Partial<Record<HookKind, HookTarget | null>> {
+  return Object.fromEntries(hookKinds.filter((k) => patch[k] !== undefined).map((k) => [k, patch[k]]));
 }
 
 function checkAt(at: Date | null, now: Date): void {
@@ -51,6 +68,7 @@ export async function createSchedule(
 ): Promise<Schedule> {
   const now = deps.now ?? new Date();
   checkTarget(input.target, deps.policy);
+  checkHooks(input, deps.policy);
   const at = input.at ? new Date(input.at) : null;
   checkAt(at, now);
   const timing: Timing = {
@@ -72,6 +90,10 @@ export async function createSchedule(
     catchup_window: input.catchup_window,
     catchup_window_ms: parseDuration(input.catchup_window)!,
     retry: input.retry,
+    progress_hook: input.progress_hook,
+    error_hook: input.error_hook,
+    success_hook: input.success_hook,
+    missed_hook: input.missed_hook,
   });
   try {
     const state = await ScheduleStateModel.create({ _id: doc._id, next_run_at: nextRunAt(timing, input.paused, now) });
@@ -93,6 +115,7 @@ export async function updateSchedule(
   const current = await schedules.findById(id).lean<ScheduleDoc>();
   if (!current) throw notFound('Schedule');
   if (patch.target) checkTarget(patch.target, deps.policy);
+  checkHooks(patch, deps.policy);
 
   const timing: Timing = {
     cron: current.cron,
@@ -128,6 +151,7 @@ export async function updateSchedule(
         ? { catchup_window: patch.catchup_window, catchup_window_ms: parseDuration(patch.catchup_window)! }
         : {}),
       ...(patch.retry !== undefined ? { retry: patch.retry } : {}),
+      ...hookPatch(patch),
       paused,
     },
   });
@@ -159,6 +183,7 @@ export async function deleteSchedule(principal: Principal, id: string): Promise<
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
   await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
   await ScheduleStateModel.deleteOne({ _id: id });
+  await deleteHookRecords(principal, id);
 }
 
 export async function scheduleFireTimes(principal: Principal, id: string, count: number, from?: string) {

@@ -1,0 +1,225 @@
+import { hookForEvent, type HookEvent, type HookEventType } from '@crony/shared';
+import type { Logger } from 'pino';
+import { isDuplicateKey } from '../../db/errors.ts';
+import { appendErrors, type NewScheduleError } from '../errors/errors.service.ts';
+import type { Outcome } from '../runs/lifecycle.ts';
+import type { RunDoc } from '../runs/run.model.ts';
+import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { DeliveryModel, HookQueueModel, type DeliveryDoc, type HookQueueDoc } from './delivery.model.ts';
+import { hooksFor } from './hooks-for.ts';
+
+/**
+ * Where run lifecycle events become hook deliveries and `errors` entries. The lifecycle and
+ * the scheduler call these with one line each, after their own write succeeded; nothing here
+ * may change a run's outcome, so failures are logged and swallowed (a lost event is better
+ * than a run stuck half-finished).
+ */
+let log: Pick<Logger, 'warn'> = { warn: () => {} };
+
+export function setHookLogger(l: Pick<Logger, 'warn'>): void {
+  log = l;
+}
+
+type RunRef = Pick<
+  RunDoc,
+  '_id' | 'tenant_id' | 'schedule_id' | 'schedule_name' | 'nominal_at' | 'attempt' | 'max_attempts' | 'attempts'
+> &
+  Partial<Pick<RunDoc, 'trigger'>>;
+
+/** Runs made by hooks themselves never emit events, so a hook can never trigger a hook. */
+const emits = (run: RunRef) => (run.trigger as string | undefined) !== 'hook';
+
+const executorOf = (run: RunRef) => run.attempts.find((a) => a.attempt === run.attempt)?.executor ?? null;
+
+function event(
+  run: RunRef,
+  type: HookEventType,
+  fields: Pick<HookEvent, 'status' | 'final' | 'progress' | 'error'>,
+  now: Date,
+  suffix = '',
+): HookEvent {
+  return {
+    id: `evt_${run._id.toHexString()}_${run.attempt}_${type.slice(4)}${suffix}`,
+    type,
+    tenant_id: run.tenant_id.toHexString(),
+    run_id: run._id.toHexString(),
+    schedule_id: run.schedule_id.toHexString(),
+    schedule_name: run.schedule_name,
+    nominal_at: run.nominal_at.toISOString(),
+    attempt: run.attempt,
+    max_attempts: run.max_attempts,
+    executor: executorOf(run),
+    at: now.toISOString(),
+    ...fields,
+  };
+}
+
+/**
+ * An attempt ended: a failed or timed-out attempt sends `run.failed` to the error hook (every
+ * attempt, `final` says whether a retry follows); a success sends `run.succeeded`. When the
+ * run itself ends failed or timed out, it is added to the schedule's `errors`.
+ */
+export async function attemptEnded(run: RunDoc, outcome: Outcome, final: boolean, now: Date): Promise<void> {
+  if (!emits(run)) return;
+  await guard('attempt ended', run, async () => {
+    if (outcome.status === 'succeeded') {
+      await enqueue(
+        run,
+        event(run, 'run.succeeded', { status: 'succeeded', final: true, progress: null, error: null }, now),
+        now,
+      );
+      return;
+    }
+    const error = {
+      code: outcome.error?.code ?? outcome.status,
+      message: outcome.error?.message ?? `the attempt ended ${outcome.status}`,
+      http_status: outcome.http_status,
+      exit_code: outcome.exit_code ?? null,
+    };
+    const status = final ? outcome.status : 'queued';
+    await enqueue(run, event(run, 'run.failed', { status, final, progress: null, error }, now), now);
+    if (final) {
+      await appendErrors([
+        errorEntry(
+          run,
+          { code: error.code, message: error.message, status: outcome.status, worker: executorOf(run) },
+          now,
+        ),
+      ]);
+    }
+  });
+}
+
+/** Slots recorded as `missed` (misfire, overlap, deadline): `errors` entries and `run.missed` events. */
+export async function runsMissed(s: ScheduleDoc, runs: RunDoc[], now: Date): Promise<void> {
+  const reported = runs.filter((r) => emits(r) && r.reason !== 'paused'); // pausing is the user's choice, not an error
+  if (reported.length === 0) return;
+  await guard('runs missed', reported[0]!, async () => {
+    await appendErrors(
+      reported.map((r) =>
+        errorEntry(r, { code: 'missed', message: missedMessage(r.reason), status: 'missed', worker: null }, now),
+      ),
+    );
+    if (!hooksFor(s).missed_hook) return;
+    for (const r of reported) {
+      const error = { code: 'missed', message: missedMessage(r.reason), http_status: null, exit_code: null };
+      await enqueue(r, event(r, 'run.missed', { status: 'missed', final: true, progress: null, error }, now), now, s);
+    }
+  });
+}
+
+/**
+ * A progress report was recorded. Repeats of the latest report (workers resend it) are not
+ * events. Progress events of one run are delivered in order; one still waiting when a newer
+ * one comes is superseded, so a slow receiver gets the latest state, not a backlog.
+ */
+export async function progressReported(run: RunDoc, p: { percent: number; message: string }, now: Date): Promise<void> {
+  if (!emits(run)) return;
+  if (run.progress && run.progress.percent === p.percent && run.progress.message === p.message) return;
+  await guard('progress', run, async () => {
+    const progress = { percent: p.percent, message: p.message };
+    const e = event(
+      run,
+      'run.progress',
+      { status: 'running', final: false, progress, error: null },
+      now,
+      `_${now.getTime()}`,
+    );
+    await enqueue(run, e, now, undefined, { lane: `progress:${run._id.toHexString()}`, supersede: true });
+  });
+}
+
+function missedMessage(reason: string | null): string {
+  switch (reason) {
+    case 'misfire':
+      return 'the slot passed while the scheduler could not fire it; the misfire policy skipped it';
+    case 'catchup_window':
+      return 'the slot was older than the catch-up window when the scheduler caught up';
+    case 'overlap':
+      return 'an earlier run was still active (concurrency_policy forbid)';
+    default:
+      return `the slot was not run (${reason ?? 'missed'})`;
+  }
+}
+
+function errorEntry(
+  run: RunRef,
+  e: { code: string; message: string; status: string | null; worker: string | null },
+  now: Date,
+): NewScheduleError {
+  return {
+    tenant_id: run.tenant_id,
+    schedule_id: run.schedule_id,
+    schedule_name: run.schedule_name,
+    group_id: null,
+    run_id: run._id,
+    nominal_at: run.nominal_at,
+    attempt: run.attempt,
+    ...e,
+    at: now,
+  };
+}
+
+/** Records the delivery and its queue entry, when the schedule has a hook for the event. */
+async function enqueue(
+  run: RunRef,
+  e: HookEvent,
+  now: Date,
+  schedule?: ScheduleDoc,
+  order: { lane?: string; supersede?: boolean } = {},
+): Promise<void> {
+  const s = schedule ?? (await ScheduleModel.findById(run.schedule_id).lean<ScheduleDoc>());
+  if (!s) return;
+  const hook = hookForEvent[e.type];
+  const target = hooksFor(s)[hook];
+  if (!target) return;
+  const lane = order.lane ?? e.id;
+  if (order.supersede) await supersedeWaiting(lane);
+  const delivery: DeliveryDoc = {
+    _id: e.id,
+    tenant_id: run.tenant_id,
+    run_id: run._id,
+    schedule_id: run.schedule_id,
+    hook,
+    target,
+    event: e,
+    status: 'pending',
+    attempts: [],
+    next_attempt_at: now,
+    created_at: now,
+  };
+  try {
+    // Queue entry first: a crash between the two leaves an entry the deliverer drops (no delivery doc).
+    const entry: HookQueueDoc = {
+      _id: e.id,
+      lane,
+      seq: now.getTime(),
+      available_at: now,
+      epoch: 1,
+      locked_until: null,
+    };
+    await HookQueueModel.create(entry);
+    await DeliveryModel.create(delivery);
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err; // the same event emitted twice: already queued
+  }
+}
+
+/** Drops the lane's deliveries that are waiting (not being sent right now) as superseded. */
+async function supersedeWaiting(lane: string): Promise<void> {
+  const waiting = await HookQueueModel.find({ lane, locked_until: null })
+    .select({ _id: 1 })
+    .lean<Pick<HookQueueDoc, '_id'>[]>();
+  if (waiting.length === 0) return;
+  const ids = waiting.map((w) => w._id);
+  await HookQueueModel.deleteMany({ _id: { $in: ids } });
+  await DeliveryModel.updateMany({ _id: { $in: ids } }, { $set: { status: 'superseded', next_attempt_at: null } });
+}
+
+async function guard(what: string, run: RunRef, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    log.warn({ err, runId: run._id.toHexString() }, `recording hook events failed (${what}); the run is unaffected`);
+  }
+}
