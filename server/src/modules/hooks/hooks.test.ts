@@ -1,0 +1,403 @@
+import type { HookDelivery, HookEvent, Run, Schedule, ScheduleError, WebhookSecret } from '@crony/shared';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { Types } from 'mongoose';
+import { Webhook } from 'standardwebhooks';
+import { fireDue } from '../scheduler/fire.ts';
+import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
+import {
+  client,
+  newTenant,
+  startReceiver,
+  startTestServer,
+  waitFor,
+  type Client,
+  type ReceivedRequest,
+  type TestServer,
+} from '../../../test/support/server.ts';
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+let server: TestServer;
+let api: Client;
+let other: Client;
+const receivers: Receiver[] = [];
+const ERRORS_LIMIT = 3;
+
+before(async () => {
+  server = await startTestServer({ scheduleErrorsLimit: ERRORS_LIMIT, hookRetryDelaysMs: [100, 100, 100, 100] });
+  api = (await newTenant(server.url, 'Hooks')).api;
+  other = (await newTenant(server.url, 'Other')).api;
+});
+after(async () => {
+  for (const r of receivers) await r.close();
+  await server.close();
+});
+
+async function receiver(status = 200): Promise<Receiver> {
+  const r = await startReceiver(status);
+  receivers.push(r);
+  return r;
+}
+
+async function json<T>(res: Promise<Response>, status = 200): Promise<T> {
+  const r = await res;
+  const text = await r.text();
+  assert.equal(r.status, status, text);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function createSchedule(body: Record<string, unknown>): Promise<Schedule> {
+  return json<Schedule>(api.post('/v1/schedules', { name: 'hooked', cron: '0 0 1 1 *', ...body }), 201);
+}
+
+const trigger = (s: Schedule) => json<Run>(api.post(`/v1/schedules/${s.id}/trigger`), 201);
+
+async function finished(run: Run): Promise<Run> {
+  return waitFor(
+    async () => {
+      const r = await json<Run>(api.get(`/v1/runs/${run.id}`));
+      return ['succeeded', 'failed', 'timed_out'].includes(r.status) ? r : undefined;
+    },
+    30_000,
+    `run ${run.id} to end`,
+  );
+}
+
+async function settledDeliveries(run: Run, count: number): Promise<HookDelivery[]> {
+  return waitFor(
+    async () => {
+      const d = await json<{ data: HookDelivery[] }>(api.get(`/v1/runs/${run.id}/deliveries`));
+      return d.data.length >= count && d.data.every((x) => x.status !== 'pending') ? d.data : undefined;
+    },
+    30_000,
+    'hook deliveries to settle',
+  );
+}
+
+const secret = () => json<WebhookSecret>(api.get('/v1/settings/webhooks'));
+
+function verify(secretKey: string, req: ReceivedRequest): unknown {
+  return new Webhook(secretKey).verify(req.body, req.headers as Record<string, string>);
+}
+
+const hook = (r: Receiver, path = '/hook') => ({ type: 'http', url: `${r.url}${path}` });
+
+describe('hooks', () => {
+  test('progress events reach the progress hook in order, each validly signed', async () => {
+    const hookRx = await receiver();
+    // A target that reports progress 10, 40, 70, 100 through its callback, then answers 200.
+    const target = http.createServer((req, res) => {
+      req.resume();
+      void (async () => {
+        for (const percent of [10, 40, 70, 100]) {
+          const r = await fetch(String(req.headers['x-crony-progress-url']), {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${String(req.headers['x-crony-progress-token'])}`,
+            },
+            body: JSON.stringify({ percent, message: `at ${percent}` }),
+          });
+          assert.equal(r.status, 204);
+        }
+        res.writeHead(200).end('done');
+      })();
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    after(() => {
+      target.closeAllConnections();
+      target.close();
+    });
+    const s = await createSchedule({
+      target: { type: 'http', url: `http://127.0.0.1:${(target.address() as AddressInfo).port}/work` },
+      progress_hook: hook(hookRx),
+    });
+    assert.deepEqual(s.progress_hook, { type: 'http', url: `${hookRx.url}/hook`, headers: {}, timeout_ms: 10_000 });
+    const run = await finished(await trigger(s));
+    assert.equal(run.status, 'succeeded');
+    const deliveries = await settledDeliveries(run, 1);
+    // The last report is always delivered; earlier ones are delivered or superseded, never reordered.
+    await waitFor(async () => (hookRx.requests.some((q) => q.body.includes('"percent":100')) ? true : undefined));
+    const { secret: key } = await secret();
+    const events = hookRx.requests.map((q) => verify(key, q) as HookEvent);
+    const percents = events.map((e) => e.progress!.percent);
+    assert.equal(percents.at(-1), 100);
+    assert.deepEqual(
+      percents,
+      [...percents].sort((a, b) => a - b),
+      'delivered in order',
+    );
+    assert.equal(new Set(percents).size, percents.length, 'no event twice');
+    for (const e of events) {
+      assert.equal(e.type, 'run.progress');
+      assert.equal(e.run_id, run.id);
+      assert.equal(e.schedule_id, s.id);
+      assert.equal(e.schedule_name, 'hooked');
+      assert.equal(e.attempt, 1);
+    }
+    for (const d of deliveries) assert.ok(['succeeded', 'superseded'].includes(d.status), d.status);
+    assert.equal(deliveries.filter((d) => d.status === 'succeeded').length, percents.length);
+  });
+
+  test('the error hook gets one event per failed attempt, with the details; errors records the failed run', async () => {
+    const target = await receiver(500);
+    const errorRx = await receiver();
+    const successRx = await receiver();
+    const s = await createSchedule({
+      target: { type: 'http', url: `${target.url}/fails` },
+      retry: { max_attempts: 2, initial_interval: '1s' },
+      error_hook: hook(errorRx),
+      success_hook: hook(successRx),
+    });
+    const run = await finished(await trigger(s));
+    assert.equal(run.status, 'failed');
+    await settledDeliveries(run, 2);
+    const { secret: key } = await secret();
+    const events = errorRx.requests.map((q) => verify(key, q) as HookEvent);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.attempt, e.final, e.error?.code, e.error?.http_status]),
+      [
+        ['run.failed', 1, false, 'http_status', 500],
+        ['run.failed', 2, true, 'http_status', 500],
+      ],
+    );
+    assert.match(events[1]!.error!.message, /HTTP 500/);
+    assert.match(events[1]!.executor ?? '', /^server:/);
+    assert.equal(successRx.requests.length, 0);
+    // Deliveries are deduplicable: one webhook-id per event.
+    assert.equal(new Set(errorRx.requests.map((q) => q.headers['webhook-id'])).size, 2);
+
+    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    assert.equal(got.errors?.length, 1, 'one entry per failed run, not per attempt');
+    assert.deepEqual((({ run_id, attempt, code, status }) => ({ run_id, attempt, code, status }))(got.errors![0]!), {
+      run_id: run.id,
+      attempt: 2,
+      code: 'http_status',
+      status: 'failed',
+    });
+    assert.match(got.errors![0]!.worker ?? '', /^server:/);
+  });
+
+  test('errors are bounded, newest first, filterable tenant-wide, and cleared by members', async () => {
+    const target = await receiver(503);
+    const s = await createSchedule({
+      target: { type: 'http', url: `${target.url}/down` },
+      retry: { max_attempts: 1 },
+    });
+    const runs: Run[] = [];
+    for (let i = 0; i < ERRORS_LIMIT + 2; i++) runs.push(await finished(await trigger(s)));
+    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    assert.deepEqual(
+      got.errors!.map((e) => e.run_id),
+      runs
+        .map((r) => r.id)
+        .reverse()
+        .slice(0, ERRORS_LIMIT),
+      'the newest entries, newest first',
+    );
+    const list = await json<{ data: Schedule[] }>(api.get('/v1/schedules'));
+    assert.equal(list.data[0]!.errors, undefined, 'lists stay light');
+
+    const page1 = await json<{ data: ScheduleError[]; next_cursor: string }>(
+      api.get(`/v1/errors?schedule_id=${s.id}&code=http_status&limit=2`),
+    );
+    assert.equal(page1.data.length, 2);
+    const page2 = await json<{ data: ScheduleError[]; next_cursor: null }>(
+      api.get(`/v1/errors?schedule_id=${s.id}&code=http_status&limit=2&cursor=${page1.next_cursor}`),
+    );
+    assert.equal(page2.data.length, ERRORS_LIMIT - 2);
+    assert.equal(page2.next_cursor, null);
+    const none = await json<{ data: ScheduleError[] }>(api.get(`/v1/errors?schedule_id=${s.id}&code=missed`));
+    assert.equal(none.data.length, 0);
+    const future = await json<{ data: ScheduleError[] }>(
+      api.get(`/v1/errors?schedule_id=${s.id}&from=${new Date(Date.now() + 3600_000).toISOString()}`),
+    );
+    assert.equal(future.data.length, 0);
+    const bad = await api.get('/v1/errors?from=yesterday');
+    assert.equal(bad.status, 400);
+
+    // Another tenant sees nothing and cannot clear them.
+    assert.equal((await json<{ data: ScheduleError[] }>(other.get('/v1/errors'))).data.length, 0);
+    assert.equal((await other.delete(`/v1/schedules/${s.id}/errors`)).status, 404);
+    assert.equal((await json<Schedule>(api.get(`/v1/schedules/${s.id}`))).errors!.length, ERRORS_LIMIT);
+
+    assert.equal((await api.delete(`/v1/schedules/${s.id}/errors`)).status, 204);
+    assert.deepEqual((await json<Schedule>(api.get(`/v1/schedules/${s.id}`))).errors, []);
+  });
+
+  test('a failing hook receiver is retried and never changes the run', async () => {
+    const target = await receiver(200);
+    const successRx = await receiver(500);
+    const s = await createSchedule({
+      target: { type: 'http', url: `${target.url}/ok` },
+      success_hook: hook(successRx),
+    });
+    const run = await finished(await trigger(s));
+    await waitFor(async () => (successRx.requests.length >= 2 ? true : undefined));
+    successRx.setStatus(200);
+    const [d] = await settledDeliveries(run, 1);
+    assert.equal(d!.status, 'succeeded');
+    assert.ok(d!.attempts.length >= 3, `${d!.attempts.length} tries`);
+    assert.equal(d!.attempts[0]!.http_status, 500);
+    assert.equal(d!.attempts.at(-1)!.http_status, 200);
+    assert.equal(d!.attempts.at(-1)!.error, null);
+    assert.ok(d!.attempts.every((a) => a.latency_ms >= 0));
+    assert.equal(new Set(successRx.requests.map((q) => q.headers['webhook-id'])).size, 1, 'one id across retries');
+    assert.equal((await json<Run>(api.get(`/v1/runs/${run.id}`))).status, 'succeeded');
+    assert.equal((await json<Schedule>(api.get(`/v1/schedules/${s.id}`))).errors!.length, 0);
+  });
+
+  test('an error hook that cannot be delivered is recorded as hook_failed, once, without a loop', async () => {
+    const target = await receiver(500);
+    const errorRx = await receiver(502);
+    const s = await createSchedule({
+      target: { type: 'http', url: `${target.url}/x` },
+      retry: { max_attempts: 1 },
+      error_hook: hook(errorRx),
+    });
+    const run = await finished(await trigger(s));
+    const [d] = await settledDeliveries(run, 1);
+    assert.equal(d!.status, 'failed');
+    assert.equal(d!.attempts.length, 5);
+    assert.equal(errorRx.requests.length, 5);
+    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    assert.deepEqual(got.errors!.map((e) => e.code).sort(), ['hook_failed', 'http_status']);
+    assert.equal(run.status, 'failed');
+    const deliveries = await json<{ data: HookDelivery[] }>(api.get(`/v1/runs/${run.id}/deliveries`));
+    assert.equal(deliveries.data.length, 1, 'hook_failed sends nothing');
+    assert.equal((await other.get(`/v1/runs/${run.id}/deliveries`)).status, 404);
+  });
+
+  test('a missed slot goes to the missed hook and into errors', async () => {
+    const missedRx = await receiver();
+    const s = await createSchedule({
+      target: { type: 'http', url: 'https://example.com/never' },
+      misfire_policy: 'skip',
+      missed_hook: hook(missedRx),
+    });
+    // The scheduler was down at the slot: it is ten minutes overdue when fired.
+    const slot = new Date(Date.now() - 600_000);
+    await ScheduleStateModel.updateOne({ _id: new Types.ObjectId(s.id) }, { $set: { next_run_at: slot } });
+    await fireDue({ _id: new Types.ObjectId(s.id), next_run_at: slot }, new Date());
+    const runs = await json<{ data: Run[] }>(api.get(`/v1/schedules/${s.id}/runs`));
+    assert.deepEqual(
+      runs.data.map((r) => [r.status, r.reason]),
+      [['missed', 'misfire']],
+    );
+    const [d] = await settledDeliveries(runs.data[0]!, 1);
+    assert.equal(d!.status, 'succeeded');
+    const e = verify((await secret()).secret, missedRx.requests[0]!) as HookEvent;
+    assert.equal(e.type, 'run.missed');
+    assert.equal(e.nominal_at, slot.toISOString());
+    assert.equal(e.error?.code, 'missed');
+    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    assert.deepEqual(
+      got.errors!.map((x) => [x.code, x.status, x.run_id, x.nominal_at]),
+      [['missed', 'missed', runs.data[0]!.id, slot.toISOString()]],
+    );
+  });
+
+  test('hook URLs are checked like targets', async () => {
+    const res = await api.post('/v1/schedules', {
+      name: 'meta',
+      cron: '0 0 1 1 *',
+      target: { type: 'http', url: 'https://example.com/' },
+      error_hook: { type: 'http', url: 'http://169.254.169.254/latest/meta-data' },
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; details: { path: string }[] } };
+    assert.equal(body.error.code, 'target_not_allowed');
+    assert.equal(body.error.details[0]!.path, 'error_hook.url');
+    const ftp = await api.post('/v1/schedules', {
+      name: 'ftp',
+      cron: '0 0 1 1 *',
+      target: { type: 'http', url: 'https://example.com/' },
+      progress_hook: { type: 'http', url: 'ftp://example.com/' },
+    });
+    assert.equal(ftp.status, 400);
+  });
+});
+
+describe('signed webhooks', () => {
+  test('HTTP targets are signed with the tenant secret; the Python recipe in the README verifies them', async () => {
+    const target = await receiver(200);
+    const s = await createSchedule({ target: { type: 'http', url: `${target.url}/t`, body: '{"job":"nightly"}' } });
+    const run = await finished(await trigger(s));
+    const req = target.requests.at(-1)!;
+    const { secret: key } = await secret();
+    assert.ok(key.startsWith('whsec_'));
+    assert.deepEqual(verify(key, req), { job: 'nightly' });
+    assert.equal(req.headers['webhook-id'], `run_${run.id}_1`);
+    assert.throws(() => verify(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, req), /signature/i);
+    const tampered = { ...req, body: '{"job":"other"}' };
+    assert.throws(() => verify(key, tampered));
+    assert.equal(pythonVerify(key, req), 'ok');
+    assert.equal(pythonVerify(key, tampered), 'bad signature');
+  });
+
+  test('rotation: a new secret, the old one still signs for 24 h; members and viewers are refused', async () => {
+    const before = await secret();
+    assert.equal(before.previous_valid_until, null);
+    const rotated = await json<WebhookSecret>(api.post('/v1/settings/webhooks/rotate'));
+    assert.notEqual(rotated.secret, before.secret);
+    const grace = new Date(rotated.previous_valid_until!).getTime() - new Date(rotated.created_at).getTime();
+    assert.equal(grace, 24 * 3600_000);
+    assert.deepEqual(await secret(), rotated);
+
+    const target = await receiver(200);
+    const s = await createSchedule({ target: { type: 'http', url: `${target.url}/r`, body: '{}' } });
+    await finished(await trigger(s));
+    const req = target.requests.at(-1)!;
+    assert.equal(String(req.headers['webhook-signature']).split(' ').length, 2);
+    verify(rotated.secret, req);
+    verify(before.secret, req);
+
+    for (const role of ['member', 'viewer']) {
+      const { token } = await json<{ token: string }>(api.post('/v1/tokens', { name: role, role }), 201);
+      const limited = client(server.url, token);
+      assert.equal((await limited.get('/v1/settings/webhooks')).status, 403);
+      const refused = await limited.post('/v1/settings/webhooks/rotate');
+      assert.equal(refused.status, 403);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'forbidden');
+    }
+    assert.equal((await secret()).secret, rotated.secret, 'the refused rotations changed nothing');
+    const theirs = await json<WebhookSecret>(other.get('/v1/settings/webhooks'));
+    assert.notEqual(theirs.secret, rotated.secret, 'each tenant has its own secret');
+  });
+});
+
+/** Runs the hand-written Python verification from the README against a real request. */
+function pythonVerify(secretKey: string, req: ReceivedRequest): string {
+  const script = `
+import base64, hashlib, hmac, json, sys, time
+
+def verify(secret, headers, body):
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    msg_id, ts = headers["webhook-id"], headers["webhook-timestamp"]
+    if abs(time.time() - int(ts)) > 300:
+        raise ValueError("timestamp too old")
+    signed = f"{msg_id}.{ts}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    for sig in headers["webhook-signature"].split(" "):
+        version, _, value = sig.partition(",")
+        if version == "v1" and hmac.compare_digest(value, expected):
+            return json.loads(body)
+    raise ValueError("bad signature")
+
+data = json.load(sys.stdin)
+try:
+    verify(data["secret"], data["headers"], data["body"].encode())
+    print("ok")
+except ValueError as e:
+    print(e)
+`;
+  return execFileSync('python3', ['-c', script], {
+    input: JSON.stringify({ secret: secretKey, headers: req.headers, body: req.body }),
+  })
+    .toString()
+    .trim();
+}
