@@ -2,7 +2,6 @@ import { hookForEvent, type HookEvent, type HookEventType } from '@crony/shared'
 import type { Logger } from 'pino';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { appendErrors, type NewScheduleError } from '../errors/errors.service.ts';
-import type { Outcome } from '../runs/lifecycle.ts';
 import type { RunDoc } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { DeliveryModel, HookQueueModel, type DeliveryDoc, type HookQueueDoc } from './delivery.model.ts';
@@ -18,6 +17,14 @@ let log: Pick<Logger, 'warn'> = { warn: () => {} };
 
 export function setHookLogger(l: Pick<Logger, 'warn'>): void {
   log = l;
+}
+
+/** An attempt's outcome, as runs/lifecycle.ts records it (kept structural: lifecycle imports this module). */
+interface AttemptOutcome {
+  status: 'succeeded' | 'failed' | 'timed_out';
+  http_status: number | null;
+  exit_code?: number | null;
+  error: { code: string; message: string } | null;
 }
 
 type RunRef = Pick<
@@ -59,7 +66,7 @@ function event(
  * attempt, `final` says whether a retry follows); a success sends `run.succeeded`. When the
  * run itself ends failed or timed out, it is added to the schedule's `errors`.
  */
-export async function attemptEnded(run: RunDoc, outcome: Outcome, final: boolean, now: Date): Promise<void> {
+export async function attemptEnded(run: RunDoc, outcome: AttemptOutcome, final: boolean, now: Date): Promise<void> {
   if (!emits(run)) return;
   await guard('attempt ended', run, async () => {
     if (outcome.status === 'succeeded') {

@@ -323,7 +323,7 @@ describe('hooks', () => {
 });
 
 describe('signed webhooks', () => {
-  test('HTTP targets are signed with the tenant secret; the Python recipe in the README verifies them', async () => {
+  test('HTTP targets are signed with the tenant secret; the Python recipes in the README verify them', async (t) => {
     const target = await receiver(200);
     const s = await createSchedule({ target: { type: 'http', url: `${target.url}/t`, body: '{"job":"nightly"}' } });
     const run = await finished(await trigger(s));
@@ -337,6 +337,12 @@ describe('signed webhooks', () => {
     assert.throws(() => verify(key, tampered));
     assert.equal(pythonVerify(key, req), 'ok');
     assert.equal(pythonVerify(key, tampered), 'bad signature');
+    // The PyPI `standardwebhooks` recipe too, where that package is installed (CRONY_TEST_PYTHON
+    // may name a Python that has it).
+    if (pythonHasLibrary()) {
+      assert.equal(pythonVerify(key, req, LIBRARY_RECIPE), 'ok');
+      assert.match(pythonVerify(key, tampered, LIBRARY_RECIPE), /signature/i);
+    } else t.diagnostic('Python standardwebhooks not installed: only the hand-written recipe was checked');
   });
 
   test('rotation: a new secret, the old one still signs for 24 h; members and viewers are refused', async () => {
@@ -370,9 +376,32 @@ describe('signed webhooks', () => {
   });
 });
 
-/** Runs the hand-written Python verification from the README against a real request. */
-function pythonVerify(secretKey: string, req: ReceivedRequest): string {
-  const script = `
+const python = process.env.CRONY_TEST_PYTHON ?? 'python3';
+
+function pythonHasLibrary(): boolean {
+  try {
+    execFileSync(python, ['-c', 'import standardwebhooks'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The README's recipe with the PyPI package. */
+const LIBRARY_RECIPE = `
+import json, sys
+from standardwebhooks.webhooks import Webhook
+
+data = json.load(sys.stdin)
+try:
+    Webhook(data["secret"]).verify(data["body"].encode(), data["headers"])
+    print("ok")
+except Exception as e:
+    print(e)
+`;
+
+/** The README's hand-written recipe (hmac only). */
+const HMAC_RECIPE = `
 import base64, hashlib, hmac, json, sys, time
 
 def verify(secret, headers, body):
@@ -395,7 +424,10 @@ try:
 except ValueError as e:
     print(e)
 `;
-  return execFileSync('python3', ['-c', script], {
+
+/** Runs a Python verification recipe against a real signed request. */
+function pythonVerify(secretKey: string, req: ReceivedRequest, script = HMAC_RECIPE): string {
+  return execFileSync(python, ['-c', script], {
     input: JSON.stringify({ secret: secretKey, headers: req.headers, body: req.body }),
   })
     .toString()
