@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  HookDeliveries,
+  ScheduleError,
+  WebhookSecret,
   CreatedToken,
   CreatedWorkerToken,
   ErrorEnvelope,
@@ -226,4 +229,44 @@ export const api = {
     json(CreatedWorkerToken, 'POST', '/v1/worker-tokens', body),
   /** Stops new registrations with the token; workers already registered keep working. */
   revokeWorkerToken: (tokenId: string) => empty('DELETE', `/v1/worker-tokens/${id(tokenId)}`),
+};
+
+const ErrorPage = page(ScheduleError);
+export type ErrorPage = z.infer<typeof ErrorPage>;
+
+export interface ListErrorsParams {
+  schedule_id?: string;
+  group_id?: string;
+  code?: string;
+  /** ISO instant: entries recorded at or after it. */
+  from?: string;
+  /** ISO instant: entries recorded before it. */
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Errors, hook deliveries and the webhook secret (issue 6). */
+export const hooksApi = {
+  listErrors: (p: ListErrorsParams) =>
+    json(
+      ErrorPage,
+      'GET',
+      withQuery('/v1/errors', {
+        schedule_id: p.schedule_id,
+        group_id: p.group_id,
+        code: p.code,
+        from: p.from,
+        to: p.to,
+        cursor: p.cursor,
+        limit: p.limit,
+      }),
+    ),
+  /** Empties a schedule's `errors` (members and up). */
+  clearErrors: (scheduleId: string) => empty('DELETE', `/v1/schedules/${id(scheduleId)}/errors`),
+  runDeliveries: async (runId: string) => (await json(HookDeliveries, 'GET', `/v1/runs/${id(runId)}/deliveries`)).data,
+  /** Admins only. */
+  webhookSecret: () => json(WebhookSecret, 'GET', '/v1/settings/webhooks'),
+  /** Admins only; the old secret keeps signing for 24 hours. */
+  rotateWebhookSecret: () => json(WebhookSecret, 'POST', '/v1/settings/webhooks/rotate'),
 };

@@ -9,8 +9,10 @@ import { useMe } from './me-context.tsx';
 const nav = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/runs', label: 'Runs' },
+  { href: '/errors', label: 'Errors' },
   { href: '/workers', label: 'Workers' },
   { href: '/tokens', label: 'Tokens' },
+  { href: '/settings', label: 'Settings' },
 ];
 
 export function TopBar() {
