@@ -272,6 +272,72 @@ describe('hooks', () => {
     assert.equal((await other.get(`/v1/runs/${run.id}/deliveries`)).status, 404);
   });
 
+  test('a worker’s progress reports and failed command reach the hooks, with the exit code', async () => {
+    const progressRx = await receiver();
+    const errorRx = await receiver();
+    const s = await createSchedule({
+      target: { type: 'command', command: ['false'] },
+      retry: { max_attempts: 1 },
+      progress_hook: hook(progressRx),
+      error_hook: hook(errorRx),
+    });
+    const wt = await json<{ token: string }>(api.post('/v1/worker-tokens', { name: 'hooks' }), 201);
+    const reg = await json<{ credential: string }>(
+      fetch(`${server.url}/v1/workers/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: wt.token, name: 'hooks-worker', version: 'test' }),
+      }),
+      201,
+    );
+    const worker = (path: string, body: unknown) =>
+      fetch(server.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${reg.credential}` },
+        body: JSON.stringify(body),
+      });
+    const run = await trigger(s);
+    const leased = await waitFor(async () => {
+      const r = await worker('/v1/worker/lease', { wait_ms: 0 });
+      return r.status === 200 ? ((await r.json()) as { run_id: string; lease_id: string; epoch: number }) : undefined;
+    });
+    assert.equal(leased.run_id, run.id);
+    const ref = { lease_id: leased.lease_id, epoch: leased.epoch };
+    for (const progress of [
+      { percent: 20, message: 'a' },
+      { percent: 20, message: 'a' }, // a repeat is not a new event
+      { percent: 60, message: 'b' },
+    ]) {
+      assert.equal((await worker(`/v1/worker/runs/${run.id}/heartbeat`, { ...ref, progress })).status, 200);
+    }
+    const done = await worker(`/v1/worker/runs/${run.id}/complete`, {
+      ...ref,
+      status: 'failed',
+      exit_code: 1,
+      error: { code: 'exit_code', message: 'the command exited with code 1' },
+    });
+    assert.equal(done.status, 200);
+    await settledDeliveries(run, 2);
+    const { secret: key } = await secret();
+    await waitFor(async () => (progressRx.requests.some((q) => q.body.includes('"percent":60')) ? true : undefined));
+    const percents = progressRx.requests.map((q) => (verify(key, q) as HookEvent).progress!.percent);
+    assert.ok(
+      JSON.stringify(percents) === '[20,60]' || JSON.stringify(percents) === '[60]',
+      `in order, no repeats: ${JSON.stringify(percents)}`,
+    );
+    const failed = errorRx.requests.map((q) => verify(key, q) as HookEvent);
+    assert.equal(failed.length, 1);
+    assert.deepEqual(failed[0]!.error, {
+      code: 'exit_code',
+      message: 'the command exited with code 1',
+      http_status: null,
+      exit_code: 1,
+    });
+    assert.match(failed[0]!.executor ?? '', /^worker:/);
+    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    assert.match(got.errors![0]!.worker ?? '', /^worker:/);
+  });
+
   test('a missed slot goes to the missed hook and into errors', async () => {
     const missedRx = await receiver();
     const s = await createSchedule({
