@@ -30,11 +30,7 @@ interface AttemptOutcome {
 type RunRef = Pick<
   RunDoc,
   '_id' | 'tenant_id' | 'schedule_id' | 'schedule_name' | 'nominal_at' | 'attempt' | 'max_attempts' | 'attempts'
-> &
-  Partial<Pick<RunDoc, 'trigger'>>;
-
-/** Runs made by hooks themselves never emit events, so a hook can never trigger a hook. */
-const emits = (run: RunRef) => (run.trigger as string | undefined) !== 'hook';
+>;
 
 const executorOf = (run: RunRef) => run.attempts.find((a) => a.attempt === run.attempt)?.executor ?? null;
 
@@ -67,7 +63,6 @@ function event(
  * run itself ends failed or timed out, it is added to the schedule's `errors`.
  */
 export async function attemptEnded(run: RunDoc, outcome: AttemptOutcome, final: boolean, now: Date): Promise<void> {
-  if (!emits(run)) return;
   await guard('attempt ended', run, async () => {
     if (outcome.status === 'succeeded') {
       await enqueue(
@@ -99,7 +94,7 @@ export async function attemptEnded(run: RunDoc, outcome: AttemptOutcome, final: 
 
 /** Slots recorded as `missed` (misfire, overlap, deadline): `errors` entries and `run.missed` events. */
 export async function runsMissed(s: ScheduleDoc, runs: RunDoc[], now: Date): Promise<void> {
-  const reported = runs.filter((r) => emits(r) && r.reason !== 'paused'); // pausing is the user's choice, not an error
+  const reported = runs.filter((r) => r.reason !== 'paused'); // pausing is the user's choice, not an error
   if (reported.length === 0) return;
   await guard('runs missed', reported[0]!, async () => {
     await appendErrors(
@@ -121,7 +116,6 @@ export async function runsMissed(s: ScheduleDoc, runs: RunDoc[], now: Date): Pro
  * one comes is superseded, so a slow receiver gets the latest state, not a backlog.
  */
 export async function progressReported(run: RunDoc, p: { percent: number; message: string }, now: Date): Promise<void> {
-  if (!emits(run)) return;
   if (run.progress && run.progress.percent === p.percent && run.progress.message === p.message) return;
   await guard('progress', run, async () => {
     const progress = { percent: p.percent, message: p.message };

@@ -19,6 +19,8 @@ export function ScheduleErrors({ schedule: s }: { schedule: Schedule }) {
   const canClear = useHasRole('member');
   const qc = useQueryClient();
   const [confirming, setConfirming] = useState(false);
+  // A PATCH or pause answer carries no `errors` (only GET does); the detail query refetches them.
+  const loaded = s.errors !== undefined;
   const errors = s.errors ?? [];
   const clear = useMutation({
     mutationFn: () => hooksApi.clearErrors(s.id),
@@ -51,7 +53,7 @@ export function ScheduleErrors({ schedule: s }: { schedule: Schedule }) {
       {clear.isError && !confirming ? <Alert>{errorMessage(clear.error)}</Alert> : null}
       <ErrorsTable
         errors={errors}
-        pending={false}
+        pending={!loaded}
         showSchedule={false}
         empty="No errors. Failed, timed-out and missed runs appear here."
       />

@@ -7,10 +7,10 @@ import { describedBy, Field } from '../ui/field.tsx';
 export type HookValues = Record<HookKind, { url: string; saved: HookTarget | null }>;
 
 const about: Record<HookKind, { label: string; hint: string }> = {
-  progress_hook: { label: 'Progress hook URL', hint: 'Receives run.progress events, in order.' },
-  error_hook: { label: 'Error hook URL', hint: 'Receives run.failed once per failed or timed-out attempt.' },
-  success_hook: { label: 'Success hook URL', hint: 'Receives run.succeeded.' },
-  missed_hook: { label: 'Missed hook URL', hint: 'Receives run.missed for each slot that did not run.' },
+  progress_hook: { label: 'Progress hook', hint: 'Receives run.progress events, in order.' },
+  error_hook: { label: 'Error hook', hint: 'Receives run.failed once per failed or timed-out attempt.' },
+  success_hook: { label: 'Success hook', hint: 'Receives run.succeeded.' },
+  missed_hook: { label: 'Missed hook', hint: 'Receives run.missed for each slot that did not run.' },
 };
 
 export function hookValuesOf(schedule: Schedule | undefined): HookValues {
