@@ -69,7 +69,12 @@ export const HookDelivery = z.object({
   schedule_id: Id,
   hook: z.enum(hookKinds),
   event_type: HookEventType,
-  url: z.string(),
+  /** Where an HTTP hook posts; null for a command hook. */
+  url: z.string().nullable(),
+  /** A command hook's argv; null for an HTTP hook. */
+  command: z.array(z.string()).nullable(),
+  /** A command hook's run (on a worker), whose outcome is the delivery's. */
+  hook_run_id: Id.nullable(),
   /** `superseded`: a newer progress event replaced it before it was delivered. */
   status: z.enum(deliveryStatuses),
   attempts: z.array(DeliveryAttempt),

@@ -73,8 +73,8 @@ export type Target = z.infer<typeof Target>;
 
 /**
  * Where a hook sends its event: an HTTP endpoint that receives the event as a signed JSON
- * POST (Standard Webhooks headers). Command hooks (a run on one of the tenant's workers) are
- * not built yet; the union keeps room for them without changing the field's shape.
+ * POST (Standard Webhooks headers), or a command run on one of the tenant's workers with the
+ * event on stdin and in its environment (`CRONY_EVENT`, see the README).
  */
 export const HttpHook = HttpTarget.pick({ type: true, url: true, headers: true }).extend({
   /** Time the server waits for the receiver's answer, in milliseconds (default 10 000). */
@@ -82,7 +82,7 @@ export const HttpHook = HttpTarget.pick({ type: true, url: true, headers: true }
 });
 export type HttpHook = z.infer<typeof HttpHook>;
 
-export const HookTarget = z.discriminatedUnion('type', [HttpHook]);
+export const HookTarget = z.discriminatedUnion('type', [HttpHook, CommandTarget]);
 export type HookTarget = z.infer<typeof HookTarget>;
 
 /** A duration such as "10s" or "5 minutes", within [minMs, maxMs]. */

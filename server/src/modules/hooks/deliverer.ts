@@ -1,3 +1,4 @@
+import type { HttpHook } from '@crony/shared';
 import type { Logger } from 'pino';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
@@ -115,9 +116,12 @@ export class Deliverer {
     }
   }
 
-  private async claim(e: HookQueueDoc, now: Date): Promise<{ entry: HookQueueDoc; delivery: DeliveryDoc } | null> {
+  private async claim(
+    e: HookQueueDoc,
+    now: Date,
+  ): Promise<{ entry: HookQueueDoc; delivery: DeliveryDoc & { target: HttpHook } } | null> {
     const delivery = await DeliveryModel.findById(e._id).lean<DeliveryDoc>();
-    if (!delivery || delivery.status !== 'pending') {
+    if (!delivery || delivery.status !== 'pending' || delivery.target.type !== 'http') {
       await HookQueueModel.deleteOne({ _id: e._id }); // a leftover of a crash or of superseding
       return null;
     }
@@ -129,10 +133,10 @@ export class Deliverer {
     }
     const lockedUntil = new Date(now.getTime() + delivery.target.timeout_ms + 30_000);
     await HookQueueModel.updateOne({ _id: e._id }, { $set: { locked_until: lockedUntil } });
-    return { entry: { ...e, locked_until: lockedUntil }, delivery };
+    return { entry: { ...e, locked_until: lockedUntil }, delivery: { ...delivery, target: delivery.target } };
   }
 
-  private async deliver(entry: HookQueueDoc, d: DeliveryDoc): Promise<void> {
+  private async deliver(entry: HookQueueDoc, d: DeliveryDoc & { target: HttpHook }): Promise<void> {
     const body = JSON.stringify(d.event);
     const started = new Date();
     let httpStatus: number | null = null;

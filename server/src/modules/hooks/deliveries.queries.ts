@@ -11,7 +11,9 @@ function toDelivery(d: DeliveryDoc): HookDelivery {
     schedule_id: d.schedule_id.toHexString(),
     hook: d.hook,
     event_type: d.event.type,
-    url: d.target.url,
+    url: d.target.type === 'http' ? d.target.url : null,
+    command: d.target.type === 'command' ? d.target.command : null,
+    hook_run_id: d.hook_run_id?.toHexString() ?? null,
     status: d.status,
     attempts: d.attempts.map((a) => ({
       at: a.at.toISOString(),

@@ -18,6 +18,8 @@ export interface DeliveryDoc {
   status: (typeof deliveryStatuses)[number];
   attempts: { at: Date; http_status: number | null; latency_ms: number; error: string | null }[];
   next_attempt_at: Date | null;
+  /** A command hook's run, which does the delivering (hooks/command-hooks.ts). */
+  hook_run_id?: Types.ObjectId | null;
   created_at: Date;
 }
 
@@ -33,6 +35,7 @@ const deliverySchema = new Schema<DeliveryDoc>(
     status: { type: String, enum: deliveryStatuses, required: true },
     attempts: { type: Schema.Types.Mixed, default: [] },
     next_attempt_at: { type: Date, default: null },
+    hook_run_id: { type: Schema.Types.ObjectId, default: null },
     created_at: { type: Date, required: true },
   },
   { versionKey: false, minimize: false },

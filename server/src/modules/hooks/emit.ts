@@ -1,10 +1,11 @@
-import { hookForEvent, type HookEvent, type HookEventType } from '@crony/shared';
+import { hookForEvent, type HookEvent, type HookEventType, type HookKind, type HookTarget } from '@crony/shared';
 import type { Logger } from 'pino';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { appendErrors, type NewScheduleError } from '../errors/errors.service.ts';
 import type { RunDoc } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { DeliveryModel, HookQueueModel, type DeliveryDoc, type HookQueueDoc } from './delivery.model.ts';
+import { enqueueCommandHook, hookRunEnded } from './command-hooks.ts';
 import { hooksFor } from './hooks-for.ts';
 
 /**
@@ -63,6 +64,10 @@ function event(
  * run itself ends failed or timed out, it is added to the schedule's `errors`.
  */
 export async function attemptEnded(run: RunDoc, outcome: AttemptOutcome, final: boolean, now: Date): Promise<void> {
+  if (run.trigger === 'hook') {
+    await guard('hook run ended', run, () => hookRunEnded(run, outcome, final, now));
+    return;
+  }
   await guard('attempt ended', run, async () => {
     if (outcome.status === 'succeeded') {
       await enqueue(
@@ -174,21 +179,14 @@ async function enqueue(
   const hook = hookForEvent[e.type];
   const target = hooksFor(s)[hook];
   if (!target) return;
+  if (target.type === 'command') {
+    const delivery = pendingDelivery(run, hook, target, e, now);
+    await enqueueCommandHook(run, delivery, target, now);
+    return;
+  }
   const lane = order.lane ?? e.id;
   if (order.supersede) await supersedeWaiting(lane);
-  const delivery: DeliveryDoc = {
-    _id: e.id,
-    tenant_id: run.tenant_id,
-    run_id: run._id,
-    schedule_id: run.schedule_id,
-    hook,
-    target,
-    event: e,
-    status: 'pending',
-    attempts: [],
-    next_attempt_at: now,
-    created_at: now,
-  };
+  const delivery = pendingDelivery(run, hook, target, e, now);
   try {
     // Queue entry first: a crash between the two leaves an entry the deliverer drops (no delivery doc).
     const entry: HookQueueDoc = {
@@ -204,6 +202,22 @@ async function enqueue(
   } catch (err) {
     if (!isDuplicateKey(err)) throw err; // the same event emitted twice: already queued
   }
+}
+
+function pendingDelivery(run: RunRef, hook: HookKind, target: HookTarget, e: HookEvent, now: Date): DeliveryDoc {
+  return {
+    _id: e.id,
+    tenant_id: run.tenant_id,
+    run_id: run._id,
+    schedule_id: run.schedule_id,
+    hook,
+    target,
+    event: e,
+    status: 'pending',
+    attempts: [],
+    next_attempt_at: now,
+    created_at: now,
+  };
 }
 
 /** Drops the lane's deliveries that are waiting (not being sent right now) as superseded. */

@@ -1,4 +1,4 @@
-import type { HookDelivery, HookEvent, Run, Schedule, ScheduleError, WebhookSecret } from '@crony/shared';
+import type { HookDelivery, HookEvent, LeasedRun, Run, Schedule, ScheduleError, WebhookSecret } from '@crony/shared';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
@@ -78,6 +78,22 @@ async function settledDeliveries(run: Run, count: number): Promise<HookDelivery[
   );
 }
 
+/**
+ * The schedule once its `errors` hold `count` entries (and the newest is for `newestRun`): an
+ * entry is written just after its run ends, so a client can see the run final a moment before.
+ */
+function withErrors(s: Schedule, count: number, newestRun?: string): Promise<Schedule> {
+  return waitFor(
+    async () => {
+      const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+      const errors = got.errors ?? [];
+      return errors.length >= count && (!newestRun || errors[0]?.run_id === newestRun) ? got : undefined;
+    },
+    15_000,
+    `${count} errors entries`,
+  );
+}
+
 const secret = () => json<WebhookSecret>(api.get('/v1/settings/webhooks'));
 
 function verify(secretKey: string, req: ReceivedRequest): unknown {
@@ -85,6 +101,25 @@ function verify(secretKey: string, req: ReceivedRequest): unknown {
 }
 
 const hook = (r: Receiver, path = '/hook') => ({ type: 'http', url: `${r.url}${path}` });
+
+/** Registers a worker of the tenant and returns a caller of the worker protocol with its credential. */
+async function registeredWorker(name: string) {
+  const wt = await json<{ token: string }>(api.post('/v1/worker-tokens', { name }), 201);
+  const reg = await json<{ credential: string }>(
+    fetch(`${server.url}/v1/workers/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: wt.token, name, version: 'test' }),
+    }),
+    201,
+  );
+  return (path: string, body: unknown) =>
+    fetch(server.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${reg.credential}` },
+      body: JSON.stringify(body),
+    });
+}
 
 describe('hooks', () => {
   test('progress events reach the progress hook in order, each validly signed', async () => {
@@ -171,7 +206,7 @@ describe('hooks', () => {
     // Deliveries are deduplicable: one webhook-id per event.
     assert.equal(new Set(errorRx.requests.map((q) => q.headers['webhook-id'])).size, 2);
 
-    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    const got = await withErrors(s, 1);
     assert.equal(got.errors?.length, 1, 'one entry per failed run, not per attempt');
     assert.deepEqual((({ run_id, attempt, code, status }) => ({ run_id, attempt, code, status }))(got.errors![0]!), {
       run_id: run.id,
@@ -190,7 +225,7 @@ describe('hooks', () => {
     });
     const runs: Run[] = [];
     for (let i = 0; i < ERRORS_LIMIT + 2; i++) runs.push(await finished(await trigger(s)));
-    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    const got = await withErrors(s, ERRORS_LIMIT, runs.at(-1)!.id);
     assert.deepEqual(
       got.errors!.map((e) => e.run_id),
       runs
@@ -264,7 +299,7 @@ describe('hooks', () => {
     assert.equal(d!.status, 'failed');
     assert.equal(d!.attempts.length, 5);
     assert.equal(errorRx.requests.length, 5);
-    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    const got = await withErrors(s, 2);
     assert.deepEqual(got.errors!.map((e) => e.code).sort(), ['hook_failed', 'http_status']);
     assert.equal(run.status, 'failed');
     const deliveries = await json<{ data: HookDelivery[] }>(api.get(`/v1/runs/${run.id}/deliveries`));
@@ -281,21 +316,7 @@ describe('hooks', () => {
       progress_hook: hook(progressRx),
       error_hook: hook(errorRx),
     });
-    const wt = await json<{ token: string }>(api.post('/v1/worker-tokens', { name: 'hooks' }), 201);
-    const reg = await json<{ credential: string }>(
-      fetch(`${server.url}/v1/workers/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token: wt.token, name: 'hooks-worker', version: 'test' }),
-      }),
-      201,
-    );
-    const worker = (path: string, body: unknown) =>
-      fetch(server.url + path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${reg.credential}` },
-        body: JSON.stringify(body),
-      });
+    const worker = await registeredWorker('hooks-worker');
     const run = await trigger(s);
     const leased = await waitFor(async () => {
       const r = await worker('/v1/worker/lease', { wait_ms: 0 });
@@ -334,8 +355,87 @@ describe('hooks', () => {
       exit_code: 1,
     });
     assert.match(failed[0]!.executor ?? '', /^worker:/);
-    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    const got = await withErrors(s, 1);
     assert.match(got.errors![0]!.worker ?? '', /^worker:/);
+  });
+
+  test('a command error hook runs on a worker with the event on stdin and in env, outside the schedule’s stats', async () => {
+    const target = await receiver(500);
+    const s = await createSchedule({
+      target: { type: 'http', url: `${target.url}/fails` },
+      retry: { max_attempts: 1 },
+      error_hook: { type: 'command', command: ['/usr/local/bin/notify'], env: { TEAM: 'ops' } },
+    });
+    assert.equal(s.error_hook?.type, 'command');
+    const w = await registeredWorker('command-hooks');
+    const run = await finished(await trigger(s));
+    assert.equal(run.status, 'failed');
+
+    const leased = await waitFor(async () => {
+      const r = await w('/v1/worker/lease', { wait_ms: 0 });
+      return r.status === 200 ? ((await r.json()) as LeasedRun) : undefined;
+    });
+    const event = JSON.parse(leased.stdin!) as HookEvent;
+    assert.equal(event.type, 'run.failed');
+    assert.equal(event.run_id, run.id);
+    assert.equal(event.error?.http_status, 500);
+    assert.deepEqual(leased.target.command, ['/usr/local/bin/notify']);
+    assert.equal(leased.target.env.CRONY_EVENT, leased.stdin);
+    assert.equal(leased.target.env.CRONY_EVENT_TYPE, 'run.failed');
+    assert.equal(leased.target.env.CRONY_RUN_ID, run.id);
+    assert.equal(leased.target.env.TEAM, 'ops');
+    const hookRun = await json<Run>(api.get(`/v1/runs/${leased.run_id}`));
+    assert.equal(hookRun.trigger, 'hook');
+    assert.equal(hookRun.parent_run_id, run.id);
+
+    // The first try fails; the hook run is retried like any run, and the delivery log shows both tries.
+    const ref = { lease_id: leased.lease_id, epoch: leased.epoch };
+    const fail = { status: 'failed', exit_code: 2, error: { code: 'exit_code', message: 'exited with code 2' } };
+    assert.equal((await w(`/v1/worker/runs/${leased.run_id}/complete`, { ...ref, ...fail })).status, 200);
+    const retry = await waitFor(
+      async () => {
+        const r = await w('/v1/worker/lease', { wait_ms: 0 });
+        return r.status === 200 ? ((await r.json()) as LeasedRun) : undefined;
+      },
+      20_000,
+      'the hook run’s second attempt',
+    );
+    assert.equal(retry.run_id, leased.run_id);
+    assert.equal(retry.attempt, 2);
+    const ok = { lease_id: retry.lease_id, epoch: retry.epoch, status: 'succeeded', exit_code: 0 };
+    assert.equal((await w(`/v1/worker/runs/${retry.run_id}/complete`, ok)).status, 200);
+
+    const [d] = await settledDeliveries(run, 1);
+    assert.equal(d!.status, 'succeeded');
+    assert.equal(d!.hook_run_id, leased.run_id);
+    assert.deepEqual(d!.command, ['/usr/local/bin/notify']);
+    assert.deepEqual(
+      d!.attempts.map((a) => a.error),
+      ['exited with code 2', null],
+    );
+    const got = await withErrors(s, 1);
+    assert.deepEqual(
+      got.errors!.map((e) => e.code),
+      ['http_status'],
+      'the hook run is in no errors',
+    );
+    assert.equal(got.stats.runs, 1, 'the hook run is not one of the schedule’s runs');
+    assert.equal(got.last_run?.id, run.id);
+    const hookDeliveries = await json<{ data: HookDelivery[] }>(api.get(`/v1/runs/${leased.run_id}/deliveries`));
+    assert.equal(hookDeliveries.data.length, 0, 'a hook run emits no events');
+  });
+
+  test('a progress hook must be http', async () => {
+    const res = await api.post('/v1/schedules', {
+      name: 'progress by command',
+      cron: '0 0 1 1 *',
+      target: { type: 'http', url: 'https://example.com/' },
+      progress_hook: { type: 'command', command: ['true'] },
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; details: { path: string }[] } };
+    assert.equal(body.error.code, 'validation_failed');
+    assert.equal(body.error.details[0]!.path, 'progress_hook.type');
   });
 
   test('a missed slot goes to the missed hook and into errors', async () => {
@@ -360,7 +460,7 @@ describe('hooks', () => {
     assert.equal(e.type, 'run.missed');
     assert.equal(e.nominal_at, slot.toISOString());
     assert.equal(e.error?.code, 'missed');
-    const got = await json<Schedule>(api.get(`/v1/schedules/${s.id}`));
+    const got = await withErrors(s, 1);
     assert.deepEqual(
       got.errors!.map((x) => [x.code, x.status, x.run_id, x.nominal_at]),
       [['missed', 'missed', runs.data[0]!.id, slot.toISOString()]],

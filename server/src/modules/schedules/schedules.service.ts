@@ -40,6 +40,12 @@ function checkHooks(input: Partial<Record<HookKind, HookTarget | null>>, policy:
   for (const k of hookKinds) {
     const hook = input[k];
     if (hook) checkTarget(hook, policy, k);
+    // One sandboxed process per progress report would swamp the workers and could not keep order.
+    if (k === 'progress_hook' && hook?.type === 'command') {
+      throw new AppError('validation_failed', 'progress_hook must be an http hook', [
+        { path: 'progress_hook.type', message: 'command hooks are for error, success and missed events' },
+      ]);
+    }
   }
 }
 

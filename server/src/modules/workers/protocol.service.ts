@@ -40,6 +40,7 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
         schedule_name: run.schedule_name,
         nominal_at: run.nominal_at.toISOString(),
         target: run.target,
+        stdin: run.stdin ?? null,
         lease_ms: LEASE_MS,
         heartbeat_ms: HEARTBEAT_MS,
       };

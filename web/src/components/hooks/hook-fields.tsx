@@ -14,7 +14,10 @@ const about: Record<HookKind, { label: string; hint: string }> = {
 };
 
 export function hookValuesOf(schedule: Schedule | undefined): HookValues {
-  const entry = (k: HookKind) => ({ url: schedule?.[k]?.url ?? '', saved: schedule?.[k] ?? null });
+  const entry = (k: HookKind) => {
+    const saved = schedule?.[k] ?? null;
+    return { url: saved?.type === 'http' ? saved.url : '', saved };
+  };
   return {
     progress_hook: entry('progress_hook'),
     error_hook: entry('error_hook'),
@@ -27,9 +30,11 @@ export function hookValuesOf(schedule: Schedule | undefined): HookValues {
 export function hookBody(values: HookValues): Record<HookKind, HookTarget | null> {
   const one = (k: HookKind): HookTarget | null => {
     const url = values[k].url.trim();
-    if (!url) return null;
     const saved = values[k].saved;
-    return saved ? { ...saved, url } : { type: 'http', url, headers: {}, timeout_ms: 10_000 };
+    // Command hooks are set through the API; the form keeps them as they are.
+    if (saved?.type === 'command' && !url) return saved;
+    if (!url) return null;
+    return saved?.type === 'http' ? { ...saved, url } : { type: 'http', url, headers: {}, timeout_ms: 10_000 };
   };
   return {
     progress_hook: one('progress_hook'),
@@ -68,7 +73,17 @@ export function HookFields({
         const key = `${k}.url`;
         const id = fieldId(key);
         return (
-          <Field key={k} id={id} label={about[k].label} hint={about[k].hint} error={errors[key]}>
+          <Field
+            key={k}
+            id={id}
+            label={about[k].label}
+            hint={
+              values[k].saved?.type === 'command' && !values[k].url
+                ? `A command hook runs on a worker (set through the API). Enter a URL to replace it.`
+                : about[k].hint
+            }
+            error={errors[key]}
+          >
             <input
               id={id}
               type="url"

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import type { HookDelivery } from '@crony/shared';
 import { errorMessage, hooksApi } from '../../lib/api.ts';
@@ -59,8 +60,14 @@ export function HookDeliveries({ runId, active }: { runId: string; active: boole
                     {d.event.error ? ` · ${d.event.error.code}` : ''}
                   </span>
                 </td>
-                <td className="mono small" title={d.url}>
-                  {d.hook} → {d.url}
+                <td className="mono small" title={d.url ?? d.command?.join(' ')}>
+                  {d.hook} → {d.url ?? `worker: ${d.command?.join(' ') ?? ''}`}
+                  {d.hook_run_id ? (
+                    <>
+                      {' '}
+                      (<Link href={`/runs/${d.hook_run_id}`}>run</Link>)
+                    </>
+                  ) : null}
                 </td>
                 <td>
                   <span className="tag" data-status={d.status}>

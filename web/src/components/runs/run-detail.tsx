@@ -117,7 +117,7 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
               <StatusBadge status={r.status} />
             </span>
             <span className={r.trigger === 'manual' ? 'tag manual' : 'tag'} data-testid="run-trigger">
-              {r.trigger === 'manual' ? 'manual' : 'scheduled'}
+              {r.trigger === 'manual' ? 'manual' : r.trigger === 'hook' ? 'hook' : 'scheduled'}
             </span>
             {r.reason && r.reason !== 'manual' ? (
               <span className="reason" data-reason={r.reason} title={reasonLong(r.reason)}>
