@@ -77,6 +77,17 @@ export async function enqueueCommandHook(
   }
 }
 
+/** A hook run was cancelled: its delivery is given up (without a `hook_failed` entry: a person chose it). */
+export async function hookRunCancelled(run: RunDoc, now: Date): Promise<void> {
+  const delivery = await DeliveryModel.findById(run.slot.slice('hook:'.length)).lean<DeliveryDoc>();
+  if (!delivery || delivery.status !== 'pending') return;
+  const attempts = [
+    ...delivery.attempts,
+    { at: now, http_status: null, latency_ms: 0, error: 'the hook run was cancelled' },
+  ];
+  await DeliveryModel.updateOne({ _id: delivery._id }, { $set: { attempts, status: 'failed', next_attempt_at: null } });
+}
+
 /** A hook run's attempt ended: its delivery records the try and, when final, the outcome. */
 export async function hookRunEnded(
   run: RunDoc,
@@ -88,7 +99,7 @@ export async function hookRunEnded(
   final: boolean,
   now: Date,
 ): Promise<void> {
-  const delivery = await DeliveryModel.findById(`${run.slot.slice('hook:'.length)}`).lean<DeliveryDoc>();
+  const delivery = await DeliveryModel.findById(run.slot.slice('hook:'.length)).lean<DeliveryDoc>();
   if (!delivery) return;
   const started = run.attempts.find((a) => a.attempt === run.attempt)?.started_at ?? now;
   const ok = outcome.status === 'succeeded';

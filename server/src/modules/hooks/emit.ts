@@ -5,7 +5,7 @@ import { appendErrors, type NewScheduleError } from '../errors/errors.service.ts
 import type { RunDoc } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { DeliveryModel, HookQueueModel, type DeliveryDoc, type HookQueueDoc } from './delivery.model.ts';
-import { enqueueCommandHook, hookRunEnded } from './command-hooks.ts';
+import { enqueueCommandHook, hookRunCancelled, hookRunEnded } from './command-hooks.ts';
 import { hooksFor } from './hooks-for.ts';
 
 /**
@@ -95,6 +95,12 @@ export async function attemptEnded(run: RunDoc, outcome: AttemptOutcome, final: 
       ]);
     }
   });
+}
+
+/** A run was cancelled: no event (a person chose it); a cancelled hook run ends its delivery. */
+export async function runCancelled(run: RunDoc, now: Date): Promise<void> {
+  if (run.trigger !== 'hook') return;
+  await guard('hook run cancelled', run, () => hookRunCancelled(run, now));
 }
 
 /** Slots recorded as `missed` (misfire, overlap, deadline): `errors` entries and `run.missed` events. */

@@ -103,8 +103,12 @@ function verify(secretKey: string, req: ReceivedRequest): unknown {
 const hook = (r: Receiver, path = '/hook') => ({ type: 'http', url: `${r.url}${path}` });
 
 /** Registers a worker of the tenant and returns a caller of the worker protocol with its credential. */
-async function registeredWorker(name: string) {
-  const wt = await json<{ token: string }>(api.post('/v1/worker-tokens', { name }), 201);
+function registeredWorker(name: string) {
+  return registeredWorkerWithLabels(name, {});
+}
+
+async function registeredWorkerWithLabels(name: string, labels: Record<string, string>) {
+  const wt = await json<{ token: string }>(api.post('/v1/worker-tokens', { name, labels }), 201);
   const reg = await json<{ credential: string }>(
     fetch(`${server.url}/v1/workers/register`, {
       method: 'POST',
@@ -423,6 +427,33 @@ describe('hooks', () => {
     assert.equal(got.last_run?.id, run.id);
     const hookDeliveries = await json<{ data: HookDelivery[] }>(api.get(`/v1/runs/${leased.run_id}/deliveries`));
     assert.equal(hookDeliveries.data.length, 0, 'a hook run emits no events');
+  });
+
+  test('cancelling a command hook’s run gives its delivery up, without an errors entry', async () => {
+    const s = await createSchedule({
+      target: { type: 'command', command: ['true'], labels: { pool: 'none' } },
+      success_hook: { type: 'command', command: ['notify'], labels: { pool: 'nobody-has-this' } },
+    });
+    const run = await trigger(s);
+    // The main run succeeds on a worker with its label; no worker carries the hook's label.
+    const pool = await registeredWorkerWithLabels('pool-none', { pool: 'none' });
+    const leased = await waitFor(async () => {
+      const r = await pool('/v1/worker/lease', { wait_ms: 0 });
+      return r.status === 200 ? ((await r.json()) as LeasedRun) : undefined;
+    });
+    assert.equal(leased.run_id, run.id);
+    const done = { lease_id: leased.lease_id, epoch: leased.epoch, status: 'succeeded', exit_code: 0 };
+    assert.equal((await pool(`/v1/worker/runs/${run.id}/complete`, done)).status, 200);
+    const pending = await waitFor(async () => {
+      const d = await json<{ data: HookDelivery[] }>(api.get(`/v1/runs/${run.id}/deliveries`));
+      return d.data[0]?.hook_run_id ? d.data[0] : undefined;
+    });
+    assert.equal(pending.status, 'pending');
+    await json<Run>(api.post(`/v1/runs/${pending.hook_run_id}/cancel`));
+    const [d] = await settledDeliveries(run, 1);
+    assert.equal(d!.status, 'failed');
+    assert.equal(d!.attempts.at(-1)!.error, 'the hook run was cancelled');
+    assert.deepEqual((await json<Schedule>(api.get(`/v1/schedules/${s.id}`))).errors, []);
   });
 
   test('a progress hook must be http', async () => {

@@ -7,7 +7,7 @@ import { QueueModel, type QueueDoc } from './queue.model.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
-import { attemptEnded } from '../hooks/emit.ts';
+import { attemptEnded, runCancelled } from '../hooks/emit.ts';
 
 /**
  * The life of a run after its slot fired: claimed under a lease, kept alive by heartbeats,
@@ -307,6 +307,7 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
   if (!cancelled) return false;
   await recordOutcome(run, 'cancelled', now);
   await QueueModel.deleteOne({ _id: run._id });
+  await runCancelled(run, now);
   return true;
 }
 
