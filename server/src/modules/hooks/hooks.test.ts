@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Types } from 'mongoose';
 import { Webhook } from 'standardwebhooks';
 import { fireDue } from '../scheduler/fire.ts';
+import { DeliveryModel, HookClaimModel, HookQueueModel } from './delivery.model.ts';
 import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import {
   client,
@@ -496,6 +497,64 @@ describe('hooks', () => {
       got.errors!.map((x) => [x.code, x.status, x.run_id, x.nominal_at]),
       [['missed', 'missed', runs.data[0]!.id, slot.toISOString()]],
     );
+  });
+
+  test('a delivery left mid-try by a process that died is taken up again and delivered once', async () => {
+    const rx = await receiver();
+    const s = await createSchedule({ target: { type: 'http', url: 'https://example.com/x' } });
+    const me = await json<{ tenant: { id: string } }>(api.get('/v1/me'));
+    const id = `evt_crash_${Date.now()}`;
+    const at = new Date(Date.now() - 120_000);
+    const runId = new Types.ObjectId();
+    const event: HookEvent = {
+      id,
+      type: 'run.succeeded',
+      tenant_id: me.tenant.id,
+      run_id: runId.toHexString(),
+      schedule_id: s.id,
+      schedule_name: s.name,
+      nominal_at: at.toISOString(),
+      attempt: 1,
+      max_attempts: 1,
+      status: 'succeeded',
+      final: true,
+      progress: null,
+      error: null,
+      executor: 'server:gone:1',
+      at: at.toISOString(),
+    };
+    // As a crashed process leaves it: claimed at epoch 1, locked until a minute ago, never finished.
+    await DeliveryModel.create({
+      _id: id,
+      tenant_id: new Types.ObjectId(me.tenant.id),
+      run_id: runId,
+      schedule_id: new Types.ObjectId(s.id),
+      hook: 'success_hook',
+      target: { type: 'http', url: `${rx.url}/late`, headers: {}, timeout_ms: 5000 },
+      event,
+      status: 'pending',
+      attempts: [],
+      next_attempt_at: at,
+      created_at: at,
+    });
+    await HookClaimModel.create({ _id: `${id}:1`, at });
+    await HookQueueModel.create({
+      _id: id,
+      lane: id,
+      seq: at.getTime(),
+      available_at: at,
+      epoch: 1,
+      locked_until: new Date(Date.now() - 60_000),
+    });
+    const delivered = await waitFor(async () => {
+      const d = await DeliveryModel.findById(id).lean();
+      return d?.status === 'succeeded' ? d : undefined;
+    });
+    assert.equal(delivered.attempts.length, 1);
+    assert.equal(rx.requests.length, 1);
+    assert.equal(rx.requests[0]!.headers['webhook-id'], id);
+    assert.deepEqual(verify((await secret()).secret, rx.requests[0]!), event);
+    assert.equal(await HookQueueModel.countDocuments({ _id: id }), 0, 'done deliveries leave the queue');
   });
 
   test('hook URLs are checked like targets', async () => {
