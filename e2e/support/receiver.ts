@@ -2,13 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** An HTTP target on loopback that counts what it receives; the e2e server allow-lists 127.0.0.1. */
-export async function startReceiver(): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
+export async function startReceiver(
+  status = 200,
+): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
   let hits = 0;
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       hits += 1;
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok from the e2e receiver');
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`${status} from the e2e receiver`);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -19,6 +19,8 @@ const Env = z.object({
   CRONY_SCHEDULER: z.enum(['true', 'false']).default('true'),
   /** Set to `false` to skip the Next.js console (API-only process, faster start in tests). */
   CRONY_CONSOLE: z.enum(['true', 'false']).default('true'),
+  /** Entries kept in each schedule's `errors` (newest first). */
+  CRONY_SCHEDULE_ERRORS_LIMIT: z.coerce.number().int().min(1).max(10_000).default(50),
   NODE_ENV: z.string().default('production'),
 });
 
@@ -42,6 +44,8 @@ export interface Config {
   logLevel: string;
   schedulerEnabled: boolean;
   consoleEnabled: boolean;
+  /** Entries kept in each schedule's `errors`, newest first (default 50). */
+  scheduleErrorsLimit: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -65,5 +69,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.CRONY_LOG_LEVEL,
     schedulerEnabled: e.CRONY_SCHEDULER === 'true',
     consoleEnabled: e.CRONY_CONSOLE === 'true',
+    scheduleErrorsLimit: e.CRONY_SCHEDULE_ERRORS_LIMIT,
   };
 }

@@ -13,6 +13,9 @@ import { createAgenda, registerJobs, startScheduler } from './modules/scheduler/
 import { Ticker } from './modules/scheduler/ticker.ts';
 import { startWatchdog } from './modules/scheduler/watchdog.ts';
 import { ProgressTokens } from './modules/runs/progress.ts';
+import { setErrorsLimit } from './modules/errors/errors.service.ts';
+import { Deliverer } from './modules/hooks/deliverer.ts';
+import { setHookLogger } from './modules/hooks/emit.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -42,11 +45,22 @@ export async function startServer(
   config: Pick<
     Config,
     'port' | 'host' | 'allowedTargetHosts' | 'sessionSecret' | 'signupOpen' | 'schedulerEnabled' | 'consoleEnabled'
-  > & { publicUrl?: string },
+  > & {
+    publicUrl?: string;
+    /** Entries kept per schedule in `errors` (default 50). */
+    scheduleErrorsLimit?: number;
+    /** Hook delivery retry waits in ms (tests shorten them; default HOOK_RETRY_DELAYS_MS). */
+    hookRetryDelaysMs?: readonly number[];
+  },
   log: Logger,
 ): Promise<RunningServer> {
   await mongoose.connection.syncIndexes();
   const policy = new TargetPolicy(config.allowedTargetHosts);
+  setErrorsLimit(config.scheduleErrorsLimit ?? 50);
+  setHookLogger(log);
+  const deliverer = new Deliverer(policy, log, {
+    ...(config.hookRetryDelaysMs ? { retryDelaysMs: config.hookRetryDelaysMs } : {}),
+  });
   // Until the server listens, its own address is unknown; callbacks resolve the URL lazily.
   let publicUrl = config.publicUrl ?? '';
   const progress = new ProgressTokens(await storedSecret('progress_key'), () => publicUrl);
@@ -62,6 +76,7 @@ export async function startServer(
   if (config.schedulerEnabled) {
     await startScheduler(agenda);
     dispatcher.start();
+    deliverer.start();
     stopWatchdog = startWatchdog(agenda, ticker, log);
     schedulerRunning = true;
   }
@@ -118,6 +133,7 @@ export async function startServer(
       stopWatchdog();
       await agenda.drain(10_000);
       await dispatcher.drain(30_000);
+      await deliverer.drain(10_000);
       server.closeAllConnections();
       await closed;
       await nextApp?.close();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, IsoDateTime, PageQuery } from './common.ts';
-import { Labels } from './schedules.ts';
+import { HookTarget, Labels } from './schedules.ts';
 
 /**
  * A group's name is its slug in `/v1/schedules/{group}/tasks`: lowercase letters, digits and
@@ -48,6 +48,11 @@ const GroupFields = {
   /** A paused group fires none of its tasks. */
   paused: z.boolean().default(false),
   defaults: GroupDefaults.default({ headers: {}, env: {} }),
+  /** Hooks for the group's tasks that set none of their own (see the schedule's hook fields). */
+  progress_hook: HookTarget.nullable().default(null),
+  error_hook: HookTarget.nullable().default(null),
+  success_hook: HookTarget.nullable().default(null),
+  missed_hook: HookTarget.nullable().default(null),
 };
 
 export const CreateGroupBody = z.strictObject(GroupFields);
@@ -60,6 +65,10 @@ export const UpdateGroupBody = z.strictObject({
   labels: Labels.optional(),
   paused: z.boolean().optional(),
   defaults: GroupDefaults.optional(),
+  progress_hook: HookTarget.nullable().optional(),
+  error_hook: HookTarget.nullable().optional(),
+  success_hook: HookTarget.nullable().optional(),
+  missed_hook: HookTarget.nullable().optional(),
 });
 export type UpdateGroupBody = z.infer<typeof UpdateGroupBody>;
 
@@ -71,6 +80,10 @@ export const Group = z.object({
   labels: z.record(z.string(), z.string()),
   paused: z.boolean(),
   defaults: z.object({ headers: z.record(z.string(), z.string()), env: z.record(z.string(), z.string()) }),
+  progress_hook: HookTarget.nullable(),
+  error_hook: HookTarget.nullable(),
+  success_hook: HookTarget.nullable(),
+  missed_hook: HookTarget.nullable(),
   /** How many tasks (schedules) the group holds. */
   tasks: z.number().int(),
   created_at: IsoDateTime,

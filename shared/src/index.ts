@@ -9,3 +9,4 @@ export * from './health.ts';
 export * from './workers.ts';
 export * from './profiles.ts';
 export * from './groups.ts';
+export * from './hooks.ts';

@@ -21,7 +21,8 @@ export const activeRunStatuses: readonly RunStatus[] = ['queued', 'leased', 'run
 /** States a run never leaves. */
 export const finalRunStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'missed'];
 
-export const RunTrigger = z.enum(['schedule', 'manual']);
+/** `hook`: a command hook's run, made for an event of its `parent_run_id` (see the README). */
+export const RunTrigger = z.enum(['schedule', 'manual', 'hook']);
 
 /**
  * Why a run is `missed`, `cancelled` or was created: `misfire` (the slot passed while the
@@ -96,6 +97,8 @@ export const Run = z.object({
   /** The first bytes of the response body (capped), for a quick look. */
   response_excerpt: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** For a command hook's run: the run whose event it handles. */
+  parent_run_id: Id.nullable(),
   created_at: IsoDateTime,
 });
 export type Run = z.infer<typeof Run>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, IsoDateTime, PageQuery, TimeZone } from './common.ts';
 import { cronFields, MAX_EVERY_MS, MIN_EVERY_MS, parseDuration } from './expressions.ts';
+import { ScheduleError } from './hooks.ts';
 import { RunStatus } from './runs.ts';
 
 export const Cron = z
@@ -69,6 +70,20 @@ export type CommandTarget = z.infer<typeof CommandTarget>;
 
 export const Target = z.discriminatedUnion('type', [HttpTarget, CommandTarget]);
 export type Target = z.infer<typeof Target>;
+
+/**
+ * Where a hook sends its event: an HTTP endpoint that receives the event as a signed JSON
+ * POST (Standard Webhooks headers), or a command run on one of the tenant's workers with the
+ * event on stdin and in its environment (`CRONY_EVENT`, see the README).
+ */
+export const HttpHook = HttpTarget.pick({ type: true, url: true, headers: true }).extend({
+  /** Time the server waits for the receiver's answer, in milliseconds (default 10 000). */
+  timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+});
+export type HttpHook = z.infer<typeof HttpHook>;
+
+export const HookTarget = z.discriminatedUnion('type', [HttpHook, CommandTarget]);
+export type HookTarget = z.infer<typeof HookTarget>;
 
 /** A duration such as "10s" or "5 minutes", within [minMs, maxMs]. */
 function durationString(minMs: number, maxMs: number, what: string) {
@@ -171,6 +186,14 @@ const ScheduleFields = {
   deadline: Deadline.nullable().optional(),
   /** Longest a run may take; null or left out: the profile's limit. */
   max_runtime_seconds: MaxRuntimeSeconds.nullable().optional(),
+  /** Receives `run.progress` events. See shared/src/hooks.ts for the event. */
+  progress_hook: HookTarget.nullable().default(null),
+  /** Receives `run.failed` once per failed or timed-out attempt. */
+  error_hook: HookTarget.nullable().default(null),
+  /** Receives `run.succeeded`. */
+  success_hook: HookTarget.nullable().default(null),
+  /** Receives `run.missed` for each slot recorded as missed. */
+  missed_hook: HookTarget.nullable().default(null),
 };
 
 /** A deadline relative to the period needs a period: not for one-off (`at`) schedules. */
@@ -226,6 +249,10 @@ export const UpdateScheduleBody = z
     priority: ScheduleFields.priority,
     deadline: ScheduleFields.deadline,
     max_runtime_seconds: ScheduleFields.max_runtime_seconds,
+    progress_hook: HookTarget.nullable().optional(),
+    error_hook: HookTarget.nullable().optional(),
+    success_hook: HookTarget.nullable().optional(),
+    missed_hook: HookTarget.nullable().optional(),
   })
   .superRefine(percentNeedsPeriod)
   .superRefine((v, ctx) => {
@@ -311,9 +338,19 @@ export const Schedule = z.object({
   deadline: z.string().nullable(),
   max_runtime_seconds: z.number().int().nullable(),
   effective: EffectiveSettings,
+  progress_hook: HookTarget.nullable(),
+  error_hook: HookTarget.nullable(),
+  success_hook: HookTarget.nullable(),
+  missed_hook: HookTarget.nullable(),
   next_run_at: IsoDateTime.nullable(),
   last_run: RunSummary.nullable(),
   stats: ScheduleStats,
+  /**
+   * The latest failures, newest first (bounded, CRONY_SCHEDULE_ERRORS_LIMIT, default 50):
+   * failed, timed-out and missed runs, and undeliverable error hooks. Only on
+   * `GET /v1/schedules/{id}`; lists stay light.
+   */
+  errors: z.array(ScheduleError).optional(),
   created_at: IsoDateTime,
   updated_at: IsoDateTime,
 });

@@ -77,6 +77,8 @@ export const LeasedRun = z.object({
   schedule_name: z.string(),
   nominal_at: IsoDateTime,
   target: CommandTarget,
+  /** Bytes for the command's stdin (a command hook's event JSON); absent: no stdin. */
+  stdin: z.string().nullable().optional(),
   lease_ms: z.number().int(),
   heartbeat_ms: z.number().int(),
 });

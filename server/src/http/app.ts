@@ -12,6 +12,8 @@ import { groupsRouter } from '../modules/groups/groups.routes.ts';
 import { groupTasksRouter } from '../modules/groups/tasks.routes.ts';
 import { profilesRouter } from '../modules/profiles/profiles.routes.ts';
 import { schedulesRouter } from '../modules/schedules/schedules.routes.ts';
+import { errorsRouter } from '../modules/errors/errors.routes.ts';
+import { hooksRouter } from '../modules/hooks/hooks.routes.ts';
 import { tokensRouter } from '../modules/tokens/tokens.routes.ts';
 import { workerProtocolRouter, workerRegistrationRouter, workersRouter } from '../modules/workers/workers.routes.ts';
 import { openApiDocument } from '../openapi/document.ts';
@@ -71,10 +73,12 @@ export function createApp(deps: AppDeps): Express {
   v1.use(schedulesRouter({ policy: deps.policy }));
   v1.use(groupTasksRouter({ policy: deps.policy }));
   v1.use(profilesRouter());
-  v1.use(groupsRouter());
+  v1.use(groupsRouter({ policy: deps.policy }));
   v1.use(runsRouter());
   v1.use(tokensRouter());
   v1.use(workersRouter());
+  v1.use(hooksRouter());
+  v1.use(errorsRouter());
   v1.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/v1', v1, errorMiddleware(deps.log));
 

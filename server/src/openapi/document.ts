@@ -32,6 +32,9 @@ import {
   SignupBody,
   Token,
   UpdateScheduleBody,
+  HookDeliveries,
+  ScheduleError,
+  WebhookSecret,
 } from '@crony/shared';
 import { z } from 'zod';
 
@@ -389,6 +392,53 @@ const ops: Record<string, Record<string, Op>> = {
       summary: 'Worker protocol: take no new runs (shown as draining)',
       tag: 'worker protocol',
       ok: { status: 204 },
+    },
+  },
+  '/runs/{id}/deliveries': {
+    get: {
+      summary:
+        "The run's hook deliveries, oldest first: each event, its hook URL, status (pending, succeeded, failed, superseded) and every try with HTTP status, latency and error",
+      tag: 'hooks',
+      params: [idParam],
+      ok: { status: 200, schema: HookDeliveries },
+    },
+  },
+  '/schedules/{id}/errors': {
+    delete: {
+      summary: "Clear the schedule's errors (members and up)",
+      tag: 'hooks',
+      params: [idParam],
+      ok: { status: 204 },
+    },
+  },
+  '/errors': {
+    get: {
+      summary:
+        'Failed, timed-out and missed runs and undeliverable error hooks across the tenant, newest first (each schedule keeps its newest CRONY_SCHEDULE_ERRORS_LIMIT)',
+      tag: 'hooks',
+      params: [
+        ...pageParams,
+        { name: 'schedule_id', in: 'query', description: 'Schedule id' },
+        { name: 'group_id', in: 'query', description: 'Task group id' },
+        { name: 'code', in: 'query', description: 'Error code, e.g. http_status, target_timeout, missed, hook_failed' },
+        { name: 'from', in: 'query', description: 'Recorded at or after this ISO instant' },
+        { name: 'to', in: 'query', description: 'Recorded before this ISO instant' },
+      ],
+      ok: { status: 200, schema: page(ScheduleError) },
+    },
+  },
+  '/settings/webhooks': {
+    get: {
+      summary: "The tenant's webhook signing secret (admins; created on first use)",
+      tag: 'hooks',
+      ok: { status: 200, schema: WebhookSecret },
+    },
+  },
+  '/settings/webhooks/rotate': {
+    post: {
+      summary: 'Rotate the webhook signing secret (admins); the old secret also signs for 24 hours',
+      tag: 'hooks',
+      ok: { status: 200, schema: WebhookSecret },
     },
   },
   '/runs/{id}/cancel': {

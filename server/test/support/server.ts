@@ -14,7 +14,13 @@ export interface TestServer extends RunningServer {
  * Loopback targets are allowed, as an operator would with CRONY_ALLOWED_TARGET_HOSTS.
  */
 export async function startTestServer(
-  opts: { scheduler?: boolean; allowedTargetHosts?: string[]; signupOpen?: boolean } = {},
+  opts: {
+    scheduler?: boolean;
+    allowedTargetHosts?: string[];
+    signupOpen?: boolean;
+    scheduleErrorsLimit?: number;
+    hookRetryDelaysMs?: number[];
+  } = {},
 ): Promise<TestServer> {
   const db = await useTestDatabase();
   const server = await startServer(
@@ -26,6 +32,8 @@ export async function startTestServer(
       signupOpen: opts.signupOpen ?? true,
       schedulerEnabled: opts.scheduler ?? true,
       consoleEnabled: false,
+      ...(opts.scheduleErrorsLimit ? { scheduleErrorsLimit: opts.scheduleErrorsLimit } : {}),
+      ...(opts.hookRetryDelaysMs ? { hookRetryDelaysMs: opts.hookRetryDelaysMs } : {}),
     },
     createLogger(process.env.CRONY_TEST_LOG ?? 'silent'),
   );

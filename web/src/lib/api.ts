@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  HookDeliveries,
+  ScheduleError,
+  WebhookSecret,
   CreatedToken,
   CreatedWorkerToken,
   ErrorEnvelope,
@@ -257,4 +260,44 @@ export const api = {
     empty('DELETE', withQuery(`/v1/groups/${id(ref)}`, { cascade: cascade ? 'true' : undefined })),
   groupTasks: (ref: string, p: { cursor?: string; limit?: number }) =>
     json(SchedulePage, 'GET', withQuery(`/v1/schedules/${id(ref)}/tasks`, { cursor: p.cursor, limit: p.limit })),
+};
+
+const ErrorPage = page(ScheduleError);
+export type ErrorPage = z.infer<typeof ErrorPage>;
+
+export interface ListErrorsParams {
+  schedule_id?: string;
+  group_id?: string;
+  code?: string;
+  /** ISO instant: entries recorded at or after it. */
+  from?: string;
+  /** ISO instant: entries recorded before it. */
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Errors, hook deliveries and the webhook secret (issue 6). */
+export const hooksApi = {
+  listErrors: (p: ListErrorsParams) =>
+    json(
+      ErrorPage,
+      'GET',
+      withQuery('/v1/errors', {
+        schedule_id: p.schedule_id,
+        group_id: p.group_id,
+        code: p.code,
+        from: p.from,
+        to: p.to,
+        cursor: p.cursor,
+        limit: p.limit,
+      }),
+    ),
+  /** Empties a schedule's `errors` (members and up). */
+  clearErrors: (scheduleId: string) => empty('DELETE', `/v1/schedules/${id(scheduleId)}/errors`),
+  runDeliveries: async (runId: string) => (await json(HookDeliveries, 'GET', `/v1/runs/${id(runId)}/deliveries`)).data,
+  /** Admins only. */
+  webhookSecret: () => json(WebhookSecret, 'GET', '/v1/settings/webhooks'),
+  /** Admins only; the old secret keeps signing for 24 hours. */
+  rotateWebhookSecret: () => json(WebhookSecret, 'POST', '/v1/settings/webhooks/rotate'),
 };

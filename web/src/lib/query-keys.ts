@@ -1,4 +1,4 @@
-import type { ListRunsParams } from './api.ts';
+import type { ListErrorsParams, ListRunsParams } from './api.ts';
 
 /** Every TanStack Query key the console uses, so invalidations cannot drift from the reads. */
 export const queryKeys = {
@@ -20,4 +20,12 @@ export const queryKeys = {
   groups: ['groups'] as const,
   group: (ref: string) => ['groups', 'detail', ref] as const,
   groupTasks: (ref: string) => ['groups', 'detail', ref, 'tasks'] as const,
+};
+
+/** Keys of the errors, deliveries and webhook settings views (issue 6). */
+export const hookKeys = {
+  errors: ['errors'] as const,
+  errorList: (p: Omit<ListErrorsParams, 'cursor' | 'limit'>) => ['errors', 'list', p] as const,
+  deliveries: (runId: string) => ['runs', 'detail', runId, 'deliveries'] as const,
+  webhookSecret: ['settings', 'webhooks'] as const,
 };

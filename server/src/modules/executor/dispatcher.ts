@@ -8,6 +8,7 @@ import type { ProgressTokens } from '../runs/progress.ts';
 import type { RunDoc } from '../runs/run.model.ts';
 import { watchStop } from '../runs/stop-signals.ts';
 import { executeHttp } from './http.executor.ts';
+import { targetSignature } from '../hooks/signing.ts';
 
 export interface DispatcherOptions {
   /** Most HTTP runs this process executes at once (default 100). */
@@ -112,7 +113,7 @@ export class Dispatcher {
           scheduleId: run.schedule_id.toHexString(),
           nominalAt: run.nominal_at,
           attempt: run.attempt,
-          extraHeaders: this.progress.headers(run),
+          extraHeaders: { ...this.progress.headers(run), ...(await targetSignature(run)) },
         },
         abort.signal,
       );

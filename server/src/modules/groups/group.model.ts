@@ -1,7 +1,7 @@
-import type { GroupDefaults } from '@crony/shared';
+import type { GroupDefaults, HookKind, HookTarget } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
 
-export interface GroupDoc {
+export interface GroupDoc extends Record<HookKind, HookTarget | null> {
   _id: Types.ObjectId;
   tenant_id: Types.ObjectId;
   /** Unique per tenant; the `{group}` slug of `/v1/schedules/{group}/tasks`. */
@@ -26,6 +26,10 @@ const groupSchema = new Schema<GroupDoc>(
     labels: { type: Schema.Types.Mixed, default: {} },
     paused: { type: Boolean, required: true, default: false },
     defaults: { type: Schema.Types.Mixed, default: { headers: {}, env: {} } },
+    progress_hook: { type: Schema.Types.Mixed, default: null },
+    error_hook: { type: Schema.Types.Mixed, default: null },
+    success_hook: { type: Schema.Types.Mixed, default: null },
+    missed_hook: { type: Schema.Types.Mixed, default: null },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' }, minimize: false },
 );

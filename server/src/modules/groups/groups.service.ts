@@ -1,4 +1,4 @@
-import type { CreateGroupBody, Group, UpdateGroupBody } from '@crony/shared';
+import { hookKinds, type CreateGroupBody, type Group, type UpdateGroupBody } from '@crony/shared';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { AppError } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
@@ -7,7 +7,8 @@ import { recordDueAsPaused } from '../scheduler/fire.ts';
 import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { compiledOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
-import { deleteSchedule } from '../schedules/schedules.service.ts';
+import type { TargetPolicy } from '../outbound/policy.ts';
+import { checkHooks, deleteSchedule } from '../schedules/schedules.service.ts';
 import { GroupModel, type GroupDoc } from './group.model.ts';
 import { groupOr404, taskCounts } from './groups.queries.ts';
 import { toGroup } from './groups.presenter.ts';
@@ -20,7 +21,8 @@ const nameTaken = (name: string, err: unknown) =>
     { cause: err },
   );
 
-export async function createGroup(principal: Principal, input: CreateGroupBody): Promise<Group> {
+export async function createGroup(principal: Principal, input: CreateGroupBody, policy: TargetPolicy): Promise<Group> {
+  checkHooks(input, policy);
   const profileId = await profileRef(principal, input.profile);
   try {
     const g = await scoped(GroupModel, principal).create({
@@ -30,6 +32,10 @@ export async function createGroup(principal: Principal, input: CreateGroupBody):
       labels: input.labels,
       paused: input.paused,
       defaults: input.defaults,
+      progress_hook: input.progress_hook,
+      error_hook: input.error_hook,
+      success_hook: input.success_hook,
+      missed_hook: input.missed_hook,
     });
     return toGroup(g, 0);
   } catch (err) {
@@ -42,8 +48,10 @@ export async function updateGroup(
   principal: Principal,
   ref: string,
   patch: UpdateGroupBody,
+  policy: TargetPolicy,
   now = new Date(),
 ): Promise<Group> {
+  checkHooks(patch, policy);
   const current = await groupOr404(principal, ref);
   const set: Partial<GroupDoc> = {};
   if (patch.name !== undefined) set.name = patch.name;
@@ -52,6 +60,7 @@ export async function updateGroup(
   if (patch.labels !== undefined) set.labels = patch.labels;
   if (patch.defaults !== undefined) set.defaults = patch.defaults;
   if (patch.paused !== undefined) set.paused = patch.paused;
+  for (const k of hookKinds) if (patch[k] !== undefined) set[k] = patch[k];
   let updated: GroupDoc | null;
   try {
     updated = await scoped(GroupModel, principal).updateById(current._id, { $set: set }).lean<GroupDoc>();

@@ -11,10 +11,12 @@ export interface OutboundRequest {
   body?: string | undefined;
   /** Whole-request budget in milliseconds: connect, send, and read the capped response. */
   timeoutMs: number;
-  /** Bytes of the response body kept; the rest is read and dropped (default 4096). */
+  /** Bytes of the response body kept; past them the connection is closed (default 4096). */
   maxBodyBytes?: number;
   /** Aborts the request (the run was cancelled or its lease lost). */
   signal?: AbortSignal;
+  /** Name resolution (default `dns.lookup`); every address it returns is judged by the policy. */
+  dnsLookup?: typeof dns.lookup;
 }
 
 export interface OutboundResponse {
@@ -46,9 +48,10 @@ export function guardedRequest(policy: TargetPolicy, req: OutboundRequest): Prom
   const maxBody = req.maxBodyBytes ?? 4096;
 
   const lookup: LookupFunction = (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    (req.dnsLookup ?? dns.lookup)(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 4);
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses as unknown as dns.LookupAddress[];
+      if (list.length === 0) return callback(new Error(`${hostname} has no address`), '', 4);
       for (const a of list) {
         const why = hostAllowed ? null : policy.refuseAddress(a.address);
         if (why) return callback(new OutboundError('target_not_allowed', `${hostname} resolves to ${why}`), '', 4);
@@ -88,18 +91,22 @@ export function guardedRequest(policy: TargetPolicy, req: OutboundRequest): Prom
       const chunks: Buffer[] = [];
       let kept = 0;
       let truncated = false;
-      res.on('data', (chunk: Buffer) => {
-        if (kept < maxBody) {
-          const part = chunk.subarray(0, maxBody - kept);
-          chunks.push(part);
-          kept += part.length;
-          if (part.length < chunk.length) truncated = true;
-        } else truncated = true;
-      });
-      res.on('end', () => {
+      const finish = () => {
         clearTimeout(deadline);
         resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), truncated });
+      };
+      res.on('data', (chunk: Buffer) => {
+        const part = chunk.subarray(0, maxBody - kept);
+        chunks.push(part);
+        kept += part.length;
+        if (part.length < chunk.length) {
+          // Past the cap: stop reading (an endless body must not hold the connection or memory).
+          truncated = true;
+          finish();
+          request.destroy();
+        }
       });
+      res.on('end', finish);
       res.on('error', (err) => {
         clearTimeout(deadline);
         reject(new OutboundError('connection_error', err.message, { cause: err }));

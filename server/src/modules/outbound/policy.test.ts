@@ -18,6 +18,11 @@ describe('TargetPolicy', () => {
     'fe80::1',
     '::ffff:127.0.0.1',
     '224.0.0.1',
+    '::7f00:1',
+    '64:ff9b::a00:1',
+    '2002:7f00:1::',
+    'fd00:ec2::254',
+    '2001::1',
   ]) {
     test(`refuses ${addr} by default`, () => {
       assert.ok(closed.refuseAddress(addr), `${addr} should be refused`);

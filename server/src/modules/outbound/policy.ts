@@ -38,6 +38,11 @@ export class TargetPolicy {
       if (net.kind() === ip.kind() && ip.match(net, bits)) return null;
     }
     const range = ip.range();
+    // ::a.b.c.d (IPv4-compatible, deprecated) is "unicast" to ipaddr.js but may reach the
+    // embedded IPv4 address on some stacks; nothing legitimate uses it.
+    if (range === 'unicast' && ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)) {
+      return `${address} is an IPv4-compatible IPv6 address; an operator can allow it with CRONY_ALLOWED_TARGET_HOSTS`;
+    }
     if (range === 'unicast') return null;
     return `${address} is a ${range} address; an operator can allow it with CRONY_ALLOWED_TARGET_HOSTS`;
   }

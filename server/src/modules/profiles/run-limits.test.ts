@@ -1,3 +1,4 @@
+import { TargetPolicy } from '../outbound/policy.ts';
 import { defaultRetry, type CommandTarget } from '@crony/shared';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -190,14 +191,20 @@ describe('a paused group', () => {
     const g = await group(tenant);
     const st = await schedule(tenant, new Date('2026-11-27T16:00:10Z'), { group_id: g._id });
     // The scheduler is behind: two slots are due when the group is paused at 16:00:25.
-    await updateGroup(principal, g.name, { paused: true }, new Date('2026-11-27T16:00:25Z'));
+    await updateGroup(principal, g.name, { paused: true }, new TargetPolicy([]), new Date('2026-11-27T16:00:25Z'));
     const ledger = (await runsOf(st._id)).map(
       (r) => `${r.nominal_at.toISOString().slice(11, 19)} ${r.status} ${r.reason}`,
     );
     assert.deepEqual(ledger.sort(), ['16:00:10 missed paused', '16:00:20 missed paused']);
     assert.equal((await ScheduleStateModel.findById(st._id).lean<ScheduleStateDoc>())!.next_run_at, null);
 
-    await updateGroup(principal, g._id.toHexString(), { paused: false }, new Date('2026-11-27T16:05:03Z'));
+    await updateGroup(
+      principal,
+      g._id.toHexString(),
+      { paused: false },
+      new TargetPolicy([]),
+      new Date('2026-11-27T16:05:03Z'),
+    );
     const next = (await ScheduleStateModel.findById(st._id).lean<ScheduleStateDoc>())!.next_run_at;
     assert.equal(
       next?.toISOString(),

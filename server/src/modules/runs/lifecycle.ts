@@ -12,6 +12,7 @@ import { signalStop, type StopCode } from './stop-signals.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
+import { attemptEnded, runCancelled } from '../hooks/emit.ts';
 
 /**
  * The life of a run after its slot fired: claimed under a lease, kept alive by heartbeats,
@@ -103,7 +104,8 @@ export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]
   const entries = await QueueModel.find({ schedule_id: scheduleId }).select({ _id: 1 }).lean<Pick<QueueDoc, '_id'>[]>();
   if (entries.length === 0) return [];
   const runs = await Promise.all(entries.map((e) => RunModel.findById(e._id).lean<RunDoc>()));
-  return runs.filter((r): r is RunDoc => r !== null && activeRunStatuses.includes(r.status));
+  // A command hook's run is no overlap: concurrency policies concern the schedule's own runs.
+  return runs.filter((r): r is RunDoc => r !== null && activeRunStatuses.includes(r.status) && r.trigger !== 'hook');
 }
 
 /** Takes a queued run for `owner`; null when someone else has it, or it is not claimable. */
@@ -238,6 +240,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
       },
     );
     await releasePlace(run, run.epoch);
+    await attemptEnded(run, outcome, false, now);
     return true;
   }
   const ended = await updateIf(RunModel, run._id, guard, {
@@ -252,6 +255,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
   await recordOutcome(run, outcome.status, now);
   await QueueModel.deleteOne({ _id: run._id });
   await releasePlace(run, run.epoch);
+  await attemptEnded(run, outcome, true, now);
   return true;
 }
 
@@ -382,6 +386,7 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
   await recordOutcome(run, 'cancelled', now);
   await QueueModel.deleteOne({ _id: run._id });
   await releasePlace(run, run.epoch);
+  await runCancelled(run, now);
   return true;
 }
 
@@ -389,6 +394,7 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
  * Counts the final outcome on the schedule's state and moves its last_run forward.
  */
 export async function recordOutcome(run: RunDoc, status: RunStatus, now: Date): Promise<void> {
+  if (run.trigger === 'hook') return; // a command hook's run is not one of the schedule's runs
   await ScheduleStateModel.updateOne({ _id: run.schedule_id }, { $inc: { [`stats.${status}`]: 1 } });
   await recordLastRun(run.schedule_id, { id: run._id, status, nominal_at: run.nominal_at, finished_at: now });
 }

@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { updateIf } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
+import { progressReported } from '../hooks/emit.ts';
 
 const PREFIX = 'crony_p_';
 
@@ -47,5 +48,6 @@ export class ProgressTokens {
       { $set: { progress: { percent: body.percent, message: body.message, at: now } } },
     );
     if (!recorded) throw new AppError('conflict', 'The run attempt is over; progress is no longer accepted');
+    await progressReported(run, body, now);
   }
 }

@@ -13,7 +13,11 @@ export interface RunDoc {
    * scheduler process fires it and however often.
    */
   slot: string;
-  trigger: 'schedule' | 'manual';
+  trigger: 'schedule' | 'manual' | 'hook';
+  /** A command hook's run: the run whose event it handles (hooks/command-hooks.ts). */
+  parent_run_id?: Types.ObjectId | null;
+  /** What the command reads on stdin (a command hook's event JSON). */
+  stdin?: string | null;
   status: RunStatus;
   /** Why the run is missed/cancelled, or `manual`; see RunReason in shared/. */
   reason: string | null;
@@ -85,7 +89,9 @@ const runSchema = new Schema<RunDoc>(
     schedule_id: { type: Schema.Types.ObjectId, required: true },
     schedule_name: { type: String, required: true },
     slot: { type: String, required: true },
-    trigger: { type: String, enum: ['schedule', 'manual'], required: true },
+    trigger: { type: String, enum: ['schedule', 'manual', 'hook'], required: true },
+    parent_run_id: { type: Schema.Types.ObjectId, default: null },
+    stdin: { type: String, default: null },
     status: { type: String, enum: runStatuses, required: true },
     reason: { type: String, default: null },
     nominal_at: { type: Date, required: true },

@@ -13,6 +13,7 @@ import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
 import { DUPLICATE_KEY } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
+import { runsMissed } from '../hooks/emit.ts';
 
 /** Most slots one firing records; a longer backlog is worked off by the following ticks. */
 export const MAX_SLOTS_PER_FIRING = 1000;
@@ -114,6 +115,7 @@ async function record(
   if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
 
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));
+  await runsMissed(s, missed, now);
   if (inserted.size > 0) {
     await ScheduleStateModel.updateOne(
       { _id: s._id },

@@ -1,4 +1,4 @@
-import { concurrencyPolicies, misfirePolicies, type RetryPolicy, type Target } from '@crony/shared';
+import { concurrencyPolicies, misfirePolicies, type HookTarget, type RetryPolicy, type Target } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
 
 export interface ScheduleDoc {
@@ -34,6 +34,11 @@ export interface ScheduleDoc {
   deadline: string | null;
   /** Null: the profile's limit. */
   max_runtime_seconds: number | null;
+  /** Hooks (null = off); see modules/hooks. */
+  progress_hook: HookTarget | null;
+  error_hook: HookTarget | null;
+  success_hook: HookTarget | null;
+  missed_hook: HookTarget | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -61,6 +66,10 @@ const scheduleSchema = new Schema<ScheduleDoc>(
     priority: { type: Number, default: null },
     deadline: { type: String, default: null },
     max_runtime_seconds: { type: Number, default: null },
+    progress_hook: { type: Schema.Types.Mixed, default: null },
+    error_hook: { type: Schema.Types.Mixed, default: null },
+    success_hook: { type: Schema.Types.Mixed, default: null },
+    missed_hook: { type: Schema.Types.Mixed, default: null },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' }, minimize: false },
 );

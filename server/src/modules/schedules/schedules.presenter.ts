@@ -50,6 +50,10 @@ export function toSchedule(
     deadline: s.deadline ?? null,
     max_runtime_seconds: s.max_runtime_seconds ?? null,
     effective,
+    progress_hook: s.progress_hook ?? null,
+    error_hook: s.error_hook ?? null,
+    success_hook: s.success_hook ?? null,
+    missed_hook: s.missed_hook ?? null,
     next_run_at: state?.next_run_at?.toISOString() ?? null,
     last_run: lastRun
       ? {

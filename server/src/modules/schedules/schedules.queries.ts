@@ -8,6 +8,7 @@ import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { presentSchedule } from './schedules.presenter.ts';
+import { errorsOf } from '../errors/errors.queries.ts';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -41,11 +42,8 @@ export async function listSchedules(
 /** One schedule; with `groupId`, only if it is a task of that group (else 404, as for another tenant's). */
 export async function getSchedule(principal: Principal, id: string, groupId?: Types.ObjectId): Promise<Schedule> {
   const doc = await findSchedule(principal, id, groupId);
-  return presentSchedule(
-    doc,
-    await ScheduleStateModel.findById(doc._id).lean<ScheduleStateDoc>(),
-    new SettingsLookup(),
-  );
+  const state = await ScheduleStateModel.findById(doc._id).lean<ScheduleStateDoc>();
+  return { ...(await presentSchedule(doc, state, new SettingsLookup())), errors: await errorsOf(doc._id) };
 }
 
 export async function findSchedule(principal: Principal, id: string, groupId?: Types.ObjectId): Promise<ScheduleDoc> {

@@ -3,6 +3,9 @@ import {
   parseDuration,
   type CreateScheduleBody,
   type CronPreviewBody,
+  hookKinds,
+  type HookKind,
+  type HookTarget,
   type Schedule,
   type Target,
   type UpdateScheduleBody,
@@ -23,6 +26,7 @@ import { SettingsLookup } from '../profiles/lookup.ts';
 import { profileRef } from '../profiles/profiles.service.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { presentSchedule } from './schedules.presenter.ts';
+import { deleteHookRecords } from '../hooks/cleanup.ts';
 
 export interface ScheduleDeps {
   policy: TargetPolicy;
@@ -31,10 +35,29 @@ export interface ScheduleDeps {
 
 type Timing = Pick<ScheduleDoc, 'cron' | 'every' | 'every_ms' | 'at' | 'anchor' | 'timezone'>;
 
-function checkTarget(target: Target, policy: TargetPolicy): void {
+function checkTarget(target: Target | HookTarget, policy: TargetPolicy, field = 'target'): void {
   if (target.type !== 'http') return; // commands run on the tenant's own workers
   const why = policy.refuseUrl(target.url);
-  if (why) throw new AppError('target_not_allowed', `target.url ${why}`, [{ path: 'target.url', message: why }]);
+  if (why) throw new AppError('target_not_allowed', `${field}.url ${why}`, [{ path: `${field}.url`, message: why }]);
+}
+
+/** Hook URLs are checked like targets (and again at connect time, by the outbound client). */
+export function checkHooks(input: Partial<Record<HookKind, HookTarget | null>>, policy: TargetPolicy): void {
+  for (const k of hookKinds) {
+    const hook = input[k];
+    if (hook) checkTarget(hook, policy, k);
+    // One sandboxed process per progress report would swamp the workers and could not keep order.
+    if (k === 'progress_hook' && hook?.type === 'command') {
+      throw new AppError('validation_failed', 'progress_hook must be an http hook', [
+        { path: 'progress_hook.type', message: 'command hooks are for error, success and missed events' },
+      ]);
+    }
+  }
+}
+
+/** The hook fields a PATCH names (null clears a hook). */
+function hookPatch(patch: UpdateScheduleBody): Partial<Record<HookKind, HookTarget | null>> {
+  return Object.fromEntries(hookKinds.filter((k) => patch[k] !== undefined).map((k) => [k, patch[k]]));
 }
 
 function checkAt(at: Date | null, now: Date): void {
@@ -84,6 +107,7 @@ export async function createSchedule(
 ): Promise<Schedule> {
   const now = deps.now ?? new Date();
   checkTarget(input.target, deps.policy);
+  checkHooks(input, deps.policy);
   const at = input.at ? new Date(input.at) : null;
   checkAt(at, now);
   const group = await groupRef(principal, input.group);
@@ -112,6 +136,10 @@ export async function createSchedule(
     priority: input.priority ?? null,
     deadline: input.deadline ?? null,
     max_runtime_seconds: input.max_runtime_seconds ?? null,
+    progress_hook: input.progress_hook,
+    error_hook: input.error_hook,
+    success_hook: input.success_hook,
+    missed_hook: input.missed_hook,
   });
   try {
     const paused = input.paused || group?.paused === true; // a task of a paused group waits for it
@@ -134,6 +162,7 @@ export async function updateSchedule(
   const current = await schedules.findById(id).lean<ScheduleDoc>();
   if (!current) throw notFound('Schedule');
   if (patch.target) checkTarget(patch.target, deps.policy);
+  checkHooks(patch, deps.policy);
 
   const timing: Timing = {
     cron: current.cron,
@@ -181,6 +210,7 @@ export async function updateSchedule(
       ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
       ...(patch.deadline !== undefined ? { deadline: patch.deadline } : {}),
       ...(patch.max_runtime_seconds !== undefined ? { max_runtime_seconds: patch.max_runtime_seconds } : {}),
+      ...hookPatch(patch),
       paused,
     },
   });
@@ -214,6 +244,7 @@ export async function deleteSchedule(principal: Principal, id: string): Promise<
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
   await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
   await ScheduleStateModel.deleteOne({ _id: id });
+  await deleteHookRecords(principal, id);
 }
 
 export async function scheduleFireTimes(principal: Principal, id: string, count: number, from?: string) {

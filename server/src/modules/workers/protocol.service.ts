@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../http/errors.ts';
 import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
 import { appendLogs } from '../runs/logs.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { progressReported } from '../hooks/emit.ts';
 import { WorkerModel, type WorkerDoc } from './worker.model.ts';
 
 /** How often a waiting lease request looks for work, in ms. */
@@ -39,6 +40,7 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
         schedule_name: run.schedule_name,
         nominal_at: run.nominal_at.toISOString(),
         target: run.target,
+        stdin: run.stdin ?? null,
         lease_ms: LEASE_MS,
         heartbeat_ms: HEARTBEAT_MS,
       };
@@ -94,17 +96,14 @@ const leaseOf = (worker: WorkerDoc, run: RunDoc, ref: { lease_id: string; epoch:
 export async function heartbeatFor(worker: WorkerDoc, runId: string, body: WorkerHeartbeatBody, now = new Date()) {
   const run = await ownRun(worker, runId);
   if (!(await heartbeat(leaseOf(worker, run, body), now))) throw await lostNow(run._id, body.lease_id);
-  if (body.progress) await recordProgress(run._id, body.lease_id, body.progress, now);
+  if (body.progress) await recordProgress(run, body.lease_id, body.progress, now);
   await appendLogs(run, body.output, now);
 }
 
-async function recordProgress(
-  runId: Types.ObjectId,
-  leaseId: string,
-  p: { percent: number; message: string },
-  now: Date,
-) {
-  await updateIf(RunModel, runId, { 'lease.id': leaseId }, { $set: { progress: { ...p, at: now } } });
+async function recordProgress(run: RunDoc, leaseId: string, p: { percent: number; message: string }, now: Date) {
+  if (await updateIf(RunModel, run._id, { 'lease.id': leaseId }, { $set: { progress: { ...p, at: now } } })) {
+    await progressReported(run, p, now);
+  }
 }
 
 /** Records the attempt's outcome; retries follow the run's policy. A stale lease is a 409. */
@@ -112,7 +111,7 @@ export async function completeFor(worker: WorkerDoc, runId: string, body: Worker
   const run = await ownRun(worker, runId);
   if (run.lease?.id !== body.lease_id || run.epoch !== body.epoch) throw lost(run, body.lease_id);
   await appendLogs(run, body.output, now);
-  if (body.progress) await recordProgress(run._id, body.lease_id, body.progress, now);
+  if (body.progress) await recordProgress(run, body.lease_id, body.progress, now);
   const tail =
     body.output
       .map((o) => o.text)

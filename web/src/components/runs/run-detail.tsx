@@ -14,6 +14,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
+import { HookDeliveries } from './hook-deliveries.tsx';
 import { RunLogs } from './run-logs.tsx';
 import { DispatchProps, PreemptedNote, reasonLong, reasonShort } from './run-meta.tsx';
 import { RunProgress } from './run-progress.tsx';
@@ -116,7 +117,7 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
               <StatusBadge status={r.status} />
             </span>
             <span className={r.trigger === 'manual' ? 'tag manual' : 'tag'} data-testid="run-trigger">
-              {r.trigger === 'manual' ? 'manual' : 'scheduled'}
+              {r.trigger === 'manual' ? 'manual' : r.trigger === 'hook' ? 'hook' : 'scheduled'}
             </span>
             {r.reason && r.reason !== 'manual' ? (
               <span className="reason" data-reason={r.reason} title={reasonLong(r.reason)}>
@@ -177,6 +178,7 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
       </section>
 
       <RunLogs runId={r.id} active={!isFinal(r)} />
+      <HookDeliveries runId={r.id} active={!isFinal(r)} />
 
       <ConfirmDialog
         open={confirming}

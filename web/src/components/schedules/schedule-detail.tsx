@@ -9,6 +9,7 @@ import { api, errorMessage, isApiError } from '../../lib/api.ts';
 import { durationInWords, whenInWords, whenRaw } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
+import { ScheduleErrors } from '../errors/schedule-errors.tsx';
 import { RunsTable } from '../runs/runs-table.tsx';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
@@ -238,6 +239,7 @@ function Loaded({ schedule: s }: { schedule: Schedule }) {
       <EffectiveSettingsCard schedule={s} />
 
       <RunHistory scheduleId={s.id} />
+      <ScheduleErrors schedule={s} />
 
       <ConfirmDialog
         open={confirming}

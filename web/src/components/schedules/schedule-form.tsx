@@ -27,6 +27,7 @@ import { Alert } from '../ui/alert.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { KeyValueEditor, kvRow as row, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { concurrencyText, misfireText, retryDelays } from './policies.ts';
+import { HookFields, hookBody, hookFieldKeys, hookValuesOf, type HookValues } from '../hooks/hook-fields.tsx';
 import { PreviewPanel } from './preview-panel.tsx';
 import {
   inheritedRetryBaseline,
@@ -95,6 +96,7 @@ interface FormValues {
   initialInterval: string;
   backoff: string;
   maxInterval: string;
+  hooks: HookValues;
 }
 
 /** The fields errors can be shown under, by the dotted path the schemas and the API use. */
@@ -121,6 +123,7 @@ const fieldKeys = [
   'retry.initial_interval',
   'retry.backoff_coefficient',
   'retry.max_interval',
+  ...hookFieldKeys,
 ] as const;
 
 /** Fields inside the collapsed "Advanced" section, which must open to show their errors. */
@@ -143,6 +146,7 @@ function initialValues(schedule: Schedule | undefined): FormValues {
       ...commandValues(undefined),
       targetType: 'http',
       ...policyValues(undefined),
+      hooks: hookValuesOf(undefined),
     };
   }
   const t = schedule.target;
@@ -158,6 +162,7 @@ function initialValues(schedule: Schedule | undefined): FormValues {
     ...commandValues(t.type === 'command' ? t : undefined),
     targetType: t.type,
     ...policyValues(schedule),
+    hooks: hookValuesOf(schedule),
   };
 }
 
@@ -303,6 +308,7 @@ function buildBody(v: FormValues, mode: 'create' | 'edit'): { body: Record<strin
     backoff_coefficient: numberValue(v.backoff, 'retry.backoff_coefficient', errors),
     max_interval: durationValue(v.maxInterval, 'retry.max_interval', errors),
   };
+  Object.assign(body, hookBody(v.hooks));
   return { body, errors };
 }
 
@@ -793,6 +799,12 @@ export function ScheduleForm({ schedule, group }: { schedule?: Schedule; group?:
             <p className="hint" data-testid="retry-preview">
               {retryPreview(values)}
             </p>
+            <HookFields
+              values={values.hooks}
+              errors={errors}
+              fieldId={fieldId}
+              onChange={(k, url) => update('hooks', { ...values.hooks, [k]: { ...values.hooks[k], url } }, `${k}.url`)}
+            />
           </div>
         </details>
 

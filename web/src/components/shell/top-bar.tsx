@@ -10,9 +10,11 @@ const nav = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/groups', label: 'Groups' },
   { href: '/runs', label: 'Runs' },
+  { href: '/errors', label: 'Errors' },
   { href: '/workers', label: 'Workers' },
   { href: '/profiles', label: 'Profiles' },
   { href: '/tokens', label: 'Tokens' },
+  { href: '/settings', label: 'Settings' },
 ];
 
 export function TopBar() {

@@ -109,6 +109,7 @@ export class WorkerAgent {
           env: job.target.env,
           network: job.target.network,
           limits: { wallClockMs: job.target.timeout_ms },
+          ...(job.stdin != null ? { stdin: job.stdin } : {}),
         },
         {
           onProgress: (percent, message) => {

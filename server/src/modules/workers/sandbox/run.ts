@@ -78,7 +78,7 @@ export async function runCommand(spec: SandboxSpec, hooks: SandboxHooks, mode: R
   try {
     const launch = await mode.prepare(spec, limits.value, scratchDir);
     if (!launch.ok) return early('spawn_error', launch.message);
-    return await supervise(launch.value, limits.value, cap.value, hooks, mode.sandboxed, started);
+    return await supervise(launch.value, limits.value, cap.value, hooks, mode.sandboxed, started, spec.stdin);
   } finally {
     await removeScratch(scratchDir);
   }
@@ -91,6 +91,7 @@ function supervise(
   hooks: SandboxHooks,
   sandboxed: boolean,
   started: number,
+  stdin?: string,
 ): Promise<SandboxResult> {
   return new Promise<SandboxResult>((resolve) => {
     const output = new CappedOutput(capBytes, hooks.onOutput);
@@ -152,7 +153,7 @@ function supervise(
         // A fresh object of exactly these variables; the cast only drops the ambient NODE_ENV typing some
         // package in the workspace adds to ProcessEnv.
         env: launch.env as NodeJS.ProcessEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         // Own process group (and session), so the whole group can be signalled without touching the worker.
         detached: true,
         ...(launch.uid === undefined ? {} : { uid: launch.uid }),
@@ -178,6 +179,11 @@ function supervise(
       progress.push(chunk);
     });
     child.stderr?.on('data', (chunk: Buffer) => output.push('stderr', chunk));
+    if (child.stdin) {
+      // A command that exits without reading its stdin closes the pipe under us (EPIPE): not an error of the run.
+      child.stdin.on('error', () => {});
+      child.stdin.end(stdin);
+    }
 
     /** SIGKILL the process group and every descendant, including ones that started their own session. */
     // Once the child has exited and been reaped its pid may be reused (pid_max is often 32768), so

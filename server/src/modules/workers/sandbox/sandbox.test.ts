@@ -71,6 +71,18 @@ test('a command runs and its stdout, stderr and exit code come back', async () =
   assert.equal(result.truncated, false);
 });
 
+test('stdin, when given, reaches the command (a command hook reads its event there); otherwise it is empty', async () => {
+  const event = JSON.stringify({ type: 'run.failed', note: 'x'.repeat(200_000) });
+  const fed = await runInSandbox(sh('wc -c; exit 0', { stdin: event }));
+  assert.equal(fed.stdout.trim(), String(Buffer.byteLength(event)));
+  const none = await runInSandbox(sh('wc -c'));
+  assert.equal(none.stdout.trim(), '0');
+  // A command that never reads its stdin is not disturbed by the unread bytes.
+  const ignores = await runInSandbox(sh('echo done', { stdin: event }));
+  assert.equal(ignores.stdout, 'done\n');
+  assert.equal(ignores.exitCode, 0);
+});
+
 test('progress lines are reported in order, clamped, and kept in stdout', async () => {
   const seen: Array<[number, string]> = [];
   const result = await runInSandbox(

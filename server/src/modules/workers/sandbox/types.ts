@@ -23,6 +23,8 @@ export interface SandboxSpec {
   /** Share the worker's network (including its loopback). False: a private network namespace with only `lo`. */
   network: boolean;
   limits?: Partial<SandboxLimits>;
+  /** Written to the command's stdin, then closed; absent: stdin is /dev/null. */
+  stdin?: string;
   /** bytes of stdout+stderr kept (default 1 MiB), with a truncation marker */
   outputCapBytes?: number;
 }

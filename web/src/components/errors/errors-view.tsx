@@ -1,0 +1,191 @@
+'use client';
+
+import { usePathname, useSearchParams } from 'next/navigation';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useState, type ChangeEvent } from 'react';
+import { Id, IsoDateTime } from '@crony/shared';
+import { api, errorMessage, hooksApi } from '../../lib/api.ts';
+import { hookKeys, queryKeys } from '../../lib/query-keys.ts';
+import { browserTimeZone, isoToWallTime, wallTimeToIso } from '../../lib/zoned.ts';
+import { Alert } from '../ui/alert.tsx';
+import { ErrorsTable } from './errors-table.tsx';
+
+const REFRESH_MS = 5_000;
+
+/** Codes the API records; any other code can still be typed into the address. */
+const CODES = [
+  'http_status',
+  'connection_error',
+  'target_timeout',
+  'target_not_allowed',
+  'lease_expired',
+  'exit_code',
+  'missed',
+  'hook_failed',
+];
+
+const instantParam = (value: string | null) => {
+  const parsed = IsoDateTime.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+};
+const idParam = (value: string | null) => (Id.safeParse(value).success ? (value as string) : undefined);
+const toInput = (iso: string | undefined, zone: string) => (iso ? isoToWallTime(iso, zone).slice(0, 16) : '');
+
+/**
+ * Every error of the tenant, newest first, filtered by schedule, code and time (kept in the
+ * address as ISO instants, so a shared link shows the same entries in every zone). Each entry
+ * links to its run, where its logs and hook deliveries are.
+ */
+export function ErrorsView() {
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const scheduleId = idParam(searchParams.get('schedule_id'));
+  const code = searchParams.get('code') || undefined;
+  const from = instantParam(searchParams.get('from'));
+  const to = instantParam(searchParams.get('to'));
+  const [zone] = useState(browserTimeZone);
+  const [fromInput, setFromInput] = useState(() => toInput(from, zone));
+  const [toInputValue, setToInput] = useState(() => toInput(to, zone));
+
+  const filters = { schedule_id: scheduleId, code, from, to };
+  const errors = useInfiniteQuery({
+    queryKey: hookKeys.errorList(filters),
+    queryFn: ({ pageParam }) => hooksApi.listErrors({ ...filters, cursor: pageParam, limit: 50 }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    placeholderData: keepPreviousData,
+    refetchInterval: REFRESH_MS,
+  });
+  // For the schedule filter's choices: the newest 200 schedules are plenty for a picker.
+  const schedules = useQuery({
+    queryKey: queryKeys.scheduleList('', undefined),
+    queryFn: () => api.listSchedules({ limit: 200 }),
+    staleTime: 30_000,
+  });
+
+  const setParams = (changes: Record<string, string | undefined>) => {
+    const params = new URLSearchParams(searchParams.toString());
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) params.set(key, value);
+      else params.delete(key);
+    }
+    const qs = params.toString();
+    window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
+  };
+
+  const onRangeInput = (key: 'from' | 'to', setInput: (v: string) => void) => (e: ChangeEvent<HTMLInputElement>) => {
+    const { value, validity } = e.target;
+    setInput(value);
+    if (value === '' && validity.badInput) return; // still being typed
+    setParams({ [key]: value ? (wallTimeToIso(value, zone) ?? undefined) : undefined });
+  };
+
+  const list = errors.data?.pages.flatMap((p) => p.data) ?? [];
+  const filtered = Boolean(scheduleId || code || from || to);
+  const scheduleChoices = schedules.data?.data ?? [];
+
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Errors</h1>
+          <p className="muted">
+            Failed, timed-out and missed runs, and error hooks that could not be delivered, newest first. Each schedule
+            keeps its latest entries.
+          </p>
+        </div>
+      </div>
+
+      <div className="toolbar">
+        <div className="field inline">
+          <label htmlFor="errors-schedule">Schedule</label>
+          <select
+            id="errors-schedule"
+            value={scheduleId ?? ''}
+            onChange={(e) => setParams({ schedule_id: e.target.value || undefined })}
+          >
+            <option value="">All schedules</option>
+            {scheduleId && !scheduleChoices.some((s) => s.id === scheduleId) ? (
+              <option value={scheduleId}>{scheduleId}</option>
+            ) : null}
+            {scheduleChoices.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field inline">
+          <label htmlFor="errors-code">Code</label>
+          <select
+            id="errors-code"
+            value={code ?? ''}
+            onChange={(e) => setParams({ code: e.target.value || undefined })}
+          >
+            <option value="">All codes</option>
+            {code && !CODES.includes(code) ? <option value={code}>{code}</option> : null}
+            {CODES.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="range" role="group" aria-label="Time range">
+          <div className="field inline">
+            <label htmlFor="errors-from">From</label>
+            <input
+              id="errors-from"
+              type="datetime-local"
+              value={fromInput}
+              onChange={onRangeInput('from', setFromInput)}
+            />
+          </div>
+          <div className="field inline">
+            <label htmlFor="errors-to">To</label>
+            <input
+              id="errors-to"
+              type="datetime-local"
+              value={toInputValue}
+              onChange={onRangeInput('to', setToInput)}
+            />
+          </div>
+          <span className="muted small">Recorded time, in {zone}</span>
+        </div>
+        {filtered ? (
+          <button
+            type="button"
+            className="button ghost small"
+            onClick={() => {
+              setFromInput('');
+              setToInput('');
+              setParams({ schedule_id: undefined, code: undefined, from: undefined, to: undefined });
+            }}
+          >
+            Clear filters
+          </button>
+        ) : null}
+      </div>
+
+      {errors.isError ? <Alert>{errorMessage(errors.error)}</Alert> : null}
+      <ErrorsTable
+        errors={list}
+        pending={errors.isPending}
+        showSchedule
+        empty={filtered ? 'No errors match these filters.' : 'No errors. Nothing has failed or been missed.'}
+      />
+      {errors.hasNextPage ? (
+        <div className="load-more">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void errors.fetchNextPage()}
+            disabled={errors.isFetchingNextPage}
+          >
+            {errors.isFetchingNextPage ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      ) : null}
+    </>
+  );
+}
