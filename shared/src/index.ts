@@ -7,3 +7,5 @@ export * from './schedules.ts';
 export * from './runs.ts';
 export * from './health.ts';
 export * from './workers.ts';
+export * from './overview.ts';
+export * from './members.ts';

@@ -6,6 +6,8 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { authRouter, meRouter } from '../modules/auth/auth.routes.ts';
 import type { TargetPolicy } from '../modules/outbound/policy.ts';
+import { invitationAcceptRouter, membersRouter } from '../modules/members/members.routes.ts';
+import { overviewRouter } from '../modules/overview/overview.routes.ts';
 import type { ProgressTokens } from '../modules/runs/progress.ts';
 import { progressRouter, runsRouter } from '../modules/runs/runs.routes.ts';
 import { schedulesRouter } from '../modules/schedules/schedules.routes.ts';
@@ -63,12 +65,15 @@ export function createApp(deps: AppDeps): Express {
   v1.use(workerRegistrationRouter());
   v1.use(progressRouter(deps.progress));
   v1.use('/worker', workerProtocolRouter());
+  v1.use(invitationAcceptRouter());
   v1.use(meRouter());
   v1.use(authenticate);
   v1.use(schedulesRouter({ policy: deps.policy }));
   v1.use(runsRouter());
   v1.use(tokensRouter());
   v1.use(workersRouter());
+  v1.use(overviewRouter());
+  v1.use(membersRouter());
   v1.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/v1', v1, errorMiddleware(deps.log));
 

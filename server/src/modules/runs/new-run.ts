@@ -6,7 +6,7 @@ import { RunModel, type RunDoc } from './run.model.ts';
 /** A run record for one slot of `s`, queued or already `missed`. Not yet inserted. */
 export function newRun(
   s: ScheduleDoc,
-  slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger'] },
+  slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger']; retryOf?: Types.ObjectId },
   fate: { status: 'queued' } | { status: 'missed'; reason: string },
   now: Date,
 ): RunDoc {
@@ -18,7 +18,9 @@ export function newRun(
     slot: slot.key,
     trigger: slot.trigger,
     status: fate.status,
-    reason: fate.status === 'missed' ? fate.reason : slot.trigger === 'manual' ? 'manual' : null,
+    reason:
+      fate.status === 'missed' ? fate.reason : slot.retryOf ? 'retry' : slot.trigger === 'manual' ? 'manual' : null,
+    retry_of: slot.retryOf ?? null,
     nominal_at: slot.nominalAt,
     attempt: 1,
     max_attempts: s.retry.max_attempts,

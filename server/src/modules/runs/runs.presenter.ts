@@ -34,6 +34,7 @@ export function toRun(r: RunDoc): Run {
       : null,
     response_excerpt: r.response_excerpt ?? null,
     error: r.error?.code ? { code: r.error.code, message: r.error.message ?? '' } : null,
+    retry_of: r.retry_of?.toString() ?? null,
     created_at: r.created_at.toISOString(),
   };
 }

@@ -1,4 +1,4 @@
-import { Id, ListRunsQuery, ProgressReportBody } from '@crony/shared';
+import { Id, ListRunsQuery, ProgressReportBody, RetryRunsBody } from '@crony/shared';
 import { z } from 'zod';
 import { Router } from 'express';
 import { body, idParam, query } from '../../http/validate.ts';
@@ -7,7 +7,7 @@ import { principal as who, requireRole } from '../../http/auth.ts';
 import { getRun, listRuns } from './runs.queries.ts';
 import { watchRuns } from './events.ts';
 import { runLogs } from './logs.ts';
-import { cancelRunFor } from './runs.service.ts';
+import { cancelRunFor, retryRunFor, retryRuns } from './runs.service.ts';
 
 const EventsQuery = z.strictObject({ schedule_id: Id.optional(), run_id: Id.optional() });
 
@@ -50,6 +50,12 @@ export function runsRouter(): Router {
   });
   r.post('/runs/:id/cancel', requireRole('member'), async (req, res) => {
     res.json(await cancelRunFor(who(req), idParam(req, 'id', 'Run')));
+  });
+  r.post('/runs/:id/retry', requireRole('member'), async (req, res) => {
+    res.status(201).json(await retryRunFor(who(req), idParam(req, 'id', 'Run')));
+  });
+  r.post('/runs/retry', requireRole('member'), async (req, res) => {
+    res.json(await retryRuns(who(req), body(req, RetryRunsBody)));
   });
   return r;
 }

@@ -129,11 +129,18 @@ async function insertNew(docs: RunDoc[]): Promise<Set<string>> {
 }
 
 /** A run started by a person now, outside the schedule's slots and policies. */
-export async function fireManual(s: ScheduleDoc, now: Date): Promise<RunDoc> {
-  const key = `manual:${new Types.ObjectId().toHexString()}`;
-  const doc = newRun(s, { key, nominalAt: now, trigger: 'manual' }, { status: 'queued' }, now);
-  await QueueModel.collection.insertOne(queueEntryFor(doc));
-  await RunModel.collection.insertOne(doc);
+export async function fireManual(s: ScheduleDoc, now: Date, retryOf?: Types.ObjectId): Promise<RunDoc> {
+  // A retry's slot key names the run it retries, so the ledger's unique (schedule, slot) index
+  // allows one retry per run: a double click or two consoles retrying at once make one run.
+  const key = retryOf ? `retry:${retryOf.toHexString()}` : `manual:${new Types.ObjectId().toHexString()}`;
+  const doc = newRun(s, { key, nominalAt: now, trigger: 'manual', retryOf }, { status: 'queued' }, now);
+  await QueueModel.collection.insertOne(queueEntryFor(doc)); // queue entry first, as in record()
+  try {
+    await RunModel.collection.insertOne(doc);
+  } catch (err) {
+    await QueueModel.deleteOne({ _id: doc._id }); // the slot was recorded already (a retry made twice)
+    throw err;
+  }
   await ScheduleStateModel.updateOne({ _id: s._id }, { $inc: { 'stats.runs': 1 } });
   return doc;
 }

@@ -2,7 +2,7 @@ import type { ListSchedulesQuery, Schedule } from '@crony/shared';
 import type { Types } from 'mongoose';
 import type { z } from 'zod';
 import { decodeCursor, paginate } from '../../http/cursor.ts';
-import { notFound } from '../../http/errors.ts';
+import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
@@ -10,23 +10,92 @@ import { toSchedule } from './schedules.presenter.ts';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * Most schedules a sorted or status-filtered list reads. Those orders depend on the scheduler's
+ * state (next_run_at, last run), kept in another collection without a join on FerretDB, so the
+ * tenant's schedules are joined and sorted in memory; beyond this bound the list says so by
+ * answering with the first ones only.
+ */
+export const MAX_SORTED_SCHEDULES = 2000;
+
 export async function listSchedules(
   principal: Principal,
   q: z.output<typeof ListSchedulesQuery>,
 ): Promise<{ data: Schedule[]; next_cursor: string | null }> {
-  const after = decodeCursor(q.cursor);
   const filter: Record<string, unknown> = {};
   if (q.q) filter.name = { $regex: escapeRegex(q.q), $options: 'i' };
   if (q.paused) filter.paused = q.paused === 'true';
+  if (q.label) {
+    const [key, ...rest] = q.label.split('=');
+    filter[`target.labels.${key!.trim()}`] = rest.join('=').trim();
+  }
+  if (q.sort !== 'created' || q.status) return listJoined(principal, q, filter);
+
+  const after = decodeCursor(q.cursor);
   if (after) filter._id = { $lt: after };
   const docs = await scoped(ScheduleModel, principal)
     .find(filter)
-    .sort({ _id: -1 })
+    .sort({ _id: q.order === 'asc' ? 1 : -1 })
     .limit(q.limit + 1)
     .lean<ScheduleDoc[]>();
   const { page, next_cursor } = paginate(docs, q.limit);
   const states = await statesOf(page.map((d) => d._id));
   return { data: page.map((d) => toSchedule(d, states.get(d._id.toHexString()) ?? null)), next_cursor };
+}
+
+/** Sorted by a state field or filtered by last-run status: joined in memory, paginated by offset. */
+async function listJoined(
+  principal: Principal,
+  q: z.output<typeof ListSchedulesQuery>,
+  filter: Record<string, unknown>,
+): Promise<{ data: Schedule[]; next_cursor: string | null }> {
+  const offset = decodeOffset(q.cursor);
+  const docs = await scoped(ScheduleModel, principal)
+    .find(filter)
+    .sort({ _id: -1 })
+    .limit(MAX_SORTED_SCHEDULES)
+    .lean<ScheduleDoc[]>();
+  const states = await statesOf(docs.map((d) => d._id));
+  let rows = docs.map((d) => toSchedule(d, states.get(d._id.toHexString()) ?? null));
+  if (q.status) rows = rows.filter((s) => (s.last_run?.status ?? 'never') === q.status);
+  const order = q.order ?? (q.sort === 'last_run' ? 'desc' : 'asc');
+  rows.sort(comparator(q.sort, order));
+  const page = rows.slice(offset, offset + q.limit);
+  const more = rows.length > offset + q.limit;
+  return { data: page, next_cursor: more ? encodeOffset(offset + q.limit) : null };
+}
+
+/** Schedules without the sort key (never run, paused) go last in either order. */
+function comparator(sort: string, order: 'asc' | 'desc') {
+  const key = (s: Schedule): string | null =>
+    sort === 'name'
+      ? s.name.toLowerCase()
+      : sort === 'next_run_at'
+        ? s.next_run_at
+        : sort === 'last_run'
+          ? (s.last_run?.nominal_at ?? null)
+          : s.created_at;
+  const sign = order === 'asc' ? 1 : -1;
+  return (a: Schedule, b: Schedule) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === kb) return a.id < b.id ? 1 : -1;
+    if (ka === null) return 1;
+    if (kb === null) return -1;
+    return ka < kb ? -sign : sign;
+  };
+}
+
+const encodeOffset = (n: number) => Buffer.from(`o:${n}`).toString('base64url');
+function decodeOffset(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  const m = /^o:(\d{1,6})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) {
+    throw new AppError('validation_failed', 'cursor is not one this API returned for this sort', [
+      { path: 'cursor', message: 'pass back next_cursor unchanged, with the same sort' },
+    ]);
+  }
+  return Number(m[1]);
 }
 
 export async function getSchedule(principal: Principal, id: string): Promise<Schedule> {

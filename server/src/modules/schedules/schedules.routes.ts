@@ -1,4 +1,5 @@
 import {
+  BulkScheduleBody,
   CreateScheduleBody,
   CronPreviewBody,
   ListRunsQuery,
@@ -13,6 +14,7 @@ import type { TargetPolicy } from '../outbound/policy.ts';
 import { listRuns } from '../runs/runs.queries.ts';
 import { getSchedule, listSchedules } from './schedules.queries.ts';
 import {
+  bulkSchedules,
   createSchedule,
   deleteSchedule,
   previewFireTimes,
@@ -34,6 +36,9 @@ export function schedulesRouter(deps: { policy: TargetPolicy }): Router {
   });
   r.post('/schedules', requireRole('member'), async (req, res) => {
     res.status(201).json(await createSchedule(principal(req), body(req, CreateScheduleBody), deps));
+  });
+  r.post('/schedules/bulk', requireRole('member'), async (req, res) => {
+    res.json(await bulkSchedules(principal(req), body(req, BulkScheduleBody), deps));
   });
   r.get('/schedules/:id', async (req, res) => {
     res.json(await getSchedule(principal(req), id(req)));
