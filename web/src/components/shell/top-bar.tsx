@@ -7,10 +7,12 @@ import { api } from '../../lib/api.ts';
 import { useMe } from './me-context.tsx';
 
 const nav = [
+  { href: '/overview', label: 'Overview' },
   { href: '/schedules', label: 'Schedules' },
   { href: '/runs', label: 'Runs' },
   { href: '/workers', label: 'Workers' },
   { href: '/tokens', label: 'Tokens' },
+  { href: '/members', label: 'Members' },
 ];
 
 export function TopBar() {
@@ -26,7 +28,7 @@ export function TopBar() {
   return (
     <header className="topbar">
       <div className="topbar-inner">
-        <Link href="/schedules" className="brand">
+        <Link href="/overview" className="brand">
           <span className="brand-mark" aria-hidden="true" />
           Cloud Crony
         </Link>
