@@ -98,6 +98,8 @@ export const RetryRunsBody = z.strictObject({
   schedule_id: Id.optional(),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),
+  /** A worker id or executor name, as in the runs list. */
+  worker: z.string().min(1).max(200).optional(),
   limit: z.number().int().min(1).max(100).default(100),
 });
 export type RetryRunsBody = z.infer<typeof RetryRunsBody>;

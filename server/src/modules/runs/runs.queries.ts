@@ -38,6 +38,6 @@ export async function getRun(principal: Principal, id: string): Promise<Run> {
 }
 
 /** A worker id names its executor `worker:<id>`; any other value is an executor name as shown on attempts. */
-function executorName(worker: string): string {
+export function executorName(worker: string): string {
   return /^[0-9a-f]{24}$/.test(worker) ? `worker:${worker}` : worker;
 }

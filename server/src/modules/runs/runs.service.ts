@@ -5,6 +5,7 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { cancelRun } from './lifecycle.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { toRun } from './runs.presenter.ts';
+import { executorName } from './runs.queries.ts';
 import { fireManual } from '../scheduler/fire.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
@@ -68,6 +69,7 @@ export async function retryRuns(
   const statuses = input.status ? [input.status] : [...retryableRunStatuses];
   const filter: Record<string, unknown> = { status: { $in: statuses } };
   if (input.schedule_id) filter.schedule_id = input.schedule_id;
+  if (input.worker) filter['attempts.executor'] = executorName(input.worker);
   if (input.from || input.to) {
     filter.nominal_at = {
       ...(input.from ? { $gte: new Date(input.from) } : {}),

@@ -3,7 +3,14 @@
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { activeRunStatuses, finalRunStatuses, type Attempt, type Run, type Schedule } from '@crony/shared';
+import {
+  activeRunStatuses,
+  finalRunStatuses,
+  retryableRunStatuses,
+  type Attempt,
+  type Run,
+  type Schedule,
+} from '@crony/shared';
 import { api, errorMessage, isApiError } from '../../lib/api.ts';
 import { formatDuration, formatRelative } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
@@ -73,7 +80,17 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
   const [confirming, setConfirming] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const cancellable = activeRunStatuses.includes(r.status);
+  const retryable = (retryableRunStatuses as readonly string[]).includes(r.status);
   const kind = useTargetKind(r);
+
+  const retry = useMutation({
+    mutationFn: () => api.retryRun(r.id),
+    onSuccess: (run) => {
+      queryClient.setQueryData(queryKeys.run(run.id), run);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.runs });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.schedule(run.schedule_id) });
+    },
+  });
 
   const cancel = useMutation({
     mutationFn: () => api.cancelRun(r.id),
@@ -129,14 +146,46 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
             Slot <DateTime iso={r.nominal_at} withZone /> · run <code className="small">{r.id}</code>
           </p>
         </div>
-        {canWrite && cancellable ? (
+        {canWrite && (cancellable || retryable) ? (
           <div className="header-actions">
-            <button type="button" className="button danger-outline" onClick={() => setConfirming(true)}>
-              Cancel run
-            </button>
+            {cancellable ? (
+              <button type="button" className="button danger-outline" onClick={() => setConfirming(true)}>
+                Cancel run
+              </button>
+            ) : null}
+            {retryable ? (
+              <button
+                type="button"
+                className="button primary"
+                onClick={() => retry.mutate()}
+                disabled={retry.isPending || retry.isSuccess}
+                title="Start a new manual run of this schedule now, linked to this one"
+              >
+                Retry
+              </button>
+            ) : null}
           </div>
         ) : null}
       </div>
+
+      {r.retry_of ? (
+        <p className="muted small">
+          Retry of <Link href={`/runs/${r.retry_of}`}>run {r.retry_of}</Link>
+        </p>
+      ) : null}
+      {retry.isError ? <Alert>{errorMessage(retry.error)}</Alert> : null}
+      {retry.isSuccess ? (
+        <Alert
+          tone="success"
+          action={
+            <Link href={`/runs/${retry.data.id}`} className="button small">
+              Open the retry
+            </Link>
+          }
+        >
+          Retry started as a new run.
+        </Alert>
+      ) : null}
 
       {notice ? (
         <Alert
