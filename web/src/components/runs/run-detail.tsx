@@ -15,6 +15,7 @@ import { api, errorMessage, isApiError } from '../../lib/api.ts';
 import { formatDuration, formatRelative } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
+import { useRunStream } from '../../lib/run-events.ts';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
@@ -31,12 +32,17 @@ const REFRESH_MS = 2_000;
 const isFinal = (run: Run | undefined) => run !== undefined && finalRunStatuses.includes(run.status);
 
 export function RunDetail({ id }: { id: string }) {
+  const [final, setFinal] = useState(false);
+  // Live updates come over server-sent events; the poll is only a fallback while the stream is down.
+  const streaming = useRunStream(id, !final);
   const run = useQuery({
     queryKey: queryKeys.run(id),
     queryFn: () => api.getRun(id),
-    // A final run never changes again; until then follow it as the history tables do.
-    refetchInterval: (q) => (isFinal(q.state.data) ? false : REFRESH_MS),
+    // A final run never changes again.
+    refetchInterval: (q) => (isFinal(q.state.data) || streaming ? false : REFRESH_MS),
   });
+  const nowFinal = isFinal(run.data);
+  if (nowFinal !== final) setFinal(nowFinal);
 
   if (run.isPending) {
     return (
@@ -59,7 +65,7 @@ export function RunDetail({ id }: { id: string }) {
       </Alert>
     );
   }
-  return <Loaded run={run.data} refreshing={run.isFetching} />;
+  return <Loaded run={run.data} refreshing={streaming || run.isFetching} />;
 }
 
 function RunNotFound() {
