@@ -35,14 +35,14 @@ export const Overview = z.object({
   /** 24 buckets, oldest first, ending with the current hour. */
   runs_by_hour: z.array(OverviewHour),
   totals: z.record(RunStatus, z.number().int()),
-  /** Fire times in the next hour, earliest first (bounded). */
+  /** Fire times in the next hour, earliest first (at most 60 per schedule and 300 in all). */
   upcoming: z.array(UpcomingRun),
   /** started − slot, over finished runs of the last 24 h. */
   lateness_ms: Percentiles,
   duration_ms: Percentiles,
   failing: z.array(FailingSchedule),
   workers: z.object({ online: z.number().int(), total: z.number().int() }),
-  /** True when the 24 h scan or the upcoming list hit its bound, so figures cover the newest part only. */
+  /** True when the 24 h scan or the upcoming list hit a bound, so figures cover part only. */
   truncated: z.boolean(),
 });
 export type Overview = z.infer<typeof Overview>;

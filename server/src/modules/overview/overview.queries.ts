@@ -18,7 +18,9 @@ export const OVERVIEW_LIMITS = {
   /** Active schedules whose next hour is expanded into fire times. */
   schedules: 2_000,
   /** Fire times listed as upcoming. */
-  upcoming: 200,
+  upcoming: 300,
+  /** Fire times of one schedule listed as upcoming, so a per-second schedule cannot crowd out the rest. */
+  upcomingPerSchedule: 60,
   /** Failing schedules listed. */
   failing: 50,
 };
@@ -116,7 +118,7 @@ export async function overview(principal: Principal, now = new Date()): Promise<
     // next_run_at is the scheduler's own next slot; a slot due but not yet fired is still upcoming.
     if (!s.paused && next && next <= horizon) {
       const from = new Date(Math.max(next.getTime(), now.getTime()) - 1);
-      const times = slotsBetween(whenOf(s), s.timezone, from, horizon, OVERVIEW_LIMITS.upcoming);
+      const times = slotsBetween(whenOf(s), s.timezone, from, horizon, OVERVIEW_LIMITS.upcomingPerSchedule);
       if (next < now) times.unshift(next);
       for (const at of times) {
         upcoming.push({ schedule_id: s._id.toHexString(), schedule_name: s.name, at: at.toISOString() });

@@ -65,6 +65,7 @@ describe('GET /v1/overview', () => {
     const ok = await schedule(api, { name: 'every five minutes', cron: '*/5 * * * *' });
     const bad = await schedule(api, { name: 'flaky export', cron: '0 3 * * *' });
     await schedule(api, { name: 'paused one', cron: '* * * * *', paused: true });
+    await schedule(api, { name: 'every second', cron: '* * * * * *' });
 
     // Ten successes in the current hour, lateness 100..1000 ms, duration 1..10 s.
     await record(
@@ -121,6 +122,8 @@ describe('GET /v1/overview', () => {
       assert.ok(t >= now.getTime() - 1000 && t <= now.getTime() + 3_600_000, u.at);
       assert.equal(new Date(t).getUTCMinutes() % 5, 0);
     }
+    // 3600 fire times in the hour are capped, so they cannot crowd the others out of the list.
+    assert.equal(o.upcoming.filter((u) => u.schedule_name === 'every second').length, 60);
     const sorted = [...o.upcoming].sort((a, b) => a.at.localeCompare(b.at));
     assert.deepEqual(o.upcoming, sorted, 'upcoming is earliest first');
     assert.deepEqual(o.workers, { online: 0, total: 0 });

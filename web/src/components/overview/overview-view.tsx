@@ -15,6 +15,8 @@ import { DateTime, RelativeTime } from '../ui/time.tsx';
 import { RunsChart } from './runs-chart.tsx';
 
 const REFRESH_MS = 10_000;
+/** The API lists at most this many fire times per schedule (OVERVIEW_LIMITS.upcomingPerSchedule). */
+const PER_SCHEDULE_CAP = 60;
 const HOUR = 3_600_000;
 
 /** The landing page: what ran, what runs next, how late and how long, what is failing, who works. */
@@ -194,18 +196,34 @@ function Upcoming({ upcoming, generatedAt }: { upcoming: Overview['upcoming']; g
         <span className="timeline-label end">+60 min</span>
       </div>
       <ol className="upcoming-list">
-        {future.slice(0, 8).map((u) => (
-          <li key={`${u.schedule_id}:${u.at}`}>
-            <Link href={`/schedules/${u.schedule_id}`}>{u.schedule_name}</Link>
-            <span className="muted small">
-              <DateTime iso={u.at} /> · <RelativeTime iso={u.at} />
-            </span>
-          </li>
-        ))}
+        {bySchedule(future)
+          .slice(0, 8)
+          .map((g) => (
+            <li key={g.id}>
+              <Link href={`/schedules/${g.id}`}>{g.name}</Link>
+              <span className="muted small">
+                <DateTime iso={g.next} /> · <RelativeTime iso={g.next} />
+                {g.count > 1 ? ` · ${g.count >= PER_SCHEDULE_CAP ? `${PER_SCHEDULE_CAP}+` : g.count} in the hour` : ''}
+              </span>
+            </li>
+          ))}
       </ol>
-      {future.length > 8 ? <p className="muted small">and {future.length - 8} more in the hour</p> : null}
+      {bySchedule(future).length > 8 ? (
+        <p className="muted small">and {bySchedule(future).length - 8} more schedules in the hour</p>
+      ) : null}
     </>
   );
+}
+
+/** One line per schedule, in the order of its next fire time, with how often it fires in the hour. */
+function bySchedule(upcoming: Overview['upcoming']) {
+  const groups = new Map<string, { id: string; name: string; next: string; count: number }>();
+  for (const u of upcoming) {
+    const g = groups.get(u.schedule_id);
+    if (g) g.count += 1;
+    else groups.set(u.schedule_id, { id: u.schedule_id, name: u.schedule_name, next: u.at, count: 1 });
+  }
+  return [...groups.values()];
 }
 
 function Failing({ failing }: { failing: Overview['failing'] }) {
