@@ -285,6 +285,15 @@ const ops: Record<string, Record<string, Op>> = {
       ok: { status: 200, schema: RunLogs },
     },
   },
+  '/runs/{id}/logs/stream': {
+    get: {
+      summary:
+        'Server-sent events: "event: log" with {offset, data: RunLogLine[], truncated} whenever output grows (from chunk `from`), then "event: end" with {status} once the run is final',
+      tag: 'runs',
+      params: [idParam, { name: 'from', in: 'query', description: 'Chunks already held; default 0' }],
+      ok: { status: 200 },
+    },
+  },
   '/runs/{id}/progress': {
     post: {
       summary:

@@ -9,7 +9,8 @@ export const queryKeys = {
   nextTimes: (id: string, count: number) => ['schedules', 'detail', id, 'next', count] as const,
   scheduleRuns: (id: string) => ['schedules', 'detail', id, 'runs'] as const,
   runs: ['runs'] as const,
-  runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id' | 'from' | 'to' | 'worker'>) => ['runs', 'list', p] as const,
+  runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id' | 'from' | 'to' | 'worker'>) =>
+    ['runs', 'list', p] as const,
   run: (id: string) => ['runs', 'detail', id] as const,
   runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
   preview: (body: string) => ['preview', body] as const,
