@@ -298,7 +298,7 @@ function ScheduleRow({
       </td>
       <td className="nowrap">{s.timezone}</td>
       <td className="nowrap">
-        <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : '—'} />
+        <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : '—'} hoverZone={s.timezone} />
       </td>
       <td className="nowrap">
         {s.last_run ? (

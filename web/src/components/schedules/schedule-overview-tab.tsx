@@ -59,7 +59,11 @@ export function ScheduleOverviewTab({ schedule: s }: { schedule: Schedule }) {
             </dd>
             <dt>Next run</dt>
             <dd>
-              <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : 'None'} />
+              <StackedTime
+                iso={s.paused ? null : s.next_run_at}
+                empty={s.paused ? 'Paused' : 'None'}
+                hoverZone={s.timezone}
+              />
             </dd>
             <dt>Last result</dt>
             <dd>
