@@ -97,7 +97,12 @@ test('the console works on a narrow screen', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
   // Nothing wider than the screen: the page does not scroll sideways.
   const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
-  expect(overflow).toBeLessThanOrEqual(0);
+  // On failure, name the elements that stick out, outermost first.
+  const offenders = (await page.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 8)
+    .map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' ' + Math.round(el.getBoundingClientRect().right))`)) as string[];
+  expect(overflow, offenders.join(', ')).toBeLessThanOrEqual(0);
   await page.screenshot(shot('22-overview-narrow'));
   await page.getByRole('link', { name: 'Members' }).first().click();
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
