@@ -7,6 +7,7 @@ import swaggerUi from 'swagger-ui-express';
 import { authRouter, meRouter } from '../modules/auth/auth.routes.ts';
 import type { TargetPolicy } from '../modules/outbound/policy.ts';
 import { invitationAcceptRouter, membersRouter } from '../modules/members/members.routes.ts';
+import { redactUrl } from '../log.ts';
 import { overviewRouter } from '../modules/overview/overview.routes.ts';
 import type { ProgressTokens } from '../modules/runs/progress.ts';
 import { progressRouter, runsRouter } from '../modules/runs/runs.routes.ts';
@@ -46,7 +47,13 @@ export function createApp(deps: AppDeps): Express {
   // The console (Next.js) and the API docs use inline scripts; a CSP for them needs nonces
   // wired through Next, so only the other helmet protections are on for now.
   app.use(helmet({ contentSecurityPolicy: false }));
-  app.use(pinoHttp({ logger: deps.log, autoLogging: { ignore: (req) => req.url === '/v1/health' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      autoLogging: { ignore: (req) => req.url === '/v1/health' },
+      serializers: { req: (req: { url: string }) => ({ ...req, url: redactUrl(req.url) }) },
+    }),
+  );
 
   const doc = openApiDocument();
   app.get('/v1/openapi.json', (_req, res) => {
