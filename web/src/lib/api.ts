@@ -160,6 +160,8 @@ export interface ListSchedulesParams {
   paused?: boolean;
   /** Status of the latest run, or `never`. */
   status?: RunStatus | 'never';
+  /** A command target label, `key=value`. */
+  label?: string;
   sort?: ScheduleSort;
   order?: 'asc' | 'desc';
   cursor?: string;
@@ -195,6 +197,7 @@ export const api = {
         q: p.q,
         paused: p.paused,
         status: p.status,
+        label: p.label,
         sort: p.sort,
         order: p.order,
         cursor: p.cursor,

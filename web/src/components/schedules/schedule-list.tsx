@@ -47,9 +47,14 @@ export function ScheduleList() {
     searchParams.get('order') === 'asc' ? 'asc' : searchParams.get('order') === 'desc' ? 'desc' : firstOrder[sort],
   );
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [labelText, setLabelText] = useState(() => searchParams.get('label') ?? '');
+  const labelTyped = useDebounced(labelText.trim(), 300);
+  // Only a complete key=value filters; a half-typed one is pointed out instead of sent.
+  const labelValid = labelTyped === '' || /^[^=]+=.*$/.test(labelTyped);
+  const label = labelValid && labelTyped ? labelTyped : undefined;
   const query = useDebounced(q.trim(), 300);
   const paused = state === 'all' ? undefined : state === 'paused';
-  const params = { q: query || undefined, paused, status: last || undefined, sort, order };
+  const params = { q: query || undefined, paused, status: last || undefined, label, sort, order };
 
   const sortBy = (column: ScheduleSort) => {
     if (column === sort) setOrder(order === 'asc' ? 'desc' : 'asc');
@@ -67,12 +72,13 @@ export function ScheduleList() {
     if (query) params.set('q', query);
     if (paused !== undefined) params.set('paused', String(paused));
     if (last) params.set('status', last);
+    if (label) params.set('label', label);
     if (sort !== 'created') params.set('sort', sort);
     if (order !== firstOrder[sort]) params.set('order', order);
     const qs = params.toString();
     const url = qs ? `${pathname}?${qs}` : pathname;
     if (url !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', url);
-  }, [query, paused, last, sort, order, pathname]);
+  }, [query, paused, last, label, sort, order, pathname]);
 
   const list = useInfiniteQuery({
     queryKey: queryKeys.scheduleList(params),
@@ -85,7 +91,7 @@ export function ScheduleList() {
   });
 
   const schedules = list.data?.pages.flatMap((p) => p.data) ?? [];
-  const filtered = Boolean(query) || paused !== undefined || Boolean(last);
+  const filtered = Boolean(query) || paused !== undefined || Boolean(last) || Boolean(label);
   // Only rows on screen can stay selected: a deleted or filtered-out schedule drops out.
   const visible = new Set(schedules.map((s) => s.id));
   const chosen = [...selected].filter((id) => visible.has(id));
@@ -144,6 +150,24 @@ export function ScheduleList() {
           <option value="cancelled">Last run cancelled</option>
           <option value="never">Never run</option>
         </select>
+        <label htmlFor="schedule-label" className="sr-only">
+          Worker label
+        </label>
+        <input
+          id="schedule-label"
+          type="text"
+          className="search label-filter"
+          placeholder="Label, e.g. gpu=yes"
+          value={labelText}
+          onChange={(e) => setLabelText(e.target.value)}
+          aria-invalid={labelValid ? undefined : true}
+          aria-describedby={labelValid ? undefined : 'schedule-label-error'}
+        />
+        {labelValid ? null : (
+          <span id="schedule-label-error" className="field-error small">
+            Write the label as key=value
+          </span>
+        )}
       </div>
 
       {canWrite ? (
@@ -204,7 +228,8 @@ export function ScheduleList() {
                   <td colSpan={COLUMNS} className="empty-row">
                     No schedules match{query ? ` “${query}”` : ''}
                     {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}
-                    {last ? ` with that last result` : ''}.
+                    {last ? ` with that last result` : ''}
+                    {label ? ` with label ${label}` : ''}.
                   </td>
                 </tr>
               ) : null}
