@@ -9,6 +9,7 @@ import { queryKeys } from '../../lib/query-keys.ts';
 import { useMe } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
+import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
@@ -197,20 +198,6 @@ function CreateTokenForm({ roles: grantable, onCreated }: { roles: Role[]; onCre
 }
 
 function NewTokenSecret({ token, onDone }: { token: CreatedToken; onDone: () => void }) {
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.token);
-      setCopied('yes');
-    } catch {
-      // Clipboard access can be refused (insecure origin, permissions): let the user copy by hand.
-      setCopied('failed');
-      const el = document.getElementById('new-token-secret');
-      if (el) window.getSelection()?.selectAllChildren(el);
-    }
-  }
-
   return (
     <section className="card secret-card" aria-labelledby="secret-title" role="status">
       <h2 id="secret-title">Token “{token.name}” created</h2>
@@ -219,16 +206,11 @@ function NewTokenSecret({ token, onDone }: { token: CreatedToken; onDone: () => 
         <code id="new-token-secret" className="secret" data-testid="new-token-secret">
           {token.token}
         </code>
-        <button type="button" className="button" onClick={() => void copy()}>
-          {copied === 'yes' ? 'Copied' : 'Copy'}
-        </button>
+        <CopyButton text={token.token} selectId="new-token-secret" />
         <button type="button" className="button ghost" onClick={onDone}>
           Done
         </button>
       </div>
-      {copied === 'failed' ? (
-        <p className="muted small">Could not reach the clipboard; the token is selected, press Ctrl+C.</p>
-      ) : null}
     </section>
   );
 }

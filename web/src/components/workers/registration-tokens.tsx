@@ -8,6 +8,7 @@ import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../../lib/form
 import { queryKeys } from '../../lib/query-keys.ts';
 import { Alert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
+import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { KeyValueEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
@@ -188,20 +189,6 @@ function CreateWorkerTokenForm({ onCreated }: { onCreated: (t: CreatedWorkerToke
 }
 
 function NewWorkerCommand({ token, onDone }: { token: CreatedWorkerToken; onDone: () => void }) {
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.command);
-      setCopied('yes');
-    } catch {
-      // Clipboard access can be refused (insecure origin, permissions): let the user copy by hand.
-      setCopied('failed');
-      const el = document.getElementById('new-worker-command');
-      if (el) window.getSelection()?.selectAllChildren(el);
-    }
-  }
-
   return (
     <section className="card secret-card" aria-labelledby="worker-secret-title" role="status">
       <h3 id="worker-secret-title">Registration token “{token.name}” created</h3>
@@ -213,16 +200,11 @@ function NewWorkerCommand({ token, onDone }: { token: CreatedWorkerToken; onDone
         <code id="new-worker-command" className="secret" data-testid="worker-command">
           {token.command}
         </code>
-        <button type="button" className="button" onClick={() => void copy()}>
-          {copied === 'yes' ? 'Copied' : 'Copy'}
-        </button>
+        <CopyButton text={token.command} selectId="new-worker-command" />
         <button type="button" className="button ghost" onClick={onDone}>
           Done
         </button>
       </div>
-      {copied === 'failed' ? (
-        <p className="muted small">Could not reach the clipboard; the command is selected, press Ctrl+C.</p>
-      ) : null}
       <p className="muted small">
         Token alone: <code data-testid="worker-token-secret">{token.token}</code>
       </p>
