@@ -108,6 +108,8 @@ test('the dashboard shows real runs and failures; bulk pause from the list', asy
       page.locator('tr', { hasText: 'Nightly' }).getByRole('button', { name: 'Pause Nightly' }),
     ).toBeVisible();
     await page.screenshot(shot('12-schedules-bulk-paused'));
+    await page.getByRole('button', { name: 'Resume Heartbeat' }).click();
+    await expect(page.getByRole('button', { name: 'Pause Heartbeat' })).toBeVisible();
 
     // Sorting by name puts the list in order and says so to assistive tech.
     await page.getByRole('button', { name: /^Name/ }).click();
