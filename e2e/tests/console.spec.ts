@@ -184,7 +184,7 @@ test('an admin invites a member, who accepts the link and joins', async ({ page,
     await p.getByLabel('Password').fill('short');
     await p.getByRole('button', { name: 'Join Invite Team' }).click();
     await expect(p.getByText('must be at least 10 characters')).toBeVisible();
-    await page.screenshot(shot('17-invite-accept'));
+    await p.screenshot(shot('17-invite-accept'));
     await p.getByLabel('Password').fill('another long password');
     await p.getByRole('button', { name: 'Join Invite Team' }).click();
     await expect(p).toHaveURL(/\/overview$/);
