@@ -13,9 +13,13 @@ test('a new user signs up, creates a schedule and sees it succeed', async ({ pag
     await page.screenshot(shot('01-signup'));
     await page.getByRole('button', { name: 'Create account' }).click();
 
-    await expect(page).toHaveURL(/\/schedules$/);
+    await expect(page).toHaveURL(/\/overview$/);
     await expect(page.getByTestId('tenant-name')).toHaveText('E2E Team');
     await expect(page.getByTestId('user-email')).toHaveText(email);
+    await expect(page.getByText('No runs in the last 24 hours.')).toBeVisible();
+    await page.screenshot(shot('02-empty-overview'));
+    await page.getByRole('link', { name: 'Schedules', exact: true }).first().click();
+    await expect(page).toHaveURL(/\/schedules$/);
     await page.screenshot(shot('02-empty-schedules'));
 
     await page
@@ -31,6 +35,7 @@ test('a new user signs up, creates a schedule and sees it succeed', async ({ pag
     await page.getByRole('button', { name: 'Create schedule' }).click();
 
     await expect(page).toHaveURL(/\/schedules\/[0-9a-f]{24}$/);
+    await page.getByRole('tab', { name: 'Runs' }).click();
     const history = page.getByRole('region', { name: 'Run history' });
     await expect(history.locator('[data-status="succeeded"]').first()).toBeVisible({ timeout: 30_000 });
     expect(receiver.hits()).toBeGreaterThan(0);
@@ -57,7 +62,7 @@ test('a user creates an API token, sees it once, and revokes it', async ({ page,
   await page.getByLabel('Password').fill('a long enough password');
   await page.getByLabel('Tenant name').fill('Token Team');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/schedules$/);
+  await expect(page).toHaveURL(/\/overview$/);
 
   await page.getByRole('link', { name: 'Tokens' }).first().click();
   await page.getByLabel('Name').fill('deploy bot');

@@ -15,3 +15,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/** Invitation links carry their secret in the path (`/invite/<token>`, `/v1/invitations/accept/<token>`). */
+const secretInPath = /(\/invite\/|\/invitations\/accept\/)[^/?#]+/g;
+
+/** A request URL fit for the logs: secrets in the path replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  return url.replace(secretInPath, '$1[redacted]');
+}

@@ -10,3 +10,5 @@ export * from './workers.ts';
 export * from './profiles.ts';
 export * from './groups.ts';
 export * from './hooks.ts';
+export * from './overview.ts';
+export * from './members.ts';

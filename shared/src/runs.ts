@@ -99,6 +99,8 @@ export const Run = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** For a command hook's run: the run whose event it handles. */
   parent_run_id: Id.nullable(),
+  /** For a retry: the run it retries. */
+  retry_of: Id.nullable(),
   created_at: IsoDateTime,
 });
 export type Run = z.infer<typeof Run>;
@@ -110,7 +112,35 @@ export const ListRunsQuery = PageQuery.extend({
   from: IsoDateTime.optional(),
   /** Runs whose slot (nominal_at) is before this instant. */
   to: IsoDateTime.optional(),
+  /** Runs any attempt of which ran on this executor: a worker id, or an executor name such as `server:host:pid`. */
+  worker: z.string().min(1).max(200).optional(),
 });
+
+/** Statuses a run can be retried from: it ended without succeeding. */
+export const retryableRunStatuses = ['failed', 'timed_out', 'cancelled', 'missed'] as const;
+
+/** "Retry all" for a filter: at most `limit` (default 100) matching runs, newest first. */
+export const RetryRunsBody = z.strictObject({
+  status: z.enum(retryableRunStatuses).optional(),
+  schedule_id: Id.optional(),
+  from: IsoDateTime.optional(),
+  to: IsoDateTime.optional(),
+  /** A worker id or executor name, as in the runs list. */
+  worker: z.string().min(1).max(200).optional(),
+  limit: z.number().int().min(1).max(100).default(100),
+});
+export type RetryRunsBody = z.infer<typeof RetryRunsBody>;
+
+export const RetryRunsResult = z.object({
+  /** How many matching runs were retried (each got a new manual run). */
+  retried: z.number().int(),
+  /** Matching runs not retried: their schedule is gone, or they were already retried. */
+  skipped: z.number().int(),
+  /** True when more runs matched than the limit; call again to retry the next ones. */
+  more: z.boolean(),
+  runs: z.array(z.object({ retry_of: Id, run_id: Id })),
+});
+export type RetryRunsResult = z.infer<typeof RetryRunsResult>;
 
 export const RunLogLine = z.object({
   stream: z.enum(['stdout', 'stderr', 'system']),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id, IsoDateTime, PageQuery, TimeZone } from './common.ts';
 import { cronFields, MAX_EVERY_MS, MIN_EVERY_MS, parseDuration } from './expressions.ts';
 import { ScheduleError } from './hooks.ts';
-import { RunStatus } from './runs.ts';
+import { RunStatus, runStatuses } from './runs.ts';
 
 export const Cron = z
   .string()
@@ -356,12 +356,53 @@ export const Schedule = z.object({
 });
 export type Schedule = z.infer<typeof Schedule>;
 
+export const scheduleSorts = ['created', 'name', 'next_run_at', 'last_run'] as const;
+
 export const ListSchedulesQuery = PageQuery.extend({
+  /** Name contains (case-insensitive). */
   q: z.string().max(120).optional(),
   paused: z.enum(['true', 'false']).optional(),
   /** Only the tasks of this group (id or name). */
   group: GroupRef.optional(),
+  /** Status of the schedule's latest run; `never` for schedules that have not run. */
+  status: z.enum([...runStatuses, 'never']).optional(),
+  /** A command target label, `key=value`. */
+  label: z
+    .string()
+    .max(200)
+    .regex(/^[^=]+=.*$/, 'must be key=value')
+    .optional(),
+  /**
+   * `created` (newest first, the default, paginated with cursors); `name`, `next_run_at` and
+   * `last_run` sort the tenant's schedules in memory (bounded) and paginate by offset cursor.
+   */
+  sort: z.enum(scheduleSorts).default('created'),
+  order: z.enum(['asc', 'desc']).optional(),
 });
+
+export const bulkActions = ['pause', 'resume', 'trigger', 'delete'] as const;
+export const BulkScheduleBody = z.strictObject({
+  action: z.enum(bulkActions),
+  ids: z.array(z.string()).min(1, 'give at least one id').max(100, 'at most 100 ids per request'),
+});
+export type BulkScheduleBody = z.infer<typeof BulkScheduleBody>;
+
+export const BulkScheduleResult = z.object({
+  action: z.enum(bulkActions),
+  results: z.array(
+    z.object({
+      id: z.string(),
+      /** `ok`, or why this id was not changed. */
+      result: z.enum(['ok', 'not_found', 'failed']),
+      message: z.string().nullable(),
+      /** For `trigger`: the run that was started. */
+      run_id: Id.nullable(),
+    }),
+  ),
+  ok: z.number().int(),
+  failed: z.number().int(),
+});
+export type BulkScheduleResult = z.infer<typeof BulkScheduleResult>;
 
 export const NextQuery = z.strictObject({
   count: z.coerce.number().int().min(1).max(100).default(10),

@@ -6,6 +6,9 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { authRouter, meRouter } from '../modules/auth/auth.routes.ts';
 import type { TargetPolicy } from '../modules/outbound/policy.ts';
+import { invitationAcceptRouter, membersRouter } from '../modules/members/members.routes.ts';
+import { redactUrl } from '../log.ts';
+import { overviewRouter } from '../modules/overview/overview.routes.ts';
 import type { ProgressTokens } from '../modules/runs/progress.ts';
 import { progressRouter, runsRouter } from '../modules/runs/runs.routes.ts';
 import { groupsRouter } from '../modules/groups/groups.routes.ts';
@@ -49,7 +52,13 @@ export function createApp(deps: AppDeps): Express {
   // The console (Next.js) and the API docs use inline scripts; a CSP for them needs nonces
   // wired through Next, so only the other helmet protections are on for now.
   app.use(helmet({ contentSecurityPolicy: false }));
-  app.use(pinoHttp({ logger: deps.log, autoLogging: { ignore: (req) => req.url === '/v1/health' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      autoLogging: { ignore: (req) => req.url === '/v1/health' },
+      serializers: { req: (req: { url: string }) => ({ ...req, url: redactUrl(req.url) }) },
+    }),
+  );
 
   const doc = openApiDocument();
   app.get('/v1/openapi.json', (_req, res) => {
@@ -68,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(workerRegistrationRouter());
   v1.use(progressRouter(deps.progress));
   v1.use('/worker', workerProtocolRouter());
+  v1.use(invitationAcceptRouter());
   v1.use(meRouter());
   v1.use(authenticate);
   v1.use(schedulesRouter({ policy: deps.policy }));
@@ -79,6 +89,8 @@ export function createApp(deps: AppDeps): Express {
   v1.use(workersRouter());
   v1.use(hooksRouter());
   v1.use(errorsRouter());
+  v1.use(overviewRouter());
+  v1.use(membersRouter());
   v1.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/v1', v1, errorMiddleware(deps.log));
 

@@ -5,6 +5,18 @@ import {
   Profile,
   UpdateGroupBody,
   UpdateProfileBody,
+  AcceptInvitationBody,
+  BulkScheduleBody,
+  BulkScheduleResult,
+  CreatedInvitation,
+  InvitationPreview,
+  InviteMemberBody,
+  Member,
+  MemberList,
+  Overview,
+  RetryRunsBody,
+  RetryRunsResult,
+  UpdateMemberBody,
   CreatedToken,
   CreateScheduleBody,
   CreateTokenBody,
@@ -49,6 +61,7 @@ type Op = {
 
 const idParam = { name: 'id', in: 'path' as const, description: 'Object id' };
 const groupParam = { name: 'group', in: 'path' as const, description: 'Group id or name' };
+const tokenParam = { name: 'token', in: 'path' as const, description: 'The secret from the invitation link' };
 const pageParams = [
   { name: 'limit', in: 'query' as const, description: '1–200, default 50', schema: { type: 'integer' } },
   { name: 'cursor', in: 'query' as const, description: 'next_cursor from the previous page' },
@@ -103,6 +116,15 @@ const ops: Record<string, Record<string, Op>> = {
         { name: 'q', in: 'query', description: 'Name contains' },
         { name: 'paused', in: 'query', description: 'true or false' },
         { name: 'group', in: 'query', description: "Only this group's tasks (group id or name)" },
+        { name: 'status', in: 'query', description: 'Status of the latest run, or "never"' },
+        { name: 'label', in: 'query', description: 'Command target label, key=value' },
+        {
+          name: 'sort',
+          in: 'query',
+          description:
+            'created (default, cursor pages), name, next_run_at or last_run (joined in memory over at most 2000 schedules)',
+        },
+        { name: 'order', in: 'query', description: 'asc or desc' },
       ],
       ok: { status: 200, schema: page(Schedule) },
     },
@@ -111,6 +133,14 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'schedules',
       body: CreateScheduleBody,
       ok: { status: 201, schema: Schedule },
+    },
+  },
+  '/schedules/bulk': {
+    post: {
+      summary: 'Pause, resume, trigger or delete up to 100 schedules; one result per id (not_found for unknown ids)',
+      tag: 'schedules',
+      body: BulkScheduleBody,
+      ok: { status: 200, schema: BulkScheduleResult },
     },
   },
   '/schedules/{id}': {
@@ -294,8 +324,83 @@ const ops: Record<string, Record<string, Op>> = {
         { name: 'schedule_id', in: 'query', description: 'Schedule id' },
         { name: 'from', in: 'query', description: 'Slots (nominal_at) at or after this ISO instant' },
         { name: 'to', in: 'query', description: 'Slots (nominal_at) before this ISO instant' },
+        { name: 'worker', in: 'query', description: 'A worker id, or an executor name such as server:host:pid' },
       ],
       ok: { status: 200, schema: page(Run) },
+    },
+  },
+  '/runs/{id}/retry': {
+    post: {
+      summary:
+        'Retry a failed, timed_out, cancelled or missed run: a new manual run of its schedule now, with retry_of set; once per run (409 after)',
+      tag: 'runs',
+      params: [idParam],
+      ok: { status: 201, schema: Run },
+    },
+  },
+  '/runs/retry': {
+    post: {
+      summary: 'Retry all runs matching a filter that ended without success (at most limit, default 100, newest first)',
+      tag: 'runs',
+      body: RetryRunsBody,
+      ok: { status: 200, schema: RetryRunsResult },
+    },
+  },
+  '/overview': {
+    get: {
+      summary:
+        'Dashboard: runs of the last 24 h by hour and status, next hour of fire times, lateness/duration percentiles, failing schedules, workers',
+      tag: 'overview',
+      ok: { status: 200, schema: Overview },
+    },
+  },
+  '/members': {
+    get: {
+      summary: "The tenant's members, and its pending invitations (admins)",
+      tag: 'members',
+      ok: { status: 200, schema: MemberList },
+    },
+    post: {
+      summary:
+        'Invite by email with a role (admins; at most your own role). No email is sent: the answer holds the one-time accept link',
+      tag: 'members',
+      body: InviteMemberBody,
+      ok: { status: 201, schema: CreatedInvitation },
+    },
+  },
+  '/members/{id}': {
+    patch: {
+      summary: "Change a member's role (admins; not above your own; the last owner stays owner)",
+      tag: 'members',
+      params: [idParam],
+      body: UpdateMemberBody,
+      ok: { status: 200, schema: Member },
+    },
+    delete: {
+      summary: 'Remove a member and revoke their API tokens (not the last owner)',
+      tag: 'members',
+      params: [idParam],
+      ok: { status: 204 },
+    },
+  },
+  '/invitations/{id}': {
+    delete: { summary: 'Withdraw a pending invitation', tag: 'members', params: [idParam], ok: { status: 204 } },
+  },
+  '/invitations/accept/{token}': {
+    get: {
+      summary: 'What an invitation link offers (public: the link is the credential)',
+      tag: 'members',
+      params: [tokenParam],
+      ok: { status: 200, schema: InvitationPreview },
+      public: true,
+    },
+    post: {
+      summary: 'Accept: set a password, join the tenant, start a console session',
+      tag: 'members',
+      params: [tokenParam],
+      body: AcceptInvitationBody,
+      ok: { status: 201, schema: Me },
+      public: true,
     },
   },
   '/runs/{id}': { get: { summary: 'Get a run', tag: 'runs', params: [idParam], ok: { status: 200, schema: Run } } },
@@ -305,6 +410,15 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'runs',
       params: [idParam],
       ok: { status: 200, schema: RunLogs },
+    },
+  },
+  '/runs/{id}/logs/stream': {
+    get: {
+      summary:
+        'Server-sent events: "event: log" with {offset, data: RunLogLine[], truncated} whenever output grows (from chunk `from`), then "event: end" with {status} once the run is final',
+      tag: 'runs',
+      params: [idParam, { name: 'from', in: 'query', description: 'Chunks already held; default 0' }],
+      ok: { status: 200 },
     },
   },
   '/runs/{id}/progress': {

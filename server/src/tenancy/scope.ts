@@ -58,6 +58,10 @@ export class TenantScope<T extends TenantOwned> {
     });
   }
 
+  updateMany(filter: Filter, update: UpdateQuery<T>) {
+    return this.model.updateMany(this.scope(filter), update, { runValidators: true });
+  }
+
   deleteById(id: string | Types.ObjectId) {
     return this.model.deleteOne(this.scope({ _id: id }));
   }

@@ -1,6 +1,6 @@
 import { redirect } from 'next/navigation';
 
-/** The console starts at the schedules; a visitor without a session is sent on to /login from there. */
+/** The console starts at the overview; a visitor without a session is sent on to /login from there. */
 export default function Home() {
-  redirect('/schedules');
+  redirect('/overview');
 }

@@ -10,7 +10,7 @@ const authPaths = ['/login', '/signup'];
 /** Sends the viewer to the login page when the session has ended, and back here afterwards. */
 function loginUrl(): string {
   const here = `${window.location.pathname}${window.location.search}`;
-  return here === '/' || here === '/schedules' ? '/login' : `/login?next=${encodeURIComponent(here)}`;
+  return here === '/' || here === '/overview' ? '/login' : `/login?next=${encodeURIComponent(here)}`;
 }
 
 export function Providers({ children }: { children: ReactNode }) {

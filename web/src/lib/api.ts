@@ -3,6 +3,16 @@ import {
   HookDeliveries,
   ScheduleError,
   WebhookSecret,
+  BulkScheduleResult,
+  CreatedInvitation,
+  InvitationPreview,
+  Member,
+  MemberList,
+  Overview,
+  RetryRunsResult,
+  type BulkScheduleBody,
+  type RetryRunsBody,
+  type Role,
   CreatedToken,
   CreatedWorkerToken,
   ErrorEnvelope,
@@ -155,9 +165,17 @@ const GroupList = page(Group);
 export type SchedulePage = z.infer<typeof SchedulePage>;
 export type RunPage = z.infer<typeof RunPage>;
 
+export type ScheduleSort = 'created' | 'name' | 'next_run_at' | 'last_run';
+
 export interface ListSchedulesParams {
   q?: string;
   paused?: boolean;
+  /** Status of the latest run, or `never`. */
+  status?: RunStatus | 'never';
+  /** A command target label, `key=value`. */
+  label?: string;
+  sort?: ScheduleSort;
+  order?: 'asc' | 'desc';
   cursor?: string;
   limit?: number;
 }
@@ -169,6 +187,8 @@ export interface ListRunsParams {
   from?: string;
   /** ISO instant: runs whose slot (nominal_at) is before it. */
   to?: string;
+  /** A worker id or executor name. */
+  worker?: string;
   cursor?: string;
   limit?: number;
 }
@@ -185,7 +205,16 @@ export const api = {
     json(
       SchedulePage,
       'GET',
-      withQuery('/v1/schedules', { q: p.q, paused: p.paused, cursor: p.cursor, limit: p.limit }),
+      withQuery('/v1/schedules', {
+        q: p.q,
+        paused: p.paused,
+        status: p.status,
+        label: p.label,
+        sort: p.sort,
+        order: p.order,
+        cursor: p.cursor,
+        limit: p.limit,
+      }),
     ),
   getSchedule: (scheduleId: string) => json(Schedule, 'GET', `/v1/schedules/${id(scheduleId)}`),
   createSchedule: (body: z.input<typeof CreateScheduleBody>) => json(Schedule, 'POST', '/v1/schedules', body),
@@ -210,6 +239,7 @@ export const api = {
         schedule_id: p.schedule_id,
         from: p.from,
         to: p.to,
+        worker: p.worker,
         cursor: p.cursor,
         limit: p.limit,
       }),
@@ -219,6 +249,24 @@ export const api = {
   cancelRun: (runId: string) => json(Run, 'POST', `/v1/runs/${id(runId)}/cancel`),
   /** The run's captured output (stdout, stderr and system lines), in order. */
   runLogs: (runId: string) => json(RunLogs, 'GET', `/v1/runs/${id(runId)}/logs`),
+
+  /** A new manual run of the run's schedule, linked by `retry_of`; once per run (409 after). */
+  retryRun: (runId: string) => json(Run, 'POST', `/v1/runs/${id(runId)}/retry`),
+  /** Retries up to 100 matching runs that ended without success. */
+  retryRuns: (body: z.input<typeof RetryRunsBody>) => json(RetryRunsResult, 'POST', '/v1/runs/retry', body),
+  bulkSchedules: (body: z.input<typeof BulkScheduleBody>) =>
+    json(BulkScheduleResult, 'POST', '/v1/schedules/bulk', body),
+  overview: () => json(Overview, 'GET', '/v1/overview'),
+
+  listMembers: () => json(MemberList, 'GET', '/v1/members'),
+  /** Admins; the answer holds the one-time accept link (no email is sent). */
+  inviteMember: (body: { email: string; role: Role }) => json(CreatedInvitation, 'POST', '/v1/members', body),
+  changeRole: (memberId: string, role: Role) => json(Member, 'PATCH', `/v1/members/${id(memberId)}`, { role }),
+  removeMember: (memberId: string) => empty('DELETE', `/v1/members/${id(memberId)}`),
+  revokeInvitation: (invitationId: string) => empty('DELETE', `/v1/invitations/${id(invitationId)}`),
+  previewInvitation: (token: string) => json(InvitationPreview, 'GET', `/v1/invitations/accept/${id(token)}`),
+  acceptInvitation: (token: string, password: string) =>
+    json(Me, 'POST', `/v1/invitations/accept/${id(token)}`, { password }),
 
   preview: (body: z.input<typeof CronPreviewBody>) => json(FireTimes, 'POST', '/v1/cron/preview', body),
 

@@ -1,19 +1,23 @@
-import type { ListErrorsParams, ListRunsParams } from './api.ts';
+import type { ListErrorsParams, ListRunsParams, ListSchedulesParams } from './api.ts';
 
 /** Every TanStack Query key the console uses, so invalidations cannot drift from the reads. */
 export const queryKeys = {
   me: ['me'] as const,
   schedules: ['schedules'] as const,
-  scheduleList: (q: string, paused: boolean | undefined) => ['schedules', 'list', { q, paused }] as const,
+  scheduleList: (p: Omit<ListSchedulesParams, 'cursor' | 'limit'>) => ['schedules', 'list', p] as const,
   schedule: (id: string) => ['schedules', 'detail', id] as const,
   nextTimes: (id: string, count: number) => ['schedules', 'detail', id, 'next', count] as const,
   scheduleRuns: (id: string) => ['schedules', 'detail', id, 'runs'] as const,
   runs: ['runs'] as const,
-  runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id' | 'from' | 'to'>) => ['runs', 'list', p] as const,
+  runList: (p: Pick<ListRunsParams, 'status' | 'schedule_id' | 'from' | 'to' | 'worker'>) =>
+    ['runs', 'list', p] as const,
   run: (id: string) => ['runs', 'detail', id] as const,
   runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
   preview: (body: string) => ['preview', body] as const,
   tokens: ['tokens'] as const,
+  overview: ['overview'] as const,
+  members: ['members'] as const,
+  invitation: (token: string) => ['invitation', token] as const,
   workers: ['workers'] as const,
   workerTokens: ['worker-tokens'] as const,
   profiles: ['profiles'] as const,

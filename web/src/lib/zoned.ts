@@ -99,3 +99,27 @@ export function timeZones(): string[] {
   }
   return zoneList;
 }
+
+/**
+ * When the local day of `iso` in `timeZone` contains a UTC-offset change (a DST switch), the
+ * offsets before and after, in minutes east of UTC; otherwise null. Used to warn that a
+ * previewed fire time falls on such a day, where local times can be skipped or repeated.
+ */
+export function dstChangeOnDay(iso: string, timeZone: string): { before: number; after: number } | null {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return null;
+  try {
+    const day = isoToWallTime(iso, timeZone).slice(0, 10);
+    const start = wallTimeToIso(`${day}T00:00`, timeZone);
+    if (!start) return null;
+    // The next local midnight is at most 25 h later; the offsets at the day's two ends differ on a change day.
+    const startMs = Date.parse(start);
+    const before = offsetAt(startMs, timeZone);
+    const nextDay = isoToWallTime(new Date(startMs + 26 * 3_600_000).toISOString(), timeZone).slice(0, 10);
+    const end = Date.parse(wallTimeToIso(`${nextDay}T00:00`, timeZone) ?? '') - 1000;
+    const after = offsetAt(end, timeZone);
+    return before === after ? null : { before: before / 60_000, after: after / 60_000 };
+  } catch {
+    return null;
+  }
+}

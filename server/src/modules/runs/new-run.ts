@@ -11,7 +11,7 @@ import { RunModel, type RunDoc } from './run.model.ts';
  */
 export function newRun(
   s: ScheduleDoc,
-  slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger'] },
+  slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger']; retryOf?: Types.ObjectId },
   fate: { status: 'queued' } | { status: 'missed'; reason: string },
   now: Date,
   limits: RunLimits = defaultLimits(),
@@ -25,7 +25,9 @@ export function newRun(
     slot: slot.key,
     trigger: slot.trigger,
     status: fate.status,
-    reason: fate.status === 'missed' ? fate.reason : slot.trigger === 'manual' ? 'manual' : null,
+    reason:
+      fate.status === 'missed' ? fate.reason : slot.retryOf ? 'retry' : slot.trigger === 'manual' ? 'manual' : null,
+    retry_of: slot.retryOf ?? null,
     nominal_at: slot.nominalAt,
     attempt: 1,
     max_attempts: retry.max_attempts,

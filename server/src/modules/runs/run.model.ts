@@ -65,6 +65,8 @@ export interface RunDoc {
   progress: { percent: number; message: string; at: Date } | null;
   response_excerpt: string | null;
   error: { code: string; message: string } | null;
+  /** For a retry (`POST /v1/runs/{id}/retry`): the run it retries. */
+  retry_of: Types.ObjectId | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -133,6 +135,7 @@ const runSchema = new Schema<RunDoc>(
     progress: { type: new Schema({ percent: Number, message: String, at: Date }, { _id: false }), default: null },
     response_excerpt: { type: String, default: null },
     error: { type: new Schema({ code: String, message: String }, { _id: false }), default: null },
+    retry_of: { type: Schema.Types.ObjectId, default: null },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' }, minimize: false },
 );

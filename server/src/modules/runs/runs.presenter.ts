@@ -48,6 +48,7 @@ export function toRun(r: RunDoc): Run {
     response_excerpt: r.response_excerpt ?? null,
     error: r.error?.code ? { code: r.error.code, message: r.error.message ?? '' } : null,
     parent_run_id: r.parent_run_id?.toHexString() ?? null,
+    retry_of: r.retry_of?.toString() ?? null,
     created_at: r.created_at.toISOString(),
   };
 }

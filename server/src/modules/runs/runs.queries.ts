@@ -20,6 +20,7 @@ export async function listRuns(
       ...(q.to ? { $lt: new Date(q.to) } : {}),
     };
   }
+  if (q.worker) filter['attempts.executor'] = executorName(q.worker);
   if (after) filter._id = { $lt: after };
   const docs = await scoped(RunModel, principal)
     .find(filter)
@@ -34,4 +35,9 @@ export async function getRun(principal: Principal, id: string): Promise<Run> {
   const doc = await scoped(RunModel, principal).findById(id).lean<RunDoc>();
   if (!doc) throw notFound('Run');
   return toRun(doc);
+}
+
+/** A worker id names its executor `worker:<id>`; any other value is an executor name as shown on attempts. */
+export function executorName(worker: string): string {
+  return /^[0-9a-f]{24}$/.test(worker) ? `worker:${worker}` : worker;
 }

@@ -1,4 +1,4 @@
-import { Id, ListRunsQuery, ProgressReportBody } from '@crony/shared';
+import { Id, ListRunsQuery, ProgressReportBody, RetryRunsBody } from '@crony/shared';
 import { z } from 'zod';
 import { Router } from 'express';
 import { body, idParam, query } from '../../http/validate.ts';
@@ -6,10 +6,12 @@ import type { ProgressTokens } from './progress.ts';
 import { principal as who, requireRole } from '../../http/auth.ts';
 import { getRun, listRuns } from './runs.queries.ts';
 import { watchRuns } from './events.ts';
+import { checkRunVisible, tailLogs } from './log-stream.ts';
 import { runLogs } from './logs.ts';
-import { cancelRunFor } from './runs.service.ts';
+import { cancelRunFor, retryRunFor, retryRuns } from './runs.service.ts';
 
 const EventsQuery = z.strictObject({ schedule_id: Id.optional(), run_id: Id.optional() });
+const LogStreamQuery = z.strictObject({ from: z.coerce.number().int().min(0).default(0) });
 
 export function runsRouter(): Router {
   const r = Router();
@@ -45,11 +47,42 @@ export function runsRouter(): Router {
       res.end();
     }
   });
+  // Server-sent events: `event: log` with {offset, data, truncated} as output grows, then `event: end`.
+  r.get('/runs/:id/logs/stream', async (req, res) => {
+    const runId = idParam(req, 'id', 'Run');
+    const { from } = query(req, LogStreamQuery);
+    await checkRunVisible(who(req), runId);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(': connected\n\n');
+    let closed = false;
+    req.on('close', () => (closed = true));
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    try {
+      for await (const e of tailLogs(who(req), runId, from, () => closed)) {
+        const { type, ...data } = e;
+        res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      }
+    } finally {
+      clearInterval(ping);
+      res.end();
+    }
+  });
   r.get('/runs/:id/logs', async (req, res) => {
     res.json(await runLogs(who(req), idParam(req, 'id', 'Run')));
   });
   r.post('/runs/:id/cancel', requireRole('member'), async (req, res) => {
     res.json(await cancelRunFor(who(req), idParam(req, 'id', 'Run')));
+  });
+  r.post('/runs/:id/retry', requireRole('member'), async (req, res) => {
+    res.status(201).json(await retryRunFor(who(req), idParam(req, 'id', 'Run')));
+  });
+  r.post('/runs/retry', requireRole('member'), async (req, res) => {
+    res.json(await retryRuns(who(req), body(req, RetryRunsBody)));
   });
   return r;
 }

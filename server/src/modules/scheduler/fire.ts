@@ -151,19 +151,32 @@ async function insertNew(docs: RunDoc[]): Promise<Set<string>> {
 
 /**
  * A run started by a person now, outside the schedule's slots and policies (a paused schedule
- * or group may still be run by hand). Its deadline counts from now.
+ * or group may still be run by hand). Its deadline counts from now. `retryOf` makes it the
+ * retry of an earlier run.
  */
-export async function fireManual(s: ScheduleDoc, now: Date, ctx = new SettingsLookup()): Promise<RunDoc> {
-  const key = `manual:${new Types.ObjectId().toHexString()}`;
+export async function fireManual(
+  s: ScheduleDoc,
+  now: Date,
+  opts: { retryOf?: Types.ObjectId; ctx?: SettingsLookup } = {},
+): Promise<RunDoc> {
+  const { retryOf, ctx = new SettingsLookup() } = opts;
+  // A retry's slot key names the run it retries, so the ledger's unique (schedule, slot) index
+  // allows one retry per run: a double click or two consoles retrying at once make one run.
+  const key = retryOf ? `retry:${retryOf.toHexString()}` : `manual:${new Types.ObjectId().toHexString()}`;
   const doc = newRun(
     await runScheduleFor(s, ctx),
-    { key, nominalAt: now, trigger: 'manual' },
+    { key, nominalAt: now, trigger: 'manual', retryOf },
     { status: 'queued' },
     now,
     await runLimitsFor(s, now, ctx),
   );
-  await QueueModel.collection.insertOne(queueEntryFor(doc));
-  await RunModel.collection.insertOne(doc);
+  await QueueModel.collection.insertOne(queueEntryFor(doc)); // queue entry first, as in record()
+  try {
+    await RunModel.collection.insertOne(doc);
+  } catch (err) {
+    await QueueModel.deleteOne({ _id: doc._id }); // the slot was recorded already (a retry made twice)
+    throw err;
+  }
   await ScheduleStateModel.updateOne({ _id: s._id }, { $inc: { 'stats.runs': 1 } });
   return doc;
 }

@@ -2,7 +2,7 @@ import type { ListSchedulesQuery, Schedule } from '@crony/shared';
 import type { Types } from 'mongoose';
 import type { z } from 'zod';
 import { decodeCursor, paginate } from '../../http/cursor.ts';
-import { notFound } from '../../http/errors.ts';
+import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
@@ -13,6 +13,14 @@ import { errorsOf } from '../errors/errors.queries.ts';
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
+ * Most schedules a sorted or status-filtered list reads. Those orders depend on the scheduler's
+ * state (next_run_at, last run), kept in another collection without a join on FerretDB, so the
+ * tenant's schedules are joined and sorted in memory; beyond this bound the list says so by
+ * answering with the first ones only.
+ */
+export const MAX_SORTED_SCHEDULES = 2000;
+
+/**
  * Schedules newest first; `groupId` narrows to one group's tasks (the nested route and `?group=`
  * resolve the group first, so an unknown group is a 404 rather than an empty list).
  */
@@ -21,15 +29,21 @@ export async function listSchedules(
   q: Omit<z.output<typeof ListSchedulesQuery>, 'group'>,
   groupId?: Types.ObjectId,
 ): Promise<{ data: Schedule[]; next_cursor: string | null }> {
-  const after = decodeCursor(q.cursor);
   const filter: Record<string, unknown> = {};
   if (groupId) filter.group_id = groupId;
   if (q.q) filter.name = { $regex: escapeRegex(q.q), $options: 'i' };
   if (q.paused) filter.paused = q.paused === 'true';
+  if (q.label) {
+    const [key, ...rest] = q.label.split('=');
+    filter[`target.labels.${key!.trim()}`] = rest.join('=').trim();
+  }
+  if (q.sort !== 'created' || q.status) return listJoined(principal, q, filter);
+
+  const after = decodeCursor(q.cursor);
   if (after) filter._id = { $lt: after };
   const docs = await scoped(ScheduleModel, principal)
     .find(filter)
-    .sort({ _id: -1 })
+    .sort({ _id: q.order === 'asc' ? 1 : -1 })
     .limit(q.limit + 1)
     .lean<ScheduleDoc[]>();
   const { page, next_cursor } = paginate(docs, q.limit);
@@ -37,6 +51,72 @@ export async function listSchedules(
   const lookup = new SettingsLookup();
   const data = await Promise.all(page.map((d) => presentSchedule(d, states.get(d._id.toHexString()) ?? null, lookup)));
   return { data, next_cursor };
+}
+
+/**
+ * Sorted by a state field or filtered by last-run status: joined in memory, paginated by offset.
+ * Sorting and filtering read the documents; only the page is presented.
+ */
+async function listJoined(
+  principal: Principal,
+  q: Omit<z.output<typeof ListSchedulesQuery>, 'group'>,
+  filter: Record<string, unknown>,
+): Promise<{ data: Schedule[]; next_cursor: string | null }> {
+  const offset = decodeOffset(q.cursor);
+  const docs = await scoped(ScheduleModel, principal)
+    .find(filter)
+    .sort({ _id: -1 })
+    .limit(MAX_SORTED_SCHEDULES)
+    .lean<ScheduleDoc[]>();
+  const states = await statesOf(docs.map((d) => d._id));
+  let rows: Row[] = docs.map((doc) => ({ doc, state: states.get(doc._id.toHexString()) ?? null }));
+  if (q.status) rows = rows.filter((r) => (r.state?.last_run?.status ?? 'never') === q.status);
+  const order = q.order ?? (q.sort === 'last_run' ? 'desc' : 'asc');
+  rows.sort(comparator(q.sort, order));
+  const lookup = new SettingsLookup();
+  const data = await Promise.all(
+    rows.slice(offset, offset + q.limit).map((r) => presentSchedule(r.doc, r.state, lookup)),
+  );
+  const more = rows.length > offset + q.limit;
+  return { data, next_cursor: more ? encodeOffset(offset + q.limit) : null };
+}
+
+interface Row {
+  doc: ScheduleDoc;
+  state: ScheduleStateDoc | null;
+}
+
+/** Schedules without the sort key (never run, paused) go last in either order. */
+function comparator(sort: string, order: 'asc' | 'desc') {
+  const key = ({ doc, state }: Row): string | null =>
+    sort === 'name'
+      ? doc.name.toLowerCase()
+      : sort === 'next_run_at'
+        ? (state?.next_run_at?.toISOString() ?? null)
+        : sort === 'last_run'
+          ? (state?.last_run?.nominal_at?.toISOString() ?? null)
+          : doc.created_at.toISOString();
+  const sign = order === 'asc' ? 1 : -1;
+  return (a: Row, b: Row) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === kb) return a.doc._id.toHexString() < b.doc._id.toHexString() ? 1 : -1;
+    if (ka === null) return 1;
+    if (kb === null) return -1;
+    return ka < kb ? -sign : sign;
+  };
+}
+
+const encodeOffset = (n: number) => Buffer.from(`o:${n}`).toString('base64url');
+function decodeOffset(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  const m = /^o:(\d{1,6})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) {
+    throw new AppError('validation_failed', 'cursor is not one this API returned for this sort', [
+      { path: 'cursor', message: 'pass back next_cursor unchanged, with the same sort' },
+    ]);
+  }
+  return Number(m[1]);
 }
 
 /** One schedule; with `groupId`, only if it is a task of that group (else 404, as for another tenant's). */

@@ -1,4 +1,5 @@
 import {
+  BulkScheduleBody,
   CreateScheduleBody,
   CronPreviewBody,
   ListRunsQuery,
@@ -14,6 +15,7 @@ import { listRuns } from '../runs/runs.queries.ts';
 import { groupOr404 } from '../groups/groups.queries.ts';
 import { getSchedule, listSchedules } from './schedules.queries.ts';
 import {
+  bulkSchedules,
   createSchedule,
   deleteSchedule,
   previewFireTimes,
@@ -37,6 +39,9 @@ export function schedulesRouter(deps: { policy: TargetPolicy }): Router {
   });
   r.post('/schedules', requireRole('member'), async (req, res) => {
     res.status(201).json(await createSchedule(principal(req), body(req, CreateScheduleBody), deps));
+  });
+  r.post('/schedules/bulk', requireRole('member'), async (req, res) => {
+    res.json(await bulkSchedules(principal(req), body(req, BulkScheduleBody), deps));
   });
   r.get('/schedules/:id', async (req, res) => {
     res.json(await getSchedule(principal(req), id(req)));

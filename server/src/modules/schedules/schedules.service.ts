@@ -1,6 +1,9 @@
 import {
   parseDeadline,
+  Id,
   parseDuration,
+  type BulkScheduleBody,
+  type BulkScheduleResult,
   type CreateScheduleBody,
   type CronPreviewBody,
   hookKinds,
@@ -264,3 +267,43 @@ export function previewFireTimes(input: CronPreviewBody, now = new Date()) {
 }
 
 const iso = (d: Date) => d.toISOString();
+
+/**
+ * One action over many schedules, each through the same function as its single-schedule route.
+ * Every id gets its own result; an id that is malformed, unknown or another tenant's is
+ * `not_found`, and one failure does not stop the others (there are no transactions to undo them).
+ */
+export async function bulkSchedules(
+  principal: Principal,
+  input: BulkScheduleBody,
+  deps: ScheduleDeps,
+): Promise<BulkScheduleResult> {
+  const results: BulkScheduleResult['results'] = [];
+  for (const id of [...new Set(input.ids)]) {
+    if (!Id.safeParse(id).success) {
+      results.push({ id, result: 'not_found', message: 'Schedule not found', run_id: null });
+      continue;
+    }
+    try {
+      let runId: string | null = null;
+      if (input.action === 'pause' || input.action === 'resume') {
+        await updateSchedule(principal, id, { paused: input.action === 'pause' }, deps);
+      } else if (input.action === 'trigger') {
+        runId = (await triggerSchedule(principal, id, deps.now))._id.toHexString();
+      } else {
+        await deleteSchedule(principal, id);
+      }
+      results.push({ id, result: 'ok', message: null, run_id: runId });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      results.push({
+        id,
+        result: err.code === 'not_found' ? 'not_found' : 'failed',
+        message: err.message,
+        run_id: null,
+      });
+    }
+  }
+  const ok = results.filter((r) => r.result === 'ok').length;
+  return { action: input.action, results, ok, failed: results.length - ok };
+}

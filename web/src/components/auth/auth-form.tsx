@@ -25,7 +25,7 @@ const inputId = (key: string) => `auth-${key}`;
 function afterAuth(): string {
   const next = new URLSearchParams(window.location.search).get('next');
   if (next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')) return next;
-  return '/schedules';
+  return '/overview';
 }
 
 /** The login and signup forms: one component, since they differ only in a field and a call. */

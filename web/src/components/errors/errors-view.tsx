@@ -58,7 +58,7 @@ export function ErrorsView() {
   });
   // For the schedule filter's choices: the newest 200 schedules are plenty for a picker.
   const schedules = useQuery({
-    queryKey: queryKeys.scheduleList('', undefined),
+    queryKey: [...queryKeys.scheduleList({}), 'picker'],
     queryFn: () => api.listSchedules({ limit: 200 }),
     staleTime: 30_000,
   });

@@ -3,11 +3,19 @@
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { activeRunStatuses, finalRunStatuses, type Attempt, type Run, type Schedule } from '@crony/shared';
+import {
+  activeRunStatuses,
+  finalRunStatuses,
+  retryableRunStatuses,
+  type Attempt,
+  type Run,
+  type Schedule,
+} from '@crony/shared';
 import { api, errorMessage, isApiError } from '../../lib/api.ts';
 import { formatDuration, formatRelative } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
+import { useRunStream } from '../../lib/run-events.ts';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
@@ -25,12 +33,17 @@ const REFRESH_MS = 2_000;
 const isFinal = (run: Run | undefined) => run !== undefined && finalRunStatuses.includes(run.status);
 
 export function RunDetail({ id }: { id: string }) {
+  const [final, setFinal] = useState(false);
+  // Live updates come over server-sent events; the poll is only a fallback while the stream is down.
+  const streaming = useRunStream(id, !final);
   const run = useQuery({
     queryKey: queryKeys.run(id),
     queryFn: () => api.getRun(id),
-    // A final run never changes again; until then follow it as the history tables do.
-    refetchInterval: (q) => (isFinal(q.state.data) ? false : REFRESH_MS),
+    // A final run never changes again.
+    refetchInterval: (q) => (isFinal(q.state.data) || streaming ? false : REFRESH_MS),
   });
+  const nowFinal = isFinal(run.data);
+  if (nowFinal !== final) setFinal(nowFinal);
 
   if (run.isPending) {
     return (
@@ -53,7 +66,7 @@ export function RunDetail({ id }: { id: string }) {
       </Alert>
     );
   }
-  return <Loaded run={run.data} refreshing={run.isFetching} />;
+  return <Loaded run={run.data} refreshing={streaming || run.isFetching} />;
 }
 
 function RunNotFound() {
@@ -74,7 +87,17 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
   const [confirming, setConfirming] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const cancellable = activeRunStatuses.includes(r.status);
+  const retryable = (retryableRunStatuses as readonly string[]).includes(r.status);
   const kind = useTargetKind(r);
+
+  const retry = useMutation({
+    mutationFn: () => api.retryRun(r.id),
+    onSuccess: (run) => {
+      queryClient.setQueryData(queryKeys.run(run.id), run);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.runs });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.schedule(run.schedule_id) });
+    },
+  });
 
   const cancel = useMutation({
     mutationFn: () => api.cancelRun(r.id),
@@ -130,14 +153,46 @@ function Loaded({ run: r, refreshing }: { run: Run; refreshing: boolean }) {
             Slot <DateTime iso={r.nominal_at} withZone /> · run <code className="small">{r.id}</code>
           </p>
         </div>
-        {canWrite && cancellable ? (
+        {canWrite && (cancellable || retryable) ? (
           <div className="header-actions">
-            <button type="button" className="button danger-outline" onClick={() => setConfirming(true)}>
-              Cancel run
-            </button>
+            {cancellable ? (
+              <button type="button" className="button danger-outline" onClick={() => setConfirming(true)}>
+                Cancel run
+              </button>
+            ) : null}
+            {retryable ? (
+              <button
+                type="button"
+                className="button primary"
+                onClick={() => retry.mutate()}
+                disabled={retry.isPending || retry.isSuccess}
+                title="Start a new manual run of this schedule now, linked to this one"
+              >
+                Retry
+              </button>
+            ) : null}
           </div>
         ) : null}
       </div>
+
+      {r.retry_of ? (
+        <p className="muted small">
+          Retry of <Link href={`/runs/${r.retry_of}`}>run {r.retry_of}</Link>
+        </p>
+      ) : null}
+      {retry.isError ? <Alert>{errorMessage(retry.error)}</Alert> : null}
+      {retry.isSuccess ? (
+        <Alert
+          tone="success"
+          action={
+            <Link href={`/runs/${retry.data.id}`} className="button small">
+              Open the retry
+            </Link>
+          }
+        >
+          Retry started as a new run.
+        </Alert>
+      ) : null}
 
       {notice ? (
         <Alert

@@ -4,20 +4,23 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
+import { useLogStream } from '../../lib/run-events.ts';
 
 const TAIL_MS = 2_000;
 /** How close to the bottom (px) still counts as "following" the output. */
 const STICK_SLACK_PX = 24;
 
 /**
- * The run's output with a live tail: polled every 2 s while the run is active, and kept
- * scrolled to the end unless the reader scrolled up to read something.
+ * The run's output with a live tail: streamed over server-sent events while the run is active
+ * (polled every 2 s only while the stream is down), and kept scrolled to the end unless the
+ * reader scrolled up to read something.
  */
 export function RunLogs({ runId, active }: { runId: string; active: boolean }) {
+  const streaming = useLogStream(runId, active);
   const logs = useQuery({
     queryKey: queryKeys.runLogs(runId),
     queryFn: () => api.runLogs(runId),
-    refetchInterval: active ? TAIL_MS : false,
+    refetchInterval: active && !streaming ? TAIL_MS : false,
   });
 
   // The last poll may come just before the final output is stored: read once more when it ends.

@@ -2,13 +2,15 @@
 
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
-import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ChangeEvent } from 'react';
-import { IsoDateTime, RunStatus, runStatuses } from '@crony/shared';
+import { IsoDateTime, RunStatus, retryableRunStatuses, runStatuses } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { browserTimeZone, isoToWallTime, wallTimeToIso } from '../../lib/zoned.ts';
+import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { statusLabel } from '../ui/status-badge.tsx';
 import { RunsTable } from './runs-table.tsx';
 
@@ -38,6 +40,7 @@ export function RunsView() {
   const scheduleId = searchParams.get('schedule_id') ?? undefined;
   const from = instantParam(searchParams.get('from'));
   const to = instantParam(searchParams.get('to'));
+  const worker = searchParams.get('worker') || undefined;
   const [zone] = useState(browserTimeZone);
   // The inputs keep their own text: a half-typed date has no value yet and must not be wiped
   // by re-rendering from the address.
@@ -45,9 +48,9 @@ export function RunsView() {
   const [toInputValue, setToInput] = useState(() => toInput(to, zone));
 
   const runs = useInfiniteQuery({
-    queryKey: queryKeys.runList({ status, schedule_id: scheduleId, from, to }),
+    queryKey: queryKeys.runList({ status, schedule_id: scheduleId, from, to, worker }),
     queryFn: ({ pageParam }) =>
-      api.listRuns({ status, schedule_id: scheduleId, from, to, cursor: pageParam, limit: 50 }),
+      api.listRuns({ status, schedule_id: scheduleId, from, to, worker, cursor: pageParam, limit: 50 }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
@@ -81,6 +84,8 @@ export function RunsView() {
     setToInput('');
     setParams({ from: undefined, to: undefined });
   };
+
+  const workers = useQuery({ queryKey: queryKeys.workers, queryFn: api.listWorkers, staleTime: 30_000 });
 
   const rangeBackwards = from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to);
   const list = runs.data?.pages.flatMap((p) => p.data) ?? [];
@@ -145,6 +150,22 @@ export function RunsView() {
             </button>
           ) : null}
         </div>
+        <div className="field inline">
+          <label htmlFor="run-worker">Worker</label>
+          <select
+            id="run-worker"
+            value={worker ?? ''}
+            onChange={(e) => setParam('worker', e.target.value || undefined)}
+          >
+            <option value="">Any executor</option>
+            {(workers.data ?? []).map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+            {worker && !workers.data?.some((w) => w.id === worker) ? <option value={worker}>{worker}</option> : null}
+          </select>
+        </div>
         {scheduleId ? (
           <span className="filter-pill">
             Schedule: <Link href={`/schedules/${scheduleId}`}>{scheduleName ?? scheduleId}</Link>
@@ -167,6 +188,8 @@ export function RunsView() {
         <Alert tone="info">“To” is not after “From”, so no run can match. Change one of them.</Alert>
       ) : null}
       {runs.isError ? <Alert>{errorMessage(runs.error)}</Alert> : null}
+
+      <RetryAll status={status} scheduleId={scheduleId} from={from} to={to} worker={worker} />
 
       <RunsTable
         runs={list}
@@ -195,4 +218,71 @@ function emptyMessage(status: RunStatus | undefined, ranged: boolean): string {
   const what = status ? `${statusLabel(status).toLowerCase()} runs` : 'runs';
   if (ranged) return `No ${what} in this time range.`;
   return status ? `No ${what}.` : 'No runs yet. Runs appear here as schedules fire.';
+}
+
+type Retryable = (typeof retryableRunStatuses)[number];
+
+/**
+ * "Retry all failed" for the filter on screen: with a status filter that can be retried, those
+ * runs; otherwise the failed ones. The API retries at most 100 per call and says how many.
+ */
+function RetryAll(props: {
+  status: RunStatus | undefined;
+  scheduleId: string | undefined;
+  from: string | undefined;
+  to: string | undefined;
+  worker: string | undefined;
+}) {
+  const canWrite = useHasRole('member');
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const status: Retryable = (retryableRunStatuses as readonly string[]).includes(props.status ?? '')
+    ? (props.status as Retryable)
+    : 'failed';
+  const retry = useMutation({
+    mutationFn: () =>
+      api.retryRuns({ status, schedule_id: props.scheduleId, from: props.from, to: props.to, worker: props.worker }),
+    onSuccess: () => {
+      setOpen(false);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.runs });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.schedules });
+    },
+  });
+  if (!canWrite) return null;
+  const what = `${statusLabel(status).toLowerCase()} runs`;
+  return (
+    <div className="retry-all">
+      <button
+        type="button"
+        className="button small"
+        onClick={() => {
+          retry.reset();
+          setOpen(true);
+        }}
+      >
+        Retry all {what}
+      </button>
+      {retry.isSuccess ? (
+        <span className="muted small" role="status" data-testid="retry-all-result">
+          Retried {retry.data.retried} {retry.data.retried === 1 ? 'run' : 'runs'}
+          {retry.data.skipped ? `; ${retry.data.skipped} skipped (already retried, or schedule deleted)` : ''}
+          {retry.data.more ? '; more match — retry again for the next 100' : ''}.
+        </span>
+      ) : null}
+      <ConfirmDialog
+        open={open}
+        title={`Retry all ${what}?`}
+        confirmLabel="Retry them"
+        pending={retry.isPending}
+        error={retry.isError ? errorMessage(retry.error) : null}
+        onCancel={() => setOpen(false)}
+        onConfirm={() => retry.mutate()}
+      >
+        <p>
+          Every {statusLabel(status).toLowerCase()} run matching the filters on this page (up to 100, newest first) gets
+          a new manual run now, linked to it. A run is retried only once.
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
 }

@@ -5,7 +5,7 @@ import { CronPreviewBody } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { useDebounced } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
-import { browserTimeZone } from '../../lib/zoned.ts';
+import { browserTimeZone, dstChangeOnDay } from '../../lib/zoned.ts';
 import { Spinner } from '../ui/skeleton.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
 
@@ -55,24 +55,35 @@ export function PreviewPanel({
   } else if (preview.data.times.length === 0) {
     content = <p className="muted">No upcoming runs.</p>;
   } else {
+    const dstDays = preview.data.times.filter((t) => dstChangeOnDay(t, timezone) !== null);
+    const change = dstDays[0] ? dstChangeOnDay(dstDays[0], timezone) : null;
     content = (
-      <ol
-        className={`fire-times${preview.isPlaceholderData || key !== (valid ? JSON.stringify(body) : null) ? ' stale' : ''}`}
-      >
-        {preview.data.times.map((t) => (
-          <li key={t}>
-            <DateTime iso={t} timeZone={timezone} withZone />
-            <span className="muted small">
-              <RelativeTime iso={t} />
-              {showLocal ? (
-                <>
-                  {' · '}your time <DateTime iso={t} />
-                </>
-              ) : null}
-            </span>
-          </li>
-        ))}
-      </ol>
+      <>
+        {change ? (
+          <p className="dst-notice" role="note" data-testid="dst-notice">
+            {dstDays.length === 1 ? 'One of these runs falls' : `${dstDays.length} of these runs fall`} on a day when{' '}
+            {timezone} changes its clock (UTC{formatOffset(change.before)} → UTC{formatOffset(change.after)}). A local
+            time skipped that night runs at the first instant after the gap; a repeated one runs once.
+          </p>
+        ) : null}
+        <ol
+          className={`fire-times${preview.isPlaceholderData || key !== (valid ? JSON.stringify(body) : null) ? ' stale' : ''}`}
+        >
+          {preview.data.times.map((t) => (
+            <li key={t}>
+              <DateTime iso={t} timeZone={timezone} withZone />
+              <span className="muted small">
+                <RelativeTime iso={t} />
+                {showLocal ? (
+                  <>
+                    {' · '}your time <DateTime iso={t} />
+                  </>
+                ) : null}
+              </span>
+            </li>
+          ))}
+        </ol>
+      </>
     );
   }
 
@@ -83,4 +94,12 @@ export function PreviewPanel({
       {content}
     </section>
   );
+}
+
+function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? '−' : '+';
+  const abs = Math.abs(minutes);
+  const h = Math.floor(abs / 60);
+  const m = abs % 60;
+  return `${sign}${h}${m ? `:${String(m).padStart(2, '0')}` : ''}`;
 }

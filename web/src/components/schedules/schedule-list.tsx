@@ -4,8 +4,8 @@ import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { Schedule } from '@crony/shared';
-import { api, errorMessage } from '../../lib/api.ts';
+import { runStatuses, type RunStatus, type Schedule } from '@crony/shared';
+import { api, errorMessage, type ScheduleSort } from '../../lib/api.ts';
 import { whenInWords, whenRaw } from '../../lib/format.ts';
 import { useDebounced } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
@@ -14,10 +14,16 @@ import { Alert } from '../ui/alert.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
 import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
 import { RelativeTime, StackedTime } from '../ui/time.tsx';
+import { BulkBar } from './bulk-bar.tsx';
 import { usePauseToggle } from './use-pause.ts';
 
 type StateFilter = 'all' | 'active' | 'paused';
-const COLUMNS = 7;
+type LastFilter = RunStatus | 'never' | '';
+type Order = 'asc' | 'desc';
+const COLUMNS = 8;
+const sorts: readonly ScheduleSort[] = ['created', 'name', 'next_run_at', 'last_run'];
+/** The order a column sorts in on its first click: names A–Z, soonest next run, latest result. */
+const firstOrder: Record<ScheduleSort, Order> = { created: 'desc', name: 'asc', next_run_at: 'asc', last_run: 'desc' };
 
 export function ScheduleList() {
   const pathname = usePathname();
@@ -29,8 +35,34 @@ export function ScheduleList() {
     const p = searchParams.get('paused');
     return p === 'true' ? 'paused' : p === 'false' ? 'active' : 'all';
   });
+  const [last, setLast] = useState<LastFilter>(() => {
+    const v = searchParams.get('status') ?? '';
+    return v === 'never' || (runStatuses as readonly string[]).includes(v) ? (v as LastFilter) : '';
+  });
+  const [sort, setSort] = useState<ScheduleSort>(() => {
+    const v = searchParams.get('sort') as ScheduleSort | null;
+    return v && sorts.includes(v) ? v : 'created';
+  });
+  const [order, setOrder] = useState<Order>(() =>
+    searchParams.get('order') === 'asc' ? 'asc' : searchParams.get('order') === 'desc' ? 'desc' : firstOrder[sort],
+  );
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [labelText, setLabelText] = useState(() => searchParams.get('label') ?? '');
+  const labelTyped = useDebounced(labelText.trim(), 300);
+  // Only a complete key=value filters; a half-typed one is pointed out instead of sent.
+  const labelValid = labelTyped === '' || /^[^=]+=.*$/.test(labelTyped);
+  const label = labelValid && labelTyped ? labelTyped : undefined;
   const query = useDebounced(q.trim(), 300);
   const paused = state === 'all' ? undefined : state === 'paused';
+  const params = { q: query || undefined, paused, status: last || undefined, label, sort, order };
+
+  const sortBy = (column: ScheduleSort) => {
+    if (column === sort) setOrder(order === 'asc' ? 'desc' : 'asc');
+    else {
+      setSort(column);
+      setOrder(firstOrder[column]);
+    }
+  };
 
   // Keep the filters in the address, so a filtered list can be shared and survives a reload.
   // history.replaceState (which Next's router observes) rather than router.replace: no
@@ -39,14 +71,18 @@ export function ScheduleList() {
     const params = new URLSearchParams();
     if (query) params.set('q', query);
     if (paused !== undefined) params.set('paused', String(paused));
+    if (last) params.set('status', last);
+    if (label) params.set('label', label);
+    if (sort !== 'created') params.set('sort', sort);
+    if (order !== firstOrder[sort]) params.set('order', order);
     const qs = params.toString();
     const url = qs ? `${pathname}?${qs}` : pathname;
     if (url !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', url);
-  }, [query, paused, pathname]);
+  }, [query, paused, last, label, sort, order, pathname]);
 
   const list = useInfiniteQuery({
-    queryKey: queryKeys.scheduleList(query, paused),
-    queryFn: ({ pageParam }) => api.listSchedules({ q: query || undefined, paused, cursor: pageParam, limit: 50 }),
+    queryKey: queryKeys.scheduleList(params),
+    queryFn: ({ pageParam }) => api.listSchedules({ ...params, cursor: pageParam, limit: 50 }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
@@ -55,7 +91,17 @@ export function ScheduleList() {
   });
 
   const schedules = list.data?.pages.flatMap((p) => p.data) ?? [];
-  const filtered = Boolean(query) || paused !== undefined;
+  const filtered = Boolean(query) || paused !== undefined || Boolean(last) || Boolean(label);
+  // Only rows on screen can stay selected: a deleted or filtered-out schedule drops out.
+  const visible = new Set(schedules.map((s) => s.id));
+  const chosen = [...selected].filter((id) => visible.has(id));
+  const allChosen = schedules.length > 0 && chosen.length === schedules.length;
+  const toggleRow = (id: string) => {
+    const next = new Set(chosen);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
 
   return (
     <>
@@ -92,7 +138,44 @@ export function ScheduleList() {
           <option value="active">Active only</option>
           <option value="paused">Paused only</option>
         </select>
+        <label htmlFor="schedule-last" className="sr-only">
+          Last result
+        </label>
+        <select id="schedule-last" value={last} onChange={(e) => setLast(e.target.value as LastFilter)}>
+          <option value="">Any last result</option>
+          <option value="succeeded">Last run succeeded</option>
+          <option value="failed">Last run failed</option>
+          <option value="timed_out">Last run timed out</option>
+          <option value="missed">Last run missed</option>
+          <option value="cancelled">Last run cancelled</option>
+          <option value="never">Never run</option>
+        </select>
+        <label htmlFor="schedule-label" className="sr-only">
+          Worker label
+        </label>
+        <input
+          id="schedule-label"
+          type="text"
+          className="search label-filter"
+          placeholder="Label, e.g. gpu=yes"
+          value={labelText}
+          onChange={(e) => setLabelText(e.target.value)}
+          aria-invalid={labelValid ? undefined : true}
+          aria-describedby={labelValid ? undefined : 'schedule-label-error'}
+        />
+        {labelValid ? null : (
+          <span id="schedule-label-error" className="field-error small">
+            Write the label as key=value
+          </span>
+        )}
       </div>
+
+      {canWrite ? (
+        <BulkBar
+          schedules={schedules.filter((s) => chosen.includes(s.id))}
+          onDone={(failedIds) => setSelected(new Set(failedIds))}
+        />
+      ) : null}
 
       {list.isError ? (
         <Alert
@@ -113,11 +196,25 @@ export function ScheduleList() {
           <table className="table" aria-busy={list.isPending}>
             <thead>
               <tr>
-                <th scope="col">Name</th>
+                <th scope="col" className="select-cell">
+                  {canWrite ? (
+                    <input
+                      type="checkbox"
+                      aria-label="Select all schedules shown"
+                      checked={allChosen}
+                      ref={(el) => {
+                        if (el) el.indeterminate = chosen.length > 0 && !allChosen;
+                      }}
+                      onChange={() => setSelected(allChosen ? new Set() : visible)}
+                      disabled={schedules.length === 0}
+                    />
+                  ) : null}
+                </th>
+                <SortHeader column="name" label="Name" sort={sort} order={order} onSort={sortBy} />
                 <th scope="col">When</th>
                 <th scope="col">Time zone</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Last result</th>
+                <SortHeader column="next_run_at" label="Next run" sort={sort} order={order} onSort={sortBy} />
+                <SortHeader column="last_run" label="Last result" sort={sort} order={order} onSort={sortBy} />
                 <th scope="col">State</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
@@ -130,12 +227,20 @@ export function ScheduleList() {
                 <tr>
                   <td colSpan={COLUMNS} className="empty-row">
                     No schedules match{query ? ` “${query}”` : ''}
-                    {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}.
+                    {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}
+                    {last ? ` with that last result` : ''}
+                    {label ? ` with label ${label}` : ''}.
                   </td>
                 </tr>
               ) : null}
               {schedules.map((s) => (
-                <ScheduleRow key={s.id} schedule={s} canWrite={canWrite} />
+                <ScheduleRow
+                  key={s.id}
+                  schedule={s}
+                  canWrite={canWrite}
+                  selected={chosen.includes(s.id)}
+                  onSelect={() => toggleRow(s.id)}
+                />
               ))}
             </tbody>
           </table>
@@ -158,10 +263,54 @@ export function ScheduleList() {
   );
 }
 
-function ScheduleRow({ schedule: s, canWrite }: { schedule: Schedule; canWrite: boolean }) {
+function SortHeader({
+  column,
+  label,
+  sort,
+  order,
+  onSort,
+}: {
+  column: ScheduleSort;
+  label: string;
+  sort: ScheduleSort;
+  order: Order;
+  onSort: (c: ScheduleSort) => void;
+}) {
+  const active = sort === column;
+  return (
+    <th scope="col" aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className="sort-button" onClick={() => onSort(column)}>
+        {label}
+        <span aria-hidden="true" className="sort-mark">
+          {active ? (order === 'asc' ? '▲' : '▼') : '↕'}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+function ScheduleRow({
+  schedule: s,
+  canWrite,
+  selected,
+  onSelect,
+}: {
+  schedule: Schedule;
+  canWrite: boolean;
+  selected: boolean;
+  onSelect: () => void;
+}) {
   const toggle = usePauseToggle();
   return (
-    <tr data-schedule-id={s.id} className={s.paused ? 'is-paused' : undefined}>
+    <tr
+      data-schedule-id={s.id}
+      className={[s.paused ? 'is-paused' : '', selected ? 'is-selected' : ''].join(' ').trim() || undefined}
+    >
+      <td className="select-cell">
+        {canWrite ? (
+          <input type="checkbox" aria-label={`Select ${s.name}`} checked={selected} onChange={onSelect} />
+        ) : null}
+      </td>
       <td>
         <Link href={`/schedules/${s.id}`} className="row-title">
           {s.name}
@@ -174,7 +323,7 @@ function ScheduleRow({ schedule: s, canWrite }: { schedule: Schedule; canWrite: 
       </td>
       <td className="nowrap">{s.timezone}</td>
       <td className="nowrap">
-        <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : '—'} />
+        <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : '—'} hoverZone={s.timezone} />
       </td>
       <td className="nowrap">
         {s.last_run ? (

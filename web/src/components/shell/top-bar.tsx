@@ -7,6 +7,7 @@ import { api } from '../../lib/api.ts';
 import { useMe } from './me-context.tsx';
 
 const nav = [
+  { href: '/overview', label: 'Overview' },
   { href: '/schedules', label: 'Schedules' },
   { href: '/groups', label: 'Groups' },
   { href: '/runs', label: 'Runs' },
@@ -14,6 +15,7 @@ const nav = [
   { href: '/workers', label: 'Workers' },
   { href: '/profiles', label: 'Profiles' },
   { href: '/tokens', label: 'Tokens' },
+  { href: '/members', label: 'Members' },
   { href: '/settings', label: 'Settings' },
 ];
 
@@ -30,7 +32,7 @@ export function TopBar() {
   return (
     <header className="topbar">
       <div className="topbar-inner">
-        <Link href="/schedules" className="brand">
+        <Link href="/overview" className="brand">
           <span className="brand-mark" aria-hidden="true" />
           Cloud Crony
         </Link>

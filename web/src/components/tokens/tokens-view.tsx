@@ -2,13 +2,14 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { CreateTokenBody, roleRank, roles, type CreatedToken, type Role, type Token } from '@crony/shared';
+import { CreateTokenBody, roleRank, roles, type CreatedToken, type Role } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useMe } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
-import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { ConfirmAction } from '../ui/confirm-action.tsx';
+import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
@@ -25,15 +26,6 @@ export function TokensView() {
   const queryClient = useQueryClient();
   const tokens = useQuery({ queryKey: queryKeys.tokens, queryFn: api.listTokens });
   const [created, setCreated] = useState<CreatedToken | null>(null);
-  const [revoking, setRevoking] = useState<Token | null>(null);
-
-  const revoke = useMutation({
-    mutationFn: (t: Token) => api.revokeToken(t.id),
-    onSuccess: () => {
-      setRevoking(null);
-      void queryClient.invalidateQueries({ queryKey: queryKeys.tokens });
-    },
-  });
 
   // A token's role is at most its creator's.
   const grantable = roles.filter((r) => roleRank[r] <= roleRank[me.role]);
@@ -109,14 +101,19 @@ export function TokensView() {
                       Revoked
                     </span>
                   ) : (
-                    <button
-                      type="button"
-                      className="button small danger-outline"
-                      aria-label={`Revoke ${t.name}`}
-                      onClick={() => setRevoking(t)}
+                    <ConfirmAction
+                      label="Revoke"
+                      accessibleLabel={`Revoke ${t.name}`}
+                      title="Revoke token?"
+                      confirmLabel="Revoke token"
+                      action={() => api.revokeToken(t.id)}
+                      onDone={() => void queryClient.invalidateQueries({ queryKey: queryKeys.tokens })}
                     >
-                      Revoke
-                    </button>
+                      <p>
+                        Requests with <strong>{t.name}</strong> ({t.prefix}…) will be refused from now on. This cannot
+                        be undone.
+                      </p>
+                    </ConfirmAction>
                   )}
                 </td>
               </tr>
@@ -124,24 +121,6 @@ export function TokensView() {
           </tbody>
         </table>
       </div>
-
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke token?"
-        confirmLabel="Revoke token"
-        pending={revoke.isPending}
-        error={revoke.isError ? errorMessage(revoke.error) : null}
-        onCancel={() => {
-          setRevoking(null);
-          revoke.reset();
-        }}
-        onConfirm={() => revoking && revoke.mutate(revoking)}
-      >
-        <p>
-          Requests with <strong>{revoking?.name}</strong> ({revoking?.prefix}…) will be refused from now on. This cannot
-          be undone.
-        </p>
-      </ConfirmDialog>
 
       <p className="muted small role-legend">Roles: {roles.map((r) => `${r} (${roleHelp[r]})`).join(' · ')}</p>
     </>
@@ -219,20 +198,6 @@ function CreateTokenForm({ roles: grantable, onCreated }: { roles: Role[]; onCre
 }
 
 function NewTokenSecret({ token, onDone }: { token: CreatedToken; onDone: () => void }) {
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.token);
-      setCopied('yes');
-    } catch {
-      // Clipboard access can be refused (insecure origin, permissions): let the user copy by hand.
-      setCopied('failed');
-      const el = document.getElementById('new-token-secret');
-      if (el) window.getSelection()?.selectAllChildren(el);
-    }
-  }
-
   return (
     <section className="card secret-card" aria-labelledby="secret-title" role="status">
       <h2 id="secret-title">Token “{token.name}” created</h2>
@@ -241,16 +206,11 @@ function NewTokenSecret({ token, onDone }: { token: CreatedToken; onDone: () => 
         <code id="new-token-secret" className="secret" data-testid="new-token-secret">
           {token.token}
         </code>
-        <button type="button" className="button" onClick={() => void copy()}>
-          {copied === 'yes' ? 'Copied' : 'Copy'}
-        </button>
+        <CopyButton text={token.token} selectId="new-token-secret" />
         <button type="button" className="button ghost" onClick={onDone}>
           Done
         </button>
       </div>
-      {copied === 'failed' ? (
-        <p className="muted small">Could not reach the clipboard; the token is selected, press Ctrl+C.</p>
-      ) : null}
     </section>
   );
 }

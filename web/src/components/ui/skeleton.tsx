@@ -22,3 +22,8 @@ export function Spinner({ label = 'Loading' }: { label?: string }) {
     </span>
   );
 }
+
+/** A placeholder block of a fixed height, so the content that replaces it does not move the page. */
+export function Skeleton({ height }: { height: number }) {
+  return <span className="skeleton skeleton-block" style={{ height }} aria-hidden="true" />;
+}

@@ -2,12 +2,13 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { CreateWorkerTokenBody, type CreatedWorkerToken, type WorkerToken } from '@crony/shared';
+import { CreateWorkerTokenBody, type CreatedWorkerToken } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { Alert } from '../ui/alert.tsx';
-import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { ConfirmAction } from '../ui/confirm-action.tsx';
+import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { KeyValueEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
@@ -19,15 +20,6 @@ export function RegistrationTokens() {
   const queryClient = useQueryClient();
   const tokens = useQuery({ queryKey: queryKeys.workerTokens, queryFn: api.listWorkerTokens });
   const [created, setCreated] = useState<CreatedWorkerToken | null>(null);
-  const [revoking, setRevoking] = useState<WorkerToken | null>(null);
-
-  const revoke = useMutation({
-    mutationFn: (t: WorkerToken) => api.revokeWorkerToken(t.id),
-    onSuccess: () => {
-      setRevoking(null);
-      void queryClient.invalidateQueries({ queryKey: queryKeys.workerTokens });
-    },
-  });
 
   const list = tokens.data ?? [];
 
@@ -90,14 +82,19 @@ export function RegistrationTokens() {
                       Revoked
                     </span>
                   ) : (
-                    <button
-                      type="button"
-                      className="button small danger-outline"
-                      aria-label={`Revoke token ${t.name}`}
-                      onClick={() => setRevoking(t)}
+                    <ConfirmAction
+                      label="Revoke"
+                      accessibleLabel={`Revoke token ${t.name}`}
+                      title="Revoke registration token?"
+                      confirmLabel="Revoke token"
+                      action={() => api.revokeWorkerToken(t.id)}
+                      onDone={() => void queryClient.invalidateQueries({ queryKey: queryKeys.workerTokens })}
                     >
-                      Revoke
-                    </button>
+                      <p>
+                        No new worker can register with <strong>{t.name}</strong> ({t.prefix}…). Workers already
+                        registered with it keep working. This cannot be undone.
+                      </p>
+                    </ConfirmAction>
                   )}
                 </td>
               </tr>
@@ -105,24 +102,6 @@ export function RegistrationTokens() {
           </tbody>
         </table>
       </div>
-
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke registration token?"
-        confirmLabel="Revoke token"
-        pending={revoke.isPending}
-        error={revoke.isError ? errorMessage(revoke.error) : null}
-        onCancel={() => {
-          setRevoking(null);
-          revoke.reset();
-        }}
-        onConfirm={() => revoking && revoke.mutate(revoking)}
-      >
-        <p>
-          No new worker can register with <strong>{revoking?.name}</strong> ({revoking?.prefix}…). Workers already
-          registered with it keep working. This cannot be undone.
-        </p>
-      </ConfirmDialog>
     </section>
   );
 }
@@ -210,20 +189,6 @@ function CreateWorkerTokenForm({ onCreated }: { onCreated: (t: CreatedWorkerToke
 }
 
 function NewWorkerCommand({ token, onDone }: { token: CreatedWorkerToken; onDone: () => void }) {
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.command);
-      setCopied('yes');
-    } catch {
-      // Clipboard access can be refused (insecure origin, permissions): let the user copy by hand.
-      setCopied('failed');
-      const el = document.getElementById('new-worker-command');
-      if (el) window.getSelection()?.selectAllChildren(el);
-    }
-  }
-
   return (
     <section className="card secret-card" aria-labelledby="worker-secret-title" role="status">
       <h3 id="worker-secret-title">Registration token “{token.name}” created</h3>
@@ -235,16 +200,11 @@ function NewWorkerCommand({ token, onDone }: { token: CreatedWorkerToken; onDone
         <code id="new-worker-command" className="secret" data-testid="worker-command">
           {token.command}
         </code>
-        <button type="button" className="button" onClick={() => void copy()}>
-          {copied === 'yes' ? 'Copied' : 'Copy'}
-        </button>
+        <CopyButton text={token.command} selectId="new-worker-command" />
         <button type="button" className="button ghost" onClick={onDone}>
           Done
         </button>
       </div>
-      {copied === 'failed' ? (
-        <p className="muted small">Could not reach the clipboard; the command is selected, press Ctrl+C.</p>
-      ) : null}
       <p className="muted small">
         Token alone: <code data-testid="worker-token-secret">{token.token}</code>
       </p>

@@ -1,14 +1,13 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Worker } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
-import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
 import { RegistrationTokens } from './registration-tokens.tsx';
@@ -26,15 +25,7 @@ export function WorkersView() {
   const isAdmin = useHasRole('admin');
   const queryClient = useQueryClient();
   const workers = useQuery({ queryKey: queryKeys.workers, queryFn: api.listWorkers, refetchInterval: REFRESH_MS });
-  const [revoking, setRevoking] = useState<Worker | null>(null);
-
-  const revoke = useMutation({
-    mutationFn: (w: Worker) => api.revokeWorker(w.id),
-    onSuccess: () => {
-      setRevoking(null);
-      void queryClient.invalidateQueries({ queryKey: queryKeys.workers });
-    },
-  });
+  const revoked = () => void queryClient.invalidateQueries({ queryKey: queryKeys.workers });
 
   const list = workers.data ?? [];
   const columns = isAdmin ? 7 : 6;
@@ -86,7 +77,7 @@ export function WorkersView() {
             <tbody>
               {workers.isPending ? <SkeletonRows columns={columns} rows={2} /> : null}
               {list.map((w) => (
-                <WorkerRow key={w.id} worker={w} canRevoke={isAdmin} onRevoke={() => setRevoking(w)} />
+                <WorkerRow key={w.id} worker={w} canRevoke={isAdmin} onRevoked={revoked} />
               ))}
             </tbody>
           </table>
@@ -94,29 +85,11 @@ export function WorkersView() {
       )}
 
       {isAdmin ? <RegistrationTokens /> : null}
-
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke worker?"
-        confirmLabel="Revoke worker"
-        pending={revoke.isPending}
-        error={revoke.isError ? errorMessage(revoke.error) : null}
-        onCancel={() => {
-          setRevoking(null);
-          revoke.reset();
-        }}
-        onConfirm={() => revoking && revoke.mutate(revoking)}
-      >
-        <p>
-          <strong>{revoking?.name}</strong> is refused from its next call to the API on, and stops. To bring the machine
-          back, register it again with a registration token. This cannot be undone.
-        </p>
-      </ConfirmDialog>
     </>
   );
 }
 
-function WorkerRow({ worker: w, canRevoke, onRevoke }: { worker: Worker; canRevoke: boolean; onRevoke: () => void }) {
+function WorkerRow({ worker: w, canRevoke, onRevoked }: { worker: Worker; canRevoke: boolean; onRevoked: () => void }) {
   return (
     <tr data-worker-id={w.id} className={w.state === 'revoked' ? 'is-revoked' : undefined}>
       <td className="row-title">{w.name}</td>
@@ -139,14 +112,19 @@ function WorkerRow({ worker: w, canRevoke, onRevoke }: { worker: Worker; canRevo
       {canRevoke ? (
         <td className="actions">
           {w.state === 'revoked' ? null : (
-            <button
-              type="button"
-              className="button small danger-outline"
-              aria-label={`Revoke worker ${w.name}`}
-              onClick={onRevoke}
+            <ConfirmAction
+              label="Revoke"
+              accessibleLabel={`Revoke worker ${w.name}`}
+              title="Revoke worker?"
+              confirmLabel="Revoke worker"
+              action={() => api.revokeWorker(w.id)}
+              onDone={onRevoked}
             >
-              Revoke
-            </button>
+              <p>
+                <strong>{w.name}</strong> is refused from its next call to the API on, and stops. To bring the machine
+                back, register it again with a registration token. This cannot be undone.
+              </p>
+            </ConfirmAction>
           )}
         </td>
       ) : null}

@@ -1,0 +1,48 @@
+'use client';
+
+import Link from 'next/link';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { api, errorMessage } from '../../lib/api.ts';
+import { queryKeys } from '../../lib/query-keys.ts';
+import { RunsTable } from '../runs/runs-table.tsx';
+import { Alert } from '../ui/alert.tsx';
+
+const RUNS_REFRESH_MS = 2_000;
+
+/** The schedule's Runs tab: its run history, newest first. */
+export function RunHistory({ scheduleId }: { scheduleId: string }) {
+  const runs = useInfiniteQuery({
+    queryKey: queryKeys.scheduleRuns(scheduleId),
+    queryFn: ({ pageParam }) => api.scheduleRuns(scheduleId, { cursor: pageParam, limit: 25 }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    placeholderData: keepPreviousData,
+    refetchInterval: RUNS_REFRESH_MS,
+  });
+  const list = runs.data?.pages.flatMap((p) => p.data) ?? [];
+
+  return (
+    <section className="section" aria-labelledby="history-title">
+      <div className="section-header">
+        <h2 id="history-title">Run history</h2>
+        <Link href={`/runs?schedule_id=${encodeURIComponent(scheduleId)}`} className="small">
+          Open in Runs
+        </Link>
+      </div>
+      {runs.isError ? <Alert>{errorMessage(runs.error)}</Alert> : null}
+      <RunsTable runs={list} pending={runs.isPending} showSchedule={false} empty="No runs yet." />
+      {runs.hasNextPage ? (
+        <div className="load-more">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void runs.fetchNextPage()}
+            disabled={runs.isFetchingNextPage}
+          >
+            {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}

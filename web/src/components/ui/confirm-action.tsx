@@ -1,0 +1,67 @@
+'use client';
+
+import { useMutation } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import { errorMessage } from '../../lib/api.ts';
+import { ConfirmDialog } from './confirm-dialog.tsx';
+
+/**
+ * A destructive button that asks first: it opens a confirmation, runs `action`, shows the
+ * error in the dialog if it fails, and closes on success. Used for every revoke and remove.
+ */
+export function ConfirmAction({
+  label,
+  accessibleLabel,
+  title,
+  confirmLabel,
+  action,
+  onDone,
+  children,
+}: {
+  /** The button's visible text, e.g. "Revoke". */
+  label: string;
+  /** The button's name for assistive tech when `label` is ambiguous in a table, e.g. "Revoke deploy bot". */
+  accessibleLabel?: string;
+  title: string;
+  confirmLabel: string;
+  action: () => Promise<unknown>;
+  /** After success, e.g. to invalidate the list. */
+  onDone?: () => void;
+  /** What will happen, shown in the dialog. */
+  children: ReactNode;
+}) {
+  const [open, setOpen] = useState(false);
+  const run = useMutation({
+    mutationFn: action,
+    onSuccess: () => {
+      setOpen(false);
+      onDone?.();
+    },
+  });
+  return (
+    <>
+      <button
+        type="button"
+        className="button small danger-outline"
+        aria-label={accessibleLabel}
+        onClick={() => {
+          run.reset();
+          setOpen(true);
+        }}
+      >
+        {label}
+      </button>
+      <ConfirmDialog
+        open={open}
+        title={title}
+        confirmLabel={confirmLabel}
+        pending={run.isPending}
+        error={run.isError ? errorMessage(run.error) : null}
+        onCancel={() => setOpen(false)}
+        onConfirm={() => run.mutate()}
+      >
+        {children}
+      </ConfirmDialog>
+    </>
+  );
+}
