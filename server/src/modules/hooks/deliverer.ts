@@ -17,6 +17,9 @@ import { signatureHeaders } from './signing.ts';
 /** Waits before tries 2, 3, 4 and 5 of a delivery, in ms; after the 5th failure it is given up. */
 export const HOOK_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
 
+/** How old a queue entry without its delivery must be before it is taken for a crash's leftover, in ms. */
+const ORPHAN_GRACE_MS = 60_000;
+
 export interface DelivererOptions {
   /** How often to look for due deliveries, in ms (default 1000). */
   pollMs?: number;
@@ -121,8 +124,14 @@ export class Deliverer {
     now: Date,
   ): Promise<{ entry: HookQueueDoc; delivery: DeliveryDoc & { target: HttpHook } } | null> {
     const delivery = await DeliveryModel.findById(e._id).lean<DeliveryDoc>();
-    if (!delivery || delivery.status !== 'pending' || delivery.target.type !== 'http') {
-      await HookQueueModel.deleteOne({ _id: e._id }); // a leftover of a crash or of superseding
+    if (!delivery) {
+      // The entry is written just before its delivery: a young one may be mid-write; an old one
+      // is the leftover of a crash between the two writes.
+      if (e.available_at.getTime() < now.getTime() - ORPHAN_GRACE_MS) await HookQueueModel.deleteOne({ _id: e._id });
+      return null;
+    }
+    if (delivery.status !== 'pending' || delivery.target.type !== 'http') {
+      await HookQueueModel.deleteOne({ _id: e._id }); // superseded, or already done
       return null;
     }
     try {

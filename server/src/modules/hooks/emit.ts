@@ -87,8 +87,7 @@ export async function attemptEnded(run: RunDoc, outcome: AttemptOutcome, final: 
       http_status: outcome.http_status,
       exit_code: outcome.exit_code ?? null,
     };
-    const status = final ? outcome.status : 'queued';
-    await enqueue(run, event(run, 'run.failed', { status, final, progress: null, error }, now), now);
+    // The errors entry first: it must not depend on the hook being reachable or configured.
     if (final) {
       await appendErrors([
         errorEntry(
@@ -98,6 +97,8 @@ export async function attemptEnded(run: RunDoc, outcome: AttemptOutcome, final: 
         ),
       ]);
     }
+    const status = final ? outcome.status : 'queued';
+    await enqueue(run, event(run, 'run.failed', { status, final, progress: null, error }, now), now);
   });
 }
 
