@@ -162,7 +162,7 @@ function missedMessage(reason: string | null): string {
 }
 
 function errorEntry(
-  run: RunRef,
+  run: RunRef & { group_id?: RunDoc['group_id'] },
   e: { code: string; message: string; status: string | null; worker: string | null },
   now: Date,
 ): NewScheduleError {
@@ -170,7 +170,7 @@ function errorEntry(
     tenant_id: run.tenant_id,
     schedule_id: run.schedule_id,
     schedule_name: run.schedule_name,
-    group_id: null,
+    group_id: run.group_id ?? null, // the run's group when its slot fired
     run_id: run._id,
     nominal_at: run.nominal_at,
     attempt: run.attempt,
