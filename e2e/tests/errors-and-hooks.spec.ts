@@ -12,7 +12,8 @@ test('a failing schedule shows its errors, the error hook delivery, and the webh
     await page.getByLabel('Password').fill('a long enough password');
     await page.getByLabel('Tenant name').fill('Errors Team');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await expect(page).toHaveURL(/\/schedules$/);
+    await expect(page).toHaveURL(/\/overview$/);
+    await page.getByRole('link', { name: 'Schedules', exact: true }).first().click();
 
     await page
       .getByRole('link', { name: /New schedule|Create your first schedule/ })
@@ -24,7 +25,7 @@ test('a failing schedule shows its errors, the error hook delivery, and the webh
     await page.locator('summary', { hasText: 'Advanced' }).click();
     await page.getByLabel('Max attempts').fill('1');
     await page.getByLabel('Error hook').fill(errorHook.url);
-    await page.screenshot(shot('errors-01-form-with-hook'));
+    await page.screenshot(shot('41-errors-form-with-hook'));
     await page.getByRole('button', { name: 'Create schedule' }).click();
     await expect(page).toHaveURL(/\/schedules\/[0-9a-f]{24}$/);
 
@@ -32,10 +33,11 @@ test('a failing schedule shows its errors, the error hook delivery, and the webh
       .getByRole('button', { name: /Run now|Trigger/ })
       .first()
       .click();
+    await page.getByRole('tab', { name: 'Errors' }).click();
     const errors = page.getByTestId('schedule-errors');
     await expect(errors.getByTestId('error-row')).toHaveCount(1, { timeout: 30_000 });
     await expect(errors.getByText('http_status')).toBeVisible();
-    await page.screenshot(shot('errors-02-schedule-errors'));
+    await page.screenshot(shot('42-errors-schedule-errors'));
 
     await page.getByRole('link', { name: 'Errors', exact: true }).click();
     await expect(page).toHaveURL(/\/errors$/);
@@ -45,7 +47,7 @@ test('a failing schedule shows its errors, the error hook delivery, and the webh
     await expect(page.getByText('No errors match these filters.')).toBeVisible();
     await page.getByLabel('Code').selectOption('http_status');
     await expect(page.getByTestId('error-row')).toHaveCount(1);
-    await page.screenshot(shot('errors-03-errors-page'));
+    await page.screenshot(shot('43-errors-errors-page'));
 
     await page.getByTestId('error-row').first().getByRole('link').last().click();
     await expect(page).toHaveURL(/\/runs\/[0-9a-f]{24}$/);
@@ -55,10 +57,11 @@ test('a failing schedule shows its errors, the error hook delivery, and the webh
     });
     await expect(deliveries.getByText('run.failed')).toBeVisible();
     expect(errorHook.hits()).toBe(1);
-    await page.screenshot(shot('errors-04-run-deliveries'));
+    await page.screenshot(shot('44-errors-run-deliveries'));
 
     await page.getByRole('link', { name: 'Errors', exact: true }).click();
     await page.getByRole('link', { name: 'Always fails' }).first().click();
+    await page.getByRole('tab', { name: 'Errors' }).click();
     await page.getByTestId('schedule-errors').getByRole('button', { name: 'Clear' }).click();
     await page.getByRole('button', { name: 'Clear errors' }).click();
     await expect(page.getByTestId('schedule-errors').getByText('No errors.')).toBeVisible();
@@ -74,7 +77,7 @@ test('a failing schedule shows its errors, the error hook delivery, and the webh
     await expect(page.getByText('A new secret is in use')).toBeVisible();
     await expect(secret).not.toHaveText(before ?? '');
     await expect(page.getByText('The previous secret also signs until')).toBeVisible();
-    await page.screenshot(shot('errors-05-settings'));
+    await page.screenshot(shot('45-errors-settings'));
   } finally {
     await target.close();
     await errorHook.close();
