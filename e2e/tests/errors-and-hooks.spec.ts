@@ -38,6 +38,9 @@ test('a failing schedule shows its errors, the error hook delivery, and the webh
     await expect(errors.getByTestId('error-row')).toHaveCount(1, { timeout: 30_000 });
     await expect(errors.getByText('http_status')).toBeVisible();
     await page.screenshot(shot('42-errors-schedule-errors'));
+    await page.getByRole('tab', { name: 'Hooks' }).click();
+    await expect(page.getByTestId('hook-error_hook')).toContainText(errorHook.url);
+    await expect(page.getByTestId('hook-success_hook')).toContainText('None');
 
     await page.getByRole('link', { name: 'Errors', exact: true }).click();
     await expect(page).toHaveURL(/\/errors$/);

@@ -64,6 +64,14 @@ test('an admin sets up a profile and a group, adds a task, sees its effective se
   await expect(page.getByRole('button', { name: 'Resume group' })).toBeVisible();
   await expect(tasks.locator('tr', { hasText: 'load orders' })).toContainText('Paused');
   await page.screenshot(shot('32-group-paused'));
+
+  // The schedule list filters by group and names each task's group.
+  await page.getByRole('link', { name: 'Schedules', exact: true }).first().click();
+  await page.getByLabel('Group', { exact: true }).selectOption('nightly-etl');
+  await expect(page).toHaveURL(/group=nightly-etl/);
+  const row = page.locator('tr', { hasText: 'load orders' });
+  await expect(row).toBeVisible();
+  await expect(row.getByRole('link', { name: 'nightly-etl' })).toBeVisible();
 });
 
 test('an admin edits a profile; a member sees profiles read only and is refused an edit', async ({ page, browser }) => {

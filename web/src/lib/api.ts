@@ -174,6 +174,8 @@ export interface ListSchedulesParams {
   status?: RunStatus | 'never';
   /** A command target label, `key=value`. */
   label?: string;
+  /** Only the tasks of this group (id or name). */
+  group?: string;
   sort?: ScheduleSort;
   order?: 'asc' | 'desc';
   cursor?: string;
@@ -208,6 +210,7 @@ export const api = {
       withQuery('/v1/schedules', {
         q: p.q,
         paused: p.paused,
+        group: p.group,
         status: p.status,
         label: p.label,
         sort: p.sort,

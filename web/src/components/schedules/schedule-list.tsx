@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
-import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { runStatuses, type RunStatus, type Schedule } from '@crony/shared';
 import { api, errorMessage, type ScheduleSort } from '../../lib/api.ts';
@@ -46,6 +46,7 @@ export function ScheduleList() {
   const [order, setOrder] = useState<Order>(() =>
     searchParams.get('order') === 'asc' ? 'asc' : searchParams.get('order') === 'desc' ? 'desc' : firstOrder[sort],
   );
+  const [group, setGroup] = useState(() => searchParams.get('group') ?? '');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [labelText, setLabelText] = useState(() => searchParams.get('label') ?? '');
   const labelTyped = useDebounced(labelText.trim(), 300);
@@ -54,7 +55,16 @@ export function ScheduleList() {
   const label = labelValid && labelTyped ? labelTyped : undefined;
   const query = useDebounced(q.trim(), 300);
   const paused = state === 'all' ? undefined : state === 'paused';
-  const params = { q: query || undefined, paused, status: last || undefined, label, sort, order };
+  const params = {
+    q: query || undefined,
+    paused,
+    status: last || undefined,
+    label,
+    group: group || undefined,
+    sort,
+    order,
+  };
+  const groups = useQuery({ queryKey: queryKeys.groups, queryFn: api.listGroups, staleTime: 30_000 });
 
   const sortBy = (column: ScheduleSort) => {
     if (column === sort) setOrder(order === 'asc' ? 'desc' : 'asc');
@@ -73,12 +83,13 @@ export function ScheduleList() {
     if (paused !== undefined) params.set('paused', String(paused));
     if (last) params.set('status', last);
     if (label) params.set('label', label);
+    if (group) params.set('group', group);
     if (sort !== 'created') params.set('sort', sort);
     if (order !== firstOrder[sort]) params.set('order', order);
     const qs = params.toString();
     const url = qs ? `${pathname}?${qs}` : pathname;
     if (url !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', url);
-  }, [query, paused, last, label, sort, order, pathname]);
+  }, [query, paused, last, label, group, sort, order, pathname]);
 
   const list = useInfiniteQuery({
     queryKey: queryKeys.scheduleList(params),
@@ -91,7 +102,7 @@ export function ScheduleList() {
   });
 
   const schedules = list.data?.pages.flatMap((p) => p.data) ?? [];
-  const filtered = Boolean(query) || paused !== undefined || Boolean(last) || Boolean(label);
+  const filtered = Boolean(query) || paused !== undefined || Boolean(last) || Boolean(label) || Boolean(group);
   // Only rows on screen can stay selected: a deleted or filtered-out schedule drops out.
   const visible = new Set(schedules.map((s) => s.id));
   const chosen = [...selected].filter((id) => visible.has(id));
@@ -150,6 +161,21 @@ export function ScheduleList() {
           <option value="cancelled">Last run cancelled</option>
           <option value="never">Never run</option>
         </select>
+        {groups.data && groups.data.length > 0 ? (
+          <>
+            <label htmlFor="schedule-group" className="sr-only">
+              Group
+            </label>
+            <select id="schedule-group" value={group} onChange={(e) => setGroup(e.target.value)}>
+              <option value="">Any group</option>
+              {groups.data.map((g) => (
+                <option key={g.id} value={g.name}>
+                  Group {g.name}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : null}
         <label htmlFor="schedule-label" className="sr-only">
           Worker label
         </label>
@@ -229,7 +255,8 @@ export function ScheduleList() {
                     No schedules match{query ? ` “${query}”` : ''}
                     {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}
                     {last ? ` with that last result` : ''}
-                    {label ? ` with label ${label}` : ''}.
+                    {label ? ` with label ${label}` : ''}
+                    {group ? ` in group ${group}` : ''}.
                   </td>
                 </tr>
               ) : null}
@@ -315,6 +342,13 @@ function ScheduleRow({
         <Link href={`/schedules/${s.id}`} className="row-title">
           {s.name}
         </Link>
+        {s.group ? (
+          <div className="small">
+            <Link href={`/groups/${s.group.name}`} className="tag" title="Task group">
+              {s.group.name}
+            </Link>
+          </div>
+        ) : null}
         {s.description ? <div className="muted small truncate">{s.description}</div> : null}
       </td>
       <td>
