@@ -1,16 +1,16 @@
-import { defaultRetry } from '@crony/shared';
+import { DEFAULT_PRIORITY, defaultRetry } from '@crony/shared';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import type { AppError } from '../../http/errors.ts';
-import type { ScheduleDoc } from '../schedules/schedule.model.ts';
+import { ScheduleErrorModel } from '../errors/schedule-error.model.ts';
+import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { heartbeatFor } from '../workers/protocol.service.ts';
 import type { WorkerDoc } from '../workers/worker.model.ts';
 import { ClaimModel } from './claim.model.ts';
 import { reapPlaces } from './concurrency.ts';
 import { cancelRun, claimable, claimRun, completeRun, heartbeat, LEASE_MS, type Lease } from './lifecycle.ts';
-import { DEFAULT_PRIORITY } from '@crony/shared';
 import { defaultLimits, type RunLimits } from './limits.ts';
 import { newRun } from './new-run.ts';
 import { PlaceModel } from './place.model.ts';
@@ -264,6 +264,18 @@ describe('real-time limits', () => {
     assert.equal(missed.status, 'missed');
     assert.equal(missed.reason, 'deadline');
     assert.equal(await QueueModel.countDocuments({ _id: r._id }), 0);
+  });
+
+  test("a deadline-missed run is added to its schedule's errors, like a missed slot", async () => {
+    const r = await queuedRun({ deadline_at: at(1000) }, { name: 'reported' });
+    // The sweep reads the schedule (for its hooks); store the one the run came from.
+    await ScheduleModel.collection.insertOne({ _id: r.schedule_id, tenant_id: tenantId, name: 'reported' });
+    assert.deepEqual(await enforceTimeLimits(at(1001)), { missed: 1, timed_out: 0 });
+    const entries = await ScheduleErrorModel.find({ schedule_id: r.schedule_id }).lean();
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.code, 'missed');
+    assert.equal(entries[0]!.run_id?.toHexString(), r._id.toHexString());
+    assert.match(entries[0]!.message, /deadline/);
   });
 
   test('a run still going at its deadline is timed out and not retried', async () => {
