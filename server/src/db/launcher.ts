@@ -385,11 +385,21 @@ function run(
 }
 
 /** The last `limit` bytes of a stream of output, for error messages. */
+/**
+ * The last `limit` bytes a server printed, plus the start of a Go crash report if one came:
+ * a crash prints the reason first and then every goroutine, so the tail alone loses the reason.
+ */
 class Tail {
   private chunks: Buffer[] = [];
   private size = 0;
+  private crash: string | undefined;
   constructor(private readonly limit: number) {}
   push(chunk: Buffer): void {
+    if (this.crash === undefined) {
+      const text = chunk.toString('utf8');
+      const at = text.search(/^(panic: |fatal error: )/m);
+      if (at >= 0) this.crash = text.slice(at, at + 2048);
+    }
     this.chunks.push(chunk);
     this.size += chunk.length;
     while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit && this.chunks.length > 1) {
@@ -398,7 +408,8 @@ class Tail {
   }
   text(): string {
     const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+    const tail = all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+    return this.crash && !tail.includes(this.crash.slice(0, 200)) ? `${this.crash}\n…\n${tail}` : tail;
   }
 }
 

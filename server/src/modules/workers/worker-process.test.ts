@@ -206,7 +206,15 @@ test('a worker whose run is preempted stops the command and says so; the run wai
   assert.ok(claimed, 'the urgent run takes the place');
 
   await waitFor(async () => (/preempted/.test(w.output()) ? true : undefined), 20_000, 'the worker to hear it');
-  const waiting = await run(low.id);
+  // The reason is written when a worker next asks for work and finds the profile full.
+  const waiting = await waitFor(
+    async () => {
+      const x = await run(low.id);
+      return x.wait_reason ? x : undefined;
+    },
+    20_000,
+    'the preempted run to say why it waits',
+  );
   assert.equal(waiting.status, 'queued');
   assert.equal(waiting.attempts[0]?.status, 'preempted');
   assert.equal(waiting.wait_reason, "waiting for a place: profile 'one-at-a-time' runs 1 of 1");
