@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import type { z } from 'zod';
 import { decodeCursor, paginate } from '../../http/cursor.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
+import { errorsLimit } from './errors.service.ts';
 import { ScheduleErrorModel, type ScheduleErrorDoc } from './schedule-error.model.ts';
 
 export function toScheduleError(e: ScheduleErrorDoc): ScheduleError {
@@ -22,9 +23,16 @@ export function toScheduleError(e: ScheduleErrorDoc): ScheduleError {
   };
 }
 
-/** A schedule's errors, newest first (the caller has checked the schedule is the tenant's). */
+/**
+ * A schedule's errors, newest first (the caller has checked the schedule is the tenant's). The
+ * bound applies here too: an append trims just after it inserts, and a read in between must not
+ * show one entry too many.
+ */
 export async function errorsOf(scheduleId: Types.ObjectId): Promise<ScheduleError[]> {
-  const docs = await ScheduleErrorModel.find({ schedule_id: scheduleId }).sort({ _id: -1 }).lean<ScheduleErrorDoc[]>();
+  const docs = await ScheduleErrorModel.find({ schedule_id: scheduleId })
+    .sort({ _id: -1 })
+    .limit(errorsLimit())
+    .lean<ScheduleErrorDoc[]>();
   return docs.map(toScheduleError);
 }
 

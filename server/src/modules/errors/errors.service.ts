@@ -11,6 +11,8 @@ export function setErrorsLimit(limit: number): void {
   perScheduleLimit = limit;
 }
 
+export const errorsLimit = (): number => perScheduleLimit;
+
 export type NewScheduleError = Omit<ScheduleErrorDoc, '_id'>;
 
 /**
