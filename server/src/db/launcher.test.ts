@@ -67,3 +67,45 @@ void test('a given uri is returned untouched and nothing is started', async () =
   await handle.stop();
   await assert.rejects(fs.access(dataDir), 'a data directory was created for an external server');
 });
+
+void test('a started database that crashes is started again on the same URI, with its data', async (t) => {
+  if (externalUri) {
+    t.skip('MONGODB_URI is set: this server is not started (or supervised) here');
+    return;
+  }
+  const dataDir = await tempDir();
+  const logged: string[] = [];
+  const db = await startDatabase({ dataDir, engine: 'ferretdb', log: (msg) => logged.push(msg) });
+  t.after(async () => {
+    await db.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+  const client = new MongoClient(db.uri, { serverSelectionTimeoutMS: 20_000 });
+  t.after(() => client.close());
+  await client
+    .db('t_crash')
+    .collection('c')
+    .insertOne({ _id: 'kept' } as never);
+
+  const before = db.pid?.();
+  assert.ok(before, 'the handle names the server process');
+  process.kill(before, 'SIGKILL'); // as a crash would end it: nobody asked it to stop
+  let restarted = false;
+  for (let i = 0; i < 200 && !restarted; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    restarted = logged.some((m) => m.includes('restarted on')) && (await canPing(db.uri));
+  }
+  assert.ok(restarted, `the database came back on ${db.uri}:\n${logged.join('\n')}`);
+  assert.notEqual(db.pid?.(), before, 'a new process');
+  assert.ok(
+    logged.some((m) => /exited unexpectedly \(SIGKILL\)/.test(m)),
+    'the crash was logged with how it ended',
+  );
+  assert.deepEqual(
+    await client
+      .db('t_crash')
+      .collection('c')
+      .findOne({ _id: 'kept' } as never),
+    { _id: 'kept' },
+  );
+});

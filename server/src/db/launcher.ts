@@ -24,6 +24,8 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** Stops a server this module started (SIGTERM, SIGKILL after 5 s); a no-op for `external`. */
   stop(): Promise<void>;
+  /** The running server's process id (it changes when a crashed server is restarted); none for `external`. */
+  pid?: () => number | undefined;
 }
 
 export interface StartDatabaseOptions {
@@ -219,10 +221,60 @@ interface SpawnSpec {
   args: string[];
 }
 
+/** A started server process: its exit, what it printed, and why it could not start. */
+interface Launched {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: Tail;
+  spawnError: () => Error | undefined;
+}
+
+function launch({ command, args }: SpawnSpec): Launched {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = new Tail(8 * 1024);
+  // Both pipes must be drained or a chatty server blocks on a full pipe.
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  // Do not leave a database running behind a parent that exits without calling stop().
+  const killOnExit = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.on('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
+  return { child, exited, output, spawnError: () => spawnError };
+}
+
+/** Waits until `server` answers ping, or exits, or the start timeout passes. */
+async function ready(server: Launched, uri: string, port: number): Promise<'ready' | 'timeout' | 'exited'> {
+  let settled = false;
+  const started = Date.now();
+  const outcome = await Promise.race([
+    waitForPing(uri, port, started + READY_TIMEOUT_MS, () => settled).then((ok) => (ok ? 'ready' : 'timeout')),
+    server.exited.then(() => 'exited' as const),
+  ]);
+  settled = true;
+  return outcome;
+}
+
+/** Restarts after a crash, at most this many in RESTART_WINDOW_MS; past that the crash stands. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 10 * 60_000;
+
 /**
  * Spawns a server on a free loopback port and waits until it answers `ping`. The port is
  * found by binding port 0 and closing it, so another process can take it in between; a
  * child that dies at once is therefore retried on a new port.
+ *
+ * Once running, the server is supervised: if it dies without being asked to (FerretDB 1.24
+ * has been seen to crash under heavy concurrent load), the reason is logged and it is started
+ * again on the same port and data directory, so clients reconnect to the same URI and lose
+ * only the requests in flight. Repeated crashes stop the restarts.
  */
 async function spawnServer(
   kind: 'mongod' | 'ferretdb',
@@ -233,62 +285,63 @@ async function spawnServer(
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const uri = `mongodb://127.0.0.1:${port}/`;
-    const { command, args } = spec(port);
     const started = Date.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const output = new Tail(8 * 1024);
-    // Both pipes must be drained or a chatty server blocks on a full pipe.
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+    let server = launch(spec(port));
+    const outcome = await ready(server, uri, port);
 
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', () => resolve({ code: null, signal: null }));
-    });
-    let spawnError: Error | undefined;
-    child.once('error', (err) => (spawnError = err));
-
-    // Do not leave a database running behind a parent that exits without calling stop().
-    const killOnExit = (): void => {
-      child.kill('SIGTERM');
-    };
-    process.on('exit', killOnExit);
-    void exited.then(() => process.off('exit', killOnExit));
-
-    let settled = false;
-    const ready = await Promise.race([
-      waitForPing(uri, port, started + READY_TIMEOUT_MS, () => settled).then((ok) => (ok ? 'ready' : 'timeout')),
-      exited.then(() => 'exited' as const),
-    ]);
-    settled = true;
-
-    if (ready === 'ready') {
+    if (outcome === 'ready') {
       log(`${kind} is listening on ${uri} (ready in ${Date.now() - started} ms)`);
-      // A database that dies under a running service (or test run) must say so, with its own
-      // last words and how it ended; otherwise all anyone sees is ECONNREFUSED somewhere else.
       let stopping = false;
-      void exited.then(({ code, signal }) => {
-        if (!stopping)
-          log(`${kind} exited unexpectedly (${signal ?? `exit code ${code}`}). Its last output:\n${output.text()}`);
-      });
+      const restarts: number[] = [];
+      const supervise = (current: Launched): void => {
+        void current.exited.then(async ({ code, signal }) => {
+          if (stopping) return;
+          log(
+            `${kind} exited unexpectedly (${signal ?? `exit code ${code}`}). Its last output:\n${current.output.text()}`,
+          );
+          const now = Date.now();
+          while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+          if (restarts.length >= MAX_RESTARTS) {
+            log(
+              `${kind} crashed ${MAX_RESTARTS + 1} times in ${RESTART_WINDOW_MS / 60_000} minutes: not restarting it`,
+            );
+            return;
+          }
+          restarts.push(now);
+          server = launch(spec(port));
+          const again = await ready(server, uri, port);
+          if (stopping) return;
+          if (again === 'ready') {
+            log(`${kind} restarted on ${uri}`);
+            supervise(server);
+          } else {
+            log(`${kind} did not come back (${again}). Its last output:\n${server.output.text()}`);
+            if (again === 'timeout') await stopChild(server.child, server.exited);
+          }
+        });
+      };
+      supervise(server);
       return {
         uri,
         kind,
+        pid: () => server.child.pid,
         stop: once(() => {
           stopping = true;
-          return stopChild(child, exited);
+          return stopChild(server.child, server.exited);
         }),
       };
     }
 
-    if (ready === 'timeout') {
-      await stopChild(child, exited);
+    if (outcome === 'timeout') {
+      await stopChild(server.child, server.exited);
       throw new Error(
-        `${kind} did not answer ping on ${uri} within ${READY_TIMEOUT_MS / 1000} s. Its last output:\n${output.text()}`,
+        `${kind} did not answer ping on ${uri} within ${READY_TIMEOUT_MS / 1000} s. Its last output:\n${server.output.text()}`,
       );
     }
-    const { code, signal } = await exited;
-    const text = output.text();
+    const { code, signal } = await server.exited;
+    const text = server.output.text();
+    const { command, args } = spec(port);
+    const spawnError = server.spawnError();
     if (spawnError) throw new Error(`Could not start ${kind} (${command}): ${spawnError.message}`);
     if (attempt < attempts && /address already in use|EADDRINUSE|Address in use/i.test(text)) continue;
     throw new Error(
