@@ -30,6 +30,7 @@ export async function* watchRuns(
   stopped: () => boolean,
 ): AsyncGenerator<Run> {
   const seen = new Map<string, string>();
+  const since = new Date();
   while (!stopped()) {
     const active = await QueueModel.find({
       tenant_id: principal.tenantId,
@@ -45,6 +46,9 @@ export async function* watchRuns(
         seen.delete(id);
         continue;
       }
+      // A queue entry outlives its run's final write by a moment: a run that ended before the
+      // stream began is history, not an event.
+      if (!seen.has(id) && run.finished_at && run.finished_at < since) continue;
       const fp = fingerprint(run);
       if (seen.get(id) !== fp) yield toRun(run);
       if (activeRunStatuses.includes(run.status)) seen.set(id, fp);
