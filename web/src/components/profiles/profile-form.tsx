@@ -5,19 +5,16 @@ import { useState, type FormEvent } from 'react';
 import { CreateProfileBody, defaultRetry, DEFAULT_PRIORITY, UpdateProfileBody, type Profile } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
+import { RetryFields, retryValues, type RetryValues } from '../schedules/retry-fields.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 
-interface Values {
+interface Values extends RetryValues {
   name: string;
   description: string;
   priority: string;
   maxRuntime: string;
   maxConcurrent: string;
   preemption: boolean;
-  maxAttempts: string;
-  initialInterval: string;
-  backoff: string;
-  maxInterval: string;
 }
 
 const fields = [
@@ -36,7 +33,6 @@ const normalize = (path: string) =>
   (fields as readonly string[]).find((f) => path === f || path.startsWith(`${f}.`)) ?? null;
 
 function initial(p: Profile | null): Values {
-  const retry = p?.retry ?? defaultRetry;
   return {
     name: p?.name ?? '',
     description: p?.description ?? '',
@@ -44,10 +40,7 @@ function initial(p: Profile | null): Values {
     maxRuntime: p?.max_runtime_seconds == null ? '' : String(p.max_runtime_seconds),
     maxConcurrent: p?.max_concurrent == null ? '' : String(p.max_concurrent),
     preemption: p?.allow_preemption ?? false,
-    maxAttempts: String(retry.max_attempts),
-    initialInterval: retry.initial_interval,
-    backoff: String(retry.backoff_coefficient),
-    maxInterval: retry.max_interval,
+    ...retryValues(p?.retry ?? defaultRetry),
   };
 }
 
@@ -218,56 +211,13 @@ export function ProfileForm({
       </div>
       <fieldset className="stack">
         <legend>Retry defaults (for schedules that set none)</legend>
-        <div className="field-row">
-          <Field
-            id={fieldId('retry.max_attempts')}
-            label="Max attempts"
-            hint="1 means no retries."
-            error={errors['retry.max_attempts']}
-          >
-            <input
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={100}
-              value={values.maxAttempts}
-              onChange={(e) => set('maxAttempts', e.target.value, 'retry.max_attempts')}
-              {...input('retry.max_attempts', true)}
-            />
-          </Field>
-          <Field id={fieldId('retry.initial_interval')} label="First wait" error={errors['retry.initial_interval']}>
-            <input
-              type="text"
-              value={values.initialInterval}
-              onChange={(e) => set('initialInterval', e.target.value, 'retry.initial_interval')}
-              {...input('retry.initial_interval')}
-            />
-          </Field>
-          <Field
-            id={fieldId('retry.backoff_coefficient')}
-            label="Backoff ×"
-            error={errors['retry.backoff_coefficient']}
-          >
-            <input
-              type="number"
-              inputMode="decimal"
-              min={1}
-              max={10}
-              step="0.1"
-              value={values.backoff}
-              onChange={(e) => set('backoff', e.target.value, 'retry.backoff_coefficient')}
-              {...input('retry.backoff_coefficient')}
-            />
-          </Field>
-          <Field id={fieldId('retry.max_interval')} label="Longest wait" error={errors['retry.max_interval']}>
-            <input
-              type="text"
-              value={values.maxInterval}
-              onChange={(e) => set('maxInterval', e.target.value, 'retry.max_interval')}
-              {...input('retry.max_interval')}
-            />
-          </Field>
-        </div>
+        <RetryFields
+          values={values}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+          onChange={(key, value, errorKey) => set(key, value, errorKey)}
+        />
       </fieldset>
       <div className="form-actions-left">
         <button type="submit" className="button primary" disabled={save.isPending} aria-busy={save.isPending}>
