@@ -8,6 +8,7 @@ import { api, errorMessage, hooksApi } from '../../lib/api.ts';
 import { hookKeys, queryKeys } from '../../lib/query-keys.ts';
 import { browserTimeZone, isoToWallTime, wallTimeToIso } from '../../lib/zoned.ts';
 import { Alert } from '../ui/alert.tsx';
+import { LoadMore } from '../ui/load-more.tsx';
 import { ErrorsTable } from './errors-table.tsx';
 
 const REFRESH_MS = 5_000;
@@ -174,18 +175,7 @@ export function ErrorsView() {
         showSchedule
         empty={filtered ? 'No errors match these filters.' : 'No errors. Nothing has failed or been missed.'}
       />
-      {errors.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void errors.fetchNextPage()}
-            disabled={errors.isFetchingNextPage}
-          >
-            {errors.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore pages={errors} />
     </>
   );
 }

@@ -10,6 +10,7 @@ import { queryKeys } from '../../lib/query-keys.ts';
 import { browserTimeZone, isoToWallTime, wallTimeToIso } from '../../lib/zoned.ts';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
+import { LoadMore } from '../ui/load-more.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { statusLabel } from '../ui/status-badge.tsx';
 import { RunsTable } from './runs-table.tsx';
@@ -198,18 +199,7 @@ export function RunsView() {
         empty={emptyMessage(status, from !== undefined || to !== undefined)}
       />
 
-      {runs.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void runs.fetchNextPage()}
-            disabled={runs.isFetchingNextPage}
-          >
-            {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore pages={runs} />
     </>
   );
 }

@@ -11,6 +11,7 @@ import { useDebounced } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
+import { LoadMore } from '../ui/load-more.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
 import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
 import { RelativeTime, StackedTime } from '../ui/time.tsx';
@@ -247,18 +248,7 @@ export function ScheduleList() {
         </div>
       )}
 
-      {list.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void list.fetchNextPage()}
-            disabled={list.isFetchingNextPage}
-          >
-            {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore pages={list} />
     </>
   );
 }
