@@ -12,7 +12,7 @@ import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
 import { LoadMore } from '../ui/load-more.tsx';
-import { SkeletonRows } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
 import { RelativeTime, StackedTime } from '../ui/time.tsx';
 import { BulkBar } from './bulk-bar.tsx';
@@ -223,17 +223,20 @@ export function ScheduleList() {
               </tr>
             </thead>
             <tbody>
-              {list.isPending ? <SkeletonRows columns={COLUMNS} /> : null}
-              {list.isSuccess && schedules.length === 0 ? (
-                <tr>
-                  <td colSpan={COLUMNS} className="empty-row">
-                    No schedules match{query ? ` “${query}”` : ''}
-                    {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}
-                    {last ? ` with that last result` : ''}
-                    {label ? ` with label ${label}` : ''}.
-                  </td>
-                </tr>
-              ) : null}
+              <TableState
+                columns={COLUMNS}
+                pending={list.isPending}
+                empty={
+                  list.isSuccess && schedules.length === 0 ? (
+                    <>
+                      No schedules match{query ? ` “${query}”` : ''}
+                      {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}
+                      {last ? ` with that last result` : ''}
+                      {label ? ` with label ${label}` : ''}.
+                    </>
+                  ) : null
+                }
+              />
               {schedules.map((s) => (
                 <ScheduleRow
                   key={s.id}

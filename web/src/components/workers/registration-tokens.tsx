@@ -12,7 +12,7 @@ import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { KeyValueEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
-import { SkeletonRows } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { DateTime } from '../ui/time.tsx';
 
 /** Registration tokens (admin/owner): create one, copy its command once, revoke it. */
@@ -58,14 +58,12 @@ export function RegistrationTokens() {
             </tr>
           </thead>
           <tbody>
-            {tokens.isPending ? <SkeletonRows columns={5} rows={2} /> : null}
-            {tokens.isSuccess && list.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty-row">
-                  No registration tokens yet.
-                </td>
-              </tr>
-            ) : null}
+            <TableState
+              columns={5}
+              rows={2}
+              pending={tokens.isPending}
+              empty={tokens.isSuccess && list.length === 0 ? 'No registration tokens yet.' : null}
+            />
             {list.map((t) => (
               <tr key={t.id} data-worker-token-id={t.id} className={t.revoked_at ? 'is-revoked' : undefined}>
                 <td className="row-title">{t.name}</td>
