@@ -7,6 +7,7 @@ import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { describedBy, Field } from '../ui/field.tsx';
+import { FormActions } from '../ui/form-actions.tsx';
 import { KeyValueEditor, kvRow, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 
 const fields = ['name', 'description', 'profile', 'labels', 'defaults.headers', 'defaults.env'] as const;
@@ -204,20 +205,13 @@ export function GroupForm({
           clear('defaults.env');
         }}
       />
-      <div className="form-actions-left">
-        <button type="submit" className="button primary" disabled={save.isPending} aria-busy={save.isPending}>
-          {group ? 'Save group' : 'Create group'}
-        </button>
-        {onCancel ? (
-          <button type="button" className="button ghost" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
-      {save.isError && !apiFieldErrors(save.error, normalize) ? (
-        <p className="field-error">{errorMessage(save.error)}</p>
-      ) : null}
-      {errors[''] ? <p className="field-error">{errors['']}</p> : null}
+      <FormActions
+        submitLabel={group ? 'Save group' : 'Create group'}
+        pending={save.isPending}
+        onCancel={onCancel}
+        requestError={save.isError && !apiFieldErrors(save.error, normalize) ? errorMessage(save.error) : null}
+        formError={errors['']}
+      />
     </form>
   );
 }

@@ -7,6 +7,7 @@ import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { RetryFields, retryValues, type RetryValues } from '../schedules/retry-fields.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
+import { FormActions } from '../ui/form-actions.tsx';
 
 interface Values extends RetryValues {
   name: string;
@@ -219,20 +220,13 @@ export function ProfileForm({
           onChange={(key, value, errorKey) => set(key, value, errorKey)}
         />
       </fieldset>
-      <div className="form-actions-left">
-        <button type="submit" className="button primary" disabled={save.isPending} aria-busy={save.isPending}>
-          {profile ? 'Save profile' : 'Create profile'}
-        </button>
-        {onCancel ? (
-          <button type="button" className="button ghost" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
-      {save.isError && !apiFieldErrors(save.error, normalize) ? (
-        <p className="field-error">{errorMessage(save.error)}</p>
-      ) : null}
-      {errors[''] ? <p className="field-error">{errors['']}</p> : null}
+      <FormActions
+        submitLabel={profile ? 'Save profile' : 'Create profile'}
+        pending={save.isPending}
+        onCancel={onCancel}
+        requestError={save.isError && !apiFieldErrors(save.error, normalize) ? errorMessage(save.error) : null}
+        formError={errors['']}
+      />
     </form>
   );
 }

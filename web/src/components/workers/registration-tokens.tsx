@@ -10,6 +10,7 @@ import { Alert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
+import { FormActions } from '../ui/form-actions.tsx';
 import { KeyValueEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
 import { TableState } from '../ui/table-state.tsx';
@@ -175,13 +176,12 @@ function CreateWorkerTokenForm({ onCreated }: { onCreated: (t: CreatedWorkerToke
           if (errors.labels) setErrors(({ labels: _, ...rest }) => rest);
         }}
       />
-      <div className="form-actions-left">
-        <button type="submit" className="button primary" disabled={create.isPending} aria-busy={create.isPending}>
-          Create registration token
-        </button>
-      </div>
-      {create.isError ? <p className="field-error">{errorMessage(create.error)}</p> : null}
-      {errors[''] ? <p className="field-error">{errors['']}</p> : null}
+      <FormActions
+        submitLabel="Create registration token"
+        pending={create.isPending}
+        requestError={create.isError ? errorMessage(create.error) : null}
+        formError={errors['']}
+      />
     </form>
   );
 }
