@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { CreateProfileBody, defaultRetry, DEFAULT_PRIORITY, UpdateProfileBody, type Profile } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
+import { LimitField } from '../schedules/limit-field.tsx';
 import { RetryFields, retryValues, type RetryValues } from '../schedules/retry-fields.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { FormActions } from '../ui/form-actions.tsx';
@@ -137,22 +138,18 @@ export function ProfileForm({
             {...input('name')}
           />
         </Field>
-        <Field
-          id={fieldId('default_priority')}
+        <LimitField
+          path="default_priority"
           label="Default priority"
           hint="0 to 1000; higher runs first."
-          error={errors.default_priority}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={0}
-            max={1000}
-            value={values.priority}
-            onChange={(e) => set('priority', e.target.value, 'default_priority')}
-            {...input('default_priority', true)}
-          />
-        </Field>
+          min={0}
+          max={1000}
+          value={values.priority}
+          onChange={(v) => set('priority', v, 'default_priority')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+        />
       </div>
       <Field id={fieldId('description')} label="Description" error={errors.description}>
         <input
@@ -163,38 +160,30 @@ export function ProfileForm({
         />
       </Field>
       <div className="field-row">
-        <Field
-          id={fieldId('max_runtime_seconds')}
+        <LimitField
+          path="max_runtime_seconds"
           label="Max runtime (seconds)"
           hint="Blank: unlimited. A run past it is stopped (timed out)."
-          error={errors.max_runtime_seconds}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={1}
-            placeholder="unlimited"
-            value={values.maxRuntime}
-            onChange={(e) => set('maxRuntime', e.target.value, 'max_runtime_seconds')}
-            {...input('max_runtime_seconds', true)}
-          />
-        </Field>
-        <Field
-          id={fieldId('max_concurrent')}
+          min={1}
+          blank="unlimited"
+          value={values.maxRuntime}
+          onChange={(v) => set('maxRuntime', v, 'max_runtime_seconds')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+        />
+        <LimitField
+          path="max_concurrent"
           label="Max concurrent runs"
           hint="Blank: unlimited. Across all workers and servers."
-          error={errors.max_concurrent}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={1}
-            placeholder="unlimited"
-            value={values.maxConcurrent}
-            onChange={(e) => set('maxConcurrent', e.target.value, 'max_concurrent')}
-            {...input('max_concurrent', true)}
-          />
-        </Field>
+          min={1}
+          blank="unlimited"
+          value={values.maxConcurrent}
+          onChange={(v) => set('maxConcurrent', v, 'max_concurrent')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+        />
       </div>
       <div className="field checkbox-field">
         <label htmlFor={fieldId('allow_preemption')} className="checkbox-label">
