@@ -1,11 +1,11 @@
 'use client';
 
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { CreateGroupBody, UpdateGroupBody, type Group } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
-import { queryKeys } from '../../lib/query-keys.ts';
+import { ProfileOptions } from '../profiles/profile-options.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { FormActions } from '../ui/form-actions.tsx';
 import { KeyValueEditor, kvRow, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
@@ -25,7 +25,6 @@ export function GroupForm({
   onSaved: (g: Group) => void;
   onCancel?: () => void;
 }) {
-  const profiles = useQuery({ queryKey: queryKeys.profiles, queryFn: api.listProfiles });
   const [name, setName] = useState(group?.name ?? '');
   const [description, setDescription] = useState(group?.description ?? '');
   const [profile, setProfile] = useState(group?.profile ?? '');
@@ -133,12 +132,7 @@ export function GroupForm({
             aria-describedby={describedBy(fieldId('profile'), true, errors.profile)}
           >
             <option value="">The default profile</option>
-            {(profiles.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-                {p.is_default ? ' (default)' : ''}
-              </option>
-            ))}
+            <ProfileOptions />
           </select>
         </Field>
       </div>

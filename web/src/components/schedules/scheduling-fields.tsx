@@ -6,6 +6,7 @@ import { api } from '../../lib/api.ts';
 import { durationInWords } from '../../lib/format.ts';
 import type { FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
+import { ProfileOptions } from '../profiles/profile-options.tsx';
 import { Field } from '../ui/field.tsx';
 import { LimitField } from './limit-field.tsx';
 
@@ -82,7 +83,6 @@ export function SchedulingFields({
   fieldId: (key: string) => string;
 }) {
   const groups = useQuery({ queryKey: queryKeys.groups, queryFn: api.listGroups });
-  const profiles = useQuery({ queryKey: queryKeys.profiles, queryFn: api.listProfiles });
   const deadline = values.deadline.trim() ? parseDeadline(values.deadline.trim()) : null;
   const deadlineHint = !values.deadline.trim()
     ? 'Optional. A run not started by then is recorded as missed: "300s" after the slot, or "80%" of the period.'
@@ -124,12 +124,7 @@ export function SchedulingFields({
             {...inputProps('profile', true)}
           >
             <option value="">Inherit</option>
-            {(profiles.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-                {p.is_default ? ' (default)' : ''}
-              </option>
-            ))}
+            <ProfileOptions />
           </select>
         </Field>
       </div>
