@@ -13,8 +13,9 @@ import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
 import { LoadMore } from '../ui/load-more.tsx';
 import { TableState } from '../ui/table-state.tsx';
-import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
-import { RelativeTime, StackedTime } from '../ui/time.tsx';
+import { PausedBadge } from '../ui/status-badge.tsx';
+import { StackedTime } from '../ui/time.tsx';
+import { LastResult } from './last-result.tsx';
 import { BulkBar } from './bulk-bar.tsx';
 import { usePauseToggle } from './use-pause.ts';
 
@@ -319,16 +320,7 @@ function ScheduleRow({
         <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : '—'} hoverZone={s.timezone} />
       </td>
       <td className="nowrap">
-        {s.last_run ? (
-          <span className="stacked">
-            <StatusBadge status={s.last_run.status} />
-            <span className="muted small">
-              <RelativeTime iso={s.last_run.finished_at ?? s.last_run.nominal_at} />
-            </span>
-          </span>
-        ) : (
-          <span className="muted">No runs yet</span>
-        )}
+        <LastResult run={s.last_run} layout="stacked" />
         <LedgerHint schedule={s} />
       </td>
       <td>
