@@ -10,7 +10,7 @@ import { whenInWords, whenRaw } from '../../lib/format.ts';
 import { useDebounced } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { LoadMore } from '../ui/load-more.tsx';
 import { TableState } from '../ui/table-state.tsx';
 import { PausedBadge } from '../ui/status-badge.tsx';
@@ -179,17 +179,7 @@ export function ScheduleList() {
         />
       ) : null}
 
-      {list.isError ? (
-        <Alert
-          action={
-            <button type="button" className="button" onClick={() => void list.refetch()}>
-              Try again
-            </button>
-          }
-        >
-          {errorMessage(list.error)}
-        </Alert>
-      ) : null}
+      {list.isError ? <QueryErrorAlert query={list} /> : null}
 
       {list.isSuccess && schedules.length === 0 && !filtered ? (
         <EmptyState canWrite={canWrite} />
