@@ -8,7 +8,7 @@ import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } fro
 import { ProfileOptions } from '../profiles/profile-options.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { FormActions } from '../ui/form-actions.tsx';
-import { KeyValueEditor, kvRow, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
+import { KeyValueEditor, LabelsEditor, kvRow, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 
 const fields = ['name', 'description', 'profile', 'labels', 'defaults.headers', 'defaults.env'] as const;
 const normalize = (path: string) =>
@@ -145,17 +145,11 @@ export function GroupForm({
           aria-describedby={describedBy(fieldId('description'), false, errors.description)}
         />
       </Field>
-      <KeyValueEditor
+      <LabelsEditor
         idPrefix={prefix}
         errorKey="labels"
         legend="Worker labels"
         hint="Every command task of the group needs a worker with these labels too (a task's own label of the same name wins)."
-        keyLabel="Label key"
-        valueLabel="Label value"
-        keyPlaceholder="zone"
-        valuePlaceholder="eu-west"
-        noun="label"
-        empty="No labels."
         rows={labels}
         error={errors.labels}
         onChange={(rows) => {

@@ -24,7 +24,7 @@ import { queryKeys } from '../../lib/query-keys.ts';
 import { browserTimeZone, isoToWallTime, timeZones, wallTimeToIso } from '../../lib/zoned.ts';
 import { Alert } from '../ui/alert.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
-import { KeyValueEditor, kvRow as row, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
+import { KeyValueEditor, LabelsEditor, kvRow as row, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { concurrencyText, misfireText } from './policies.ts';
 import { RetryFields, retryValues, type RetryValues } from './retry-fields.tsx';
 import { durationHint } from '../ui/duration-hint.tsx';
@@ -819,15 +819,10 @@ function CommandFields({
         onChange={(rows) => update('env', rows, 'target.env')}
       />
 
-      <KeyValueEditor
+      <LabelsEditor
         errorKey="target.labels"
         legend="Worker labels"
         hint="The command runs on a worker that carries all of these labels; with none, on any of your workers."
-        keyLabel="Label key"
-        valueLabel="Label value"
-        keyPlaceholder="zone"
-        valuePlaceholder="eu-west"
-        noun="label"
         empty="No labels: any worker."
         rows={values.labels}
         error={errors['target.labels']}

@@ -11,7 +11,7 @@ import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
 import { FormActions } from '../ui/form-actions.tsx';
-import { KeyValueEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
+import { LabelsEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
 import { TableState } from '../ui/table-state.tsx';
 import { DateTime } from '../ui/time.tsx';
@@ -158,17 +158,11 @@ function CreateWorkerTokenForm({ onCreated }: { onCreated: (t: CreatedWorkerToke
           />
         </Field>
       </div>
-      <KeyValueEditor
+      <LabelsEditor
         idPrefix="worker-token"
         errorKey="labels"
         legend="Labels"
         hint="Every worker registered with this token carries these labels (its own labels are added to them)."
-        keyLabel="Label key"
-        valueLabel="Label value"
-        keyPlaceholder="zone"
-        valuePlaceholder="eu-west"
-        noun="label"
-        empty="No labels."
         rows={labels}
         error={errors.labels}
         onChange={(rows) => {
