@@ -67,6 +67,51 @@ const pageParams = [
   { name: 'cursor', in: 'query' as const, description: 'next_cursor from the previous page' },
 ];
 
+type Param = NonNullable<Op['params']>[number];
+
+/**
+ * The usual routes of one kind of object, so the table below says only what differs: list and
+ * create on the collection, get, change and delete on one item. `scope` are the path parameters
+ * of the collection itself (a group's tasks), `item` those that name one object.
+ */
+function resource(tag: string, schema: z.ZodType, { scope = [], item }: { scope?: Param[]; item: Param[] }) {
+  const withParams = (params: Param[]) => (params.length ? { params } : {});
+  return {
+    list: (summary: string, query: Param[] = []): Op => ({
+      summary,
+      tag,
+      ...withParams([...scope, ...query]),
+      ok: { status: 200, schema: page(schema) },
+    }),
+    create: (summary: string, body: z.ZodType): Op => ({
+      summary,
+      tag,
+      ...withParams(scope),
+      body,
+      ok: { status: 201, schema },
+    }),
+    get: (summary: string): Op => ({ summary, tag, params: item, ok: { status: 200, schema } }),
+    update: (summary: string, body: z.ZodType): Op => ({
+      summary,
+      tag,
+      params: item,
+      body,
+      ok: { status: 200, schema },
+    }),
+    remove: (summary: string, query: Param[] = []): Op => ({
+      summary,
+      tag,
+      params: [...item, ...query],
+      ok: { status: 204 },
+    }),
+  };
+}
+
+const schedules = resource('schedules', Schedule, { item: [idParam] });
+const groupTasks = resource('groups', Schedule, { scope: [groupParam], item: [groupParam, idParam] });
+const profiles = resource('profiles', Profile, { item: [idParam] });
+const groups = resource('groups', Group, { item: [groupParam] });
+
 const ops: Record<string, Record<string, Op>> = {
   '/health': { get: { summary: 'Service health', tag: 'system', ok: { status: 200, schema: Health }, public: true } },
   '/auth/signup': {
@@ -108,32 +153,22 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/schedules': {
-    get: {
-      summary: 'List schedules, newest first',
-      tag: 'schedules',
-      params: [
-        ...pageParams,
-        { name: 'q', in: 'query', description: 'Name contains' },
-        { name: 'paused', in: 'query', description: 'true or false' },
-        { name: 'group', in: 'query', description: "Only this group's tasks (group id or name)" },
-        { name: 'status', in: 'query', description: 'Status of the latest run, or "never"' },
-        { name: 'label', in: 'query', description: 'Command target label, key=value' },
-        {
-          name: 'sort',
-          in: 'query',
-          description:
-            'created (default, cursor pages), name, next_run_at or last_run (joined in memory over at most 2000 schedules)',
-        },
-        { name: 'order', in: 'query', description: 'asc or desc' },
-      ],
-      ok: { status: 200, schema: page(Schedule) },
-    },
-    post: {
-      summary: 'Create a schedule',
-      tag: 'schedules',
-      body: CreateScheduleBody,
-      ok: { status: 201, schema: Schedule },
-    },
+    get: schedules.list('List schedules, newest first', [
+      ...pageParams,
+      { name: 'q', in: 'query', description: 'Name contains' },
+      { name: 'paused', in: 'query', description: 'true or false' },
+      { name: 'group', in: 'query', description: "Only this group's tasks (group id or name)" },
+      { name: 'status', in: 'query', description: 'Status of the latest run, or "never"' },
+      { name: 'label', in: 'query', description: 'Command target label, key=value' },
+      {
+        name: 'sort',
+        in: 'query',
+        description:
+          'created (default, cursor pages), name, next_run_at or last_run (joined in memory over at most 2000 schedules)',
+      },
+      { name: 'order', in: 'query', description: 'asc or desc' },
+    ]),
+    post: schedules.create('Create a schedule', CreateScheduleBody),
   },
   '/schedules/bulk': {
     post: {
@@ -144,15 +179,9 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/schedules/{id}': {
-    get: { summary: 'Get a schedule', tag: 'schedules', params: [idParam], ok: { status: 200, schema: Schedule } },
-    patch: {
-      summary: 'Change a schedule; setting cron, every or at clears the other two',
-      tag: 'schedules',
-      params: [idParam],
-      body: UpdateScheduleBody,
-      ok: { status: 200, schema: Schedule },
-    },
-    delete: { summary: 'Delete a schedule and its runs', tag: 'schedules', params: [idParam], ok: { status: 204 } },
+    get: schedules.get('Get a schedule'),
+    patch: schedules.update('Change a schedule; setting cron, every or at clears the other two', UpdateScheduleBody),
+    delete: schedules.remove('Delete a schedule and its runs'),
   },
   '/schedules/{id}/next': {
     get: {
@@ -199,104 +228,40 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/schedules/{group}/tasks': {
-    get: {
-      summary: "A group's tasks (schedules whose group is {group}), newest first",
-      tag: 'groups',
-      params: [groupParam, ...pageParams, { name: 'q', in: 'query', description: 'Name contains' }],
-      ok: { status: 200, schema: page(Schedule) },
-    },
-    post: {
-      summary: 'Create a task in the group (a schedule with its group set)',
-      tag: 'groups',
-      params: [groupParam],
-      body: CreateScheduleBody,
-      ok: { status: 201, schema: Schedule },
-    },
+    get: groupTasks.list("A group's tasks (schedules whose group is {group}), newest first", [
+      ...pageParams,
+      { name: 'q', in: 'query', description: 'Name contains' },
+    ]),
+    post: groupTasks.create('Create a task in the group (a schedule with its group set)', CreateScheduleBody),
   },
   '/schedules/{group}/tasks/{id}': {
-    get: {
-      summary: 'Get a task of the group; 404 when the schedule is not in it',
-      tag: 'groups',
-      params: [groupParam, idParam],
-      ok: { status: 200, schema: Schedule },
-    },
-    patch: {
-      summary: 'Change a task of the group (as PATCH /v1/schedules/{id})',
-      tag: 'groups',
-      params: [groupParam, idParam],
-      body: UpdateScheduleBody,
-      ok: { status: 200, schema: Schedule },
-    },
-    delete: {
-      summary: 'Delete a task of the group and its runs',
-      tag: 'groups',
-      params: [groupParam, idParam],
-      ok: { status: 204 },
-    },
+    get: groupTasks.get('Get a task of the group; 404 when the schedule is not in it'),
+    patch: groupTasks.update('Change a task of the group (as PATCH /v1/schedules/{id})', UpdateScheduleBody),
+    delete: groupTasks.remove('Delete a task of the group and its runs'),
   },
   '/profiles': {
-    get: {
-      summary: "The tenant's scheduling profiles, the default first",
-      tag: 'profiles',
-      ok: { status: 200, schema: page(Profile) },
-    },
-    post: {
-      summary: 'Create a profile (admins and owners)',
-      tag: 'profiles',
-      body: CreateProfileBody,
-      ok: { status: 201, schema: Profile },
-    },
+    get: profiles.list("The tenant's scheduling profiles, the default first"),
+    post: profiles.create('Create a profile (admins and owners)', CreateProfileBody),
   },
   '/profiles/{id}': {
-    get: { summary: 'Get a profile', tag: 'profiles', params: [idParam], ok: { status: 200, schema: Profile } },
-    patch: {
-      summary: 'Change a profile (admins and owners); is_default: true makes it the default',
-      tag: 'profiles',
-      params: [idParam],
-      body: UpdateProfileBody,
-      ok: { status: 200, schema: Profile },
-    },
-    delete: {
-      summary: 'Delete a profile (admins and owners); 409 for the default or one in use',
-      tag: 'profiles',
-      params: [idParam],
-      ok: { status: 204 },
-    },
+    get: profiles.get('Get a profile'),
+    patch: profiles.update(
+      'Change a profile (admins and owners); is_default: true makes it the default',
+      UpdateProfileBody,
+    ),
+    delete: profiles.remove('Delete a profile (admins and owners); 409 for the default or one in use'),
   },
   '/groups': {
-    get: {
-      summary: 'List task groups, newest first',
-      tag: 'groups',
-      params: pageParams,
-      ok: { status: 200, schema: page(Group) },
-    },
-    post: {
-      summary: 'Create a task group (admins and owners)',
-      tag: 'groups',
-      body: CreateGroupBody,
-      ok: { status: 201, schema: Group },
-    },
+    get: groups.list('List task groups, newest first', pageParams),
+    post: groups.create('Create a task group (admins and owners)', CreateGroupBody),
   },
   '/groups/{group}': {
-    get: {
-      summary: 'Get a group by id or name',
-      tag: 'groups',
-      params: [groupParam],
-      ok: { status: 200, schema: Group },
-    },
-    patch: {
-      summary: 'Change a group (admins and owners); paused: true holds all its tasks',
-      tag: 'groups',
-      params: [groupParam],
-      body: UpdateGroupBody,
-      ok: { status: 200, schema: Group },
-    },
-    delete: {
-      summary: 'Delete a group; 409 group_not_empty while it has tasks, unless ?cascade=true (deletes them too)',
-      tag: 'groups',
-      params: [groupParam, { name: 'cascade', in: 'query', description: 'true: also delete its tasks and their runs' }],
-      ok: { status: 204 },
-    },
+    get: groups.get('Get a group by id or name'),
+    patch: groups.update('Change a group (admins and owners); paused: true holds all its tasks', UpdateGroupBody),
+    delete: groups.remove(
+      'Delete a group; 409 group_not_empty while it has tasks, unless ?cascade=true (deletes them too)',
+      [{ name: 'cascade', in: 'query', description: 'true: also delete its tasks and their runs' }],
+    ),
   },
   '/groups/{group}/pause': {
     post: {

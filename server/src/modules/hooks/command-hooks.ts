@@ -1,10 +1,10 @@
 import type { CommandTarget, HookEvent } from '@crony/shared';
 import { Types } from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.ts';
-import { appendErrors } from '../errors/errors.service.ts';
 import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { DeliveryModel, type DeliveryDoc } from './delivery.model.ts';
+import { recordHookFailed } from './hook-failed.ts';
 
 /** Tries a command hook gets (its run's attempts): the first, then after 5 s and 30 s. */
 const HOOK_RUN_RETRY = { max_attempts: 3, initial_interval_ms: 5_000, backoff_coefficient: 6, max_interval_ms: 60_000 };
@@ -111,22 +111,10 @@ export async function hookRunEnded(
   const status = ok ? 'succeeded' : final ? 'failed' : 'pending';
   await DeliveryModel.updateOne({ _id: delivery._id }, { $set: { attempts, status, next_attempt_at: null } });
   if (status === 'failed' && delivery.hook === 'error_hook') {
-    const e = delivery.event;
-    await appendErrors([
-      {
-        tenant_id: delivery.tenant_id,
-        schedule_id: delivery.schedule_id,
-        schedule_name: e.schedule_name,
-        group_id: null,
-        run_id: delivery.run_id,
-        nominal_at: new Date(e.nominal_at),
-        attempt: e.attempt,
-        code: 'hook_failed',
-        message: `the error hook command (run ${run._id.toHexString()}) failed after ${attempts.length} tries: ${error}`,
-        status: null,
-        worker: run.attempts.find((a) => a.attempt === run.attempt)?.executor ?? null,
-        at: now,
-      },
-    ]);
+    await recordHookFailed(delivery, {
+      message: `the error hook command (run ${run._id.toHexString()}) failed after ${attempts.length} tries: ${error}`,
+      worker: run.attempts.find((a) => a.attempt === run.attempt)?.executor ?? null,
+      at: now,
+    });
   }
 }

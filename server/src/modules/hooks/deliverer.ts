@@ -2,7 +2,6 @@ import type { HttpHook } from '@crony/shared';
 import type { Logger } from 'pino';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
-import { appendErrors } from '../errors/errors.service.ts';
 import { guardedRequest, OutboundError } from '../outbound/http-client.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
 import {
@@ -12,6 +11,7 @@ import {
   type DeliveryDoc,
   type HookQueueDoc,
 } from './delivery.model.ts';
+import { recordHookFailed } from './hook-failed.ts';
 import { signatureHeaders } from './signing.ts';
 
 /** Waits before tries 2, 3, 4 and 5 of a delivery, in ms; after the 5th failure it is given up. */
@@ -191,23 +191,11 @@ export class Deliverer {
     }
     await HookClaimModel.deleteOne({ _id: `${entry._id}:${entry.epoch}` });
     if (givenUp && d.hook === 'error_hook') {
-      const e = d.event;
-      await appendErrors([
-        {
-          tenant_id: d.tenant_id,
-          schedule_id: d.schedule_id,
-          schedule_name: e.schedule_name,
-          group_id: null,
-          run_id: d.run_id,
-          nominal_at: new Date(e.nominal_at),
-          attempt: e.attempt,
-          code: 'hook_failed',
-          message: `the error hook ${d.target.url} could not be delivered after ${attempts.length} tries: ${error}`,
-          status: null,
-          worker: null,
-          at: finished,
-        },
-      ]);
+      await recordHookFailed(d, {
+        message: `the error hook ${d.target.url} could not be delivered after ${attempts.length} tries: ${error}`,
+        worker: null,
+        at: finished,
+      });
     }
   }
 }

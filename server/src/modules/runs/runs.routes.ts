@@ -1,6 +1,7 @@
 import { Id, ListRunsQuery, ProgressReportBody, RetryRunsBody } from '@crony/shared';
 import { z } from 'zod';
 import { Router } from 'express';
+import { streamEvents } from '../../http/sse.ts';
 import { body, idParam, query } from '../../http/validate.ts';
 import type { ProgressTokens } from './progress.ts';
 import { principal as who, requireRole } from '../../http/auth.ts';
@@ -24,53 +25,26 @@ export function runsRouter(): Router {
   // Server-sent events: `event: run` with the Run as data, whenever an active run changes.
   r.get('/events', async (req, res) => {
     const q = query(req, EventsQuery);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write(': connected\n\n');
-    let closed = false;
-    req.on('close', () => (closed = true));
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    try {
-      const filter = {
-        ...(q.schedule_id ? { scheduleId: q.schedule_id } : {}),
-        ...(q.run_id ? { runId: q.run_id } : {}),
-      };
-      for await (const run of watchRuns(who(req), filter, () => closed)) {
-        res.write(`event: run\nid: ${run.id}:${run.attempt}:${run.status}\ndata: ${JSON.stringify(run)}\n\n`);
+    const filter = {
+      ...(q.schedule_id ? { scheduleId: q.schedule_id } : {}),
+      ...(q.run_id ? { runId: q.run_id } : {}),
+    };
+    await streamEvents(req, res, async function* (isClosed) {
+      for await (const run of watchRuns(who(req), filter, isClosed)) {
+        yield { event: 'run', id: `${run.id}:${run.attempt}:${run.status}`, data: run };
       }
-    } finally {
-      clearInterval(ping);
-      res.end();
-    }
+    });
   });
   // Server-sent events: `event: log` with {offset, data, truncated} as output grows, then `event: end`.
   r.get('/runs/:id/logs/stream', async (req, res) => {
     const runId = idParam(req, 'id', 'Run');
     const { from } = query(req, LogStreamQuery);
     await checkRunVisible(who(req), runId);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write(': connected\n\n');
-    let closed = false;
-    req.on('close', () => (closed = true));
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    try {
-      for await (const e of tailLogs(who(req), runId, from, () => closed)) {
-        const { type, ...data } = e;
-        res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    await streamEvents(req, res, async function* (isClosed) {
+      for await (const { type, ...data } of tailLogs(who(req), runId, from, isClosed)) {
+        yield { event: type, data };
       }
-    } finally {
-      clearInterval(ping);
-      res.end();
-    }
+    });
   });
   r.get('/runs/:id/logs', async (req, res) => {
     res.json(await runLogs(who(req), idParam(req, 'id', 'Run')));

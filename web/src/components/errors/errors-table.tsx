@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import type { RunStatus, ScheduleError } from '@crony/shared';
-import { SkeletonRows } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, StackedTime } from '../ui/time.tsx';
 
@@ -44,14 +44,7 @@ export function ErrorsTable({
           </tr>
         </thead>
         <tbody>
-          {pending ? <SkeletonRows columns={columns} /> : null}
-          {!pending && errors.length === 0 ? (
-            <tr>
-              <td colSpan={columns} className="empty-row">
-                {empty}
-              </td>
-            </tr>
-          ) : null}
+          <TableState columns={columns} pending={pending} empty={errors.length === 0 ? empty : null} />
           {errors.map((e) => (
             <tr key={e.id} data-testid="error-row">
               <td>

@@ -1,13 +1,13 @@
 'use client';
 
-import { usePathname, useSearchParams } from 'next/navigation';
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useState, type ChangeEvent } from 'react';
-import { Id, IsoDateTime } from '@crony/shared';
+import { Id } from '@crony/shared';
 import { api, errorMessage, hooksApi } from '../../lib/api.ts';
 import { hookKeys, queryKeys } from '../../lib/query-keys.ts';
-import { browserTimeZone, isoToWallTime, wallTimeToIso } from '../../lib/zoned.ts';
+import { useAddressParams } from '../../lib/address-params.ts';
 import { Alert } from '../ui/alert.tsx';
+import { LoadMore } from '../ui/load-more.tsx';
+import { TimeRangeInputs, useTimeRange } from '../ui/time-range.tsx';
 import { ErrorsTable } from './errors-table.tsx';
 
 const REFRESH_MS = 5_000;
@@ -24,12 +24,7 @@ const CODES = [
   'hook_failed',
 ];
 
-const instantParam = (value: string | null) => {
-  const parsed = IsoDateTime.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-};
 const idParam = (value: string | null) => (Id.safeParse(value).success ? (value as string) : undefined);
-const toInput = (iso: string | undefined, zone: string) => (iso ? isoToWallTime(iso, zone).slice(0, 16) : '');
 
 /**
  * Every error of the tenant, newest first, filtered by schedule, code and time (kept in the
@@ -37,15 +32,11 @@ const toInput = (iso: string | undefined, zone: string) => (iso ? isoToWallTime(
  * links to its run, where its logs and hook deliveries are.
  */
 export function ErrorsView() {
-  const pathname = usePathname();
-  const searchParams = useSearchParams();
+  const { searchParams, setParams } = useAddressParams();
   const scheduleId = idParam(searchParams.get('schedule_id'));
   const code = searchParams.get('code') || undefined;
-  const from = instantParam(searchParams.get('from'));
-  const to = instantParam(searchParams.get('to'));
-  const [zone] = useState(browserTimeZone);
-  const [fromInput, setFromInput] = useState(() => toInput(from, zone));
-  const [toInputValue, setToInput] = useState(() => toInput(to, zone));
+  const range = useTimeRange(searchParams, setParams);
+  const { from, to } = range;
 
   const filters = { schedule_id: scheduleId, code, from, to };
   const errors = useInfiniteQuery({
@@ -62,23 +53,6 @@ export function ErrorsView() {
     queryFn: () => api.listSchedules({ limit: 200 }),
     staleTime: 30_000,
   });
-
-  const setParams = (changes: Record<string, string | undefined>) => {
-    const params = new URLSearchParams(searchParams.toString());
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) params.set(key, value);
-      else params.delete(key);
-    }
-    const qs = params.toString();
-    window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
-  };
-
-  const onRangeInput = (key: 'from' | 'to', setInput: (v: string) => void) => (e: ChangeEvent<HTMLInputElement>) => {
-    const { value, validity } = e.target;
-    setInput(value);
-    if (value === '' && validity.badInput) return; // still being typed
-    setParams({ [key]: value ? (wallTimeToIso(value, zone) ?? undefined) : undefined });
-  };
 
   const list = errors.data?.pages.flatMap((p) => p.data) ?? [];
   const filtered = Boolean(scheduleId || code || from || to);
@@ -131,34 +105,13 @@ export function ErrorsView() {
             ))}
           </select>
         </div>
-        <div className="range" role="group" aria-label="Time range">
-          <div className="field inline">
-            <label htmlFor="errors-from">From</label>
-            <input
-              id="errors-from"
-              type="datetime-local"
-              value={fromInput}
-              onChange={onRangeInput('from', setFromInput)}
-            />
-          </div>
-          <div className="field inline">
-            <label htmlFor="errors-to">To</label>
-            <input
-              id="errors-to"
-              type="datetime-local"
-              value={toInputValue}
-              onChange={onRangeInput('to', setToInput)}
-            />
-          </div>
-          <span className="muted small">Recorded time, in {zone}</span>
-        </div>
+        <TimeRangeInputs range={range} idPrefix="errors" label="Time range" caption="Recorded time" />
         {filtered ? (
           <button
             type="button"
             className="button ghost small"
             onClick={() => {
-              setFromInput('');
-              setToInput('');
+              range.clearInputs();
               setParams({ schedule_id: undefined, code: undefined, from: undefined, to: undefined });
             }}
           >
@@ -174,18 +127,7 @@ export function ErrorsView() {
         showSchedule
         empty={filtered ? 'No errors match these filters.' : 'No errors. Nothing has failed or been missed.'}
       />
-      {errors.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void errors.fetchNextPage()}
-            disabled={errors.isFetchingNextPage}
-          >
-            {errors.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore pages={errors} />
     </>
   );
 }

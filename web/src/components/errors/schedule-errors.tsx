@@ -1,14 +1,12 @@
 'use client';
 
 import Link from 'next/link';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import type { Schedule } from '@crony/shared';
-import { errorMessage, hooksApi } from '../../lib/api.ts';
+import { hooksApi } from '../../lib/api.ts';
 import { hookKeys, queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
-import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { ErrorsTable } from './errors-table.tsx';
 
 /**
@@ -18,20 +16,14 @@ import { ErrorsTable } from './errors-table.tsx';
 export function ScheduleErrors({ schedule: s }: { schedule: Schedule }) {
   const canClear = useHasRole('member');
   const qc = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   // A PATCH or pause answer carries no `errors` (only GET does); the detail query refetches them.
   const loaded = s.errors !== undefined;
   const errors = s.errors ?? [];
-  const clear = useMutation({
-    mutationFn: () => hooksApi.clearErrors(s.id),
-    onSuccess: async () => {
-      setConfirming(false);
-      await Promise.all([
-        qc.invalidateQueries({ queryKey: queryKeys.schedule(s.id) }),
-        qc.invalidateQueries({ queryKey: hookKeys.errors }),
-      ]);
-    },
-  });
+  const clear = () => hooksApi.clearErrors(s.id);
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: queryKeys.schedule(s.id) });
+    void qc.invalidateQueries({ queryKey: hookKeys.errors });
+  };
 
   return (
     <section className="section" aria-labelledby="schedule-errors-title" data-testid="schedule-errors">
@@ -44,33 +36,25 @@ export function ScheduleErrors({ schedule: s }: { schedule: Schedule }) {
             Open in Errors
           </Link>
           {canClear && errors.length > 0 ? (
-            <button type="button" className="button small" onClick={() => setConfirming(true)}>
-              Clear
-            </button>
+            <ConfirmAction
+              label="Clear"
+              title="Clear this schedule’s errors?"
+              confirmLabel="Clear errors"
+              action={clear}
+              onDone={refresh}
+              plain
+            >
+              <p>The list is emptied. The runs themselves, their logs and hook deliveries stay.</p>
+            </ConfirmAction>
           ) : null}
         </span>
       </div>
-      {clear.isError && !confirming ? <Alert>{errorMessage(clear.error)}</Alert> : null}
       <ErrorsTable
         errors={errors}
         pending={!loaded}
         showSchedule={false}
         empty="No errors. Failed, timed-out and missed runs appear here."
       />
-      <ConfirmDialog
-        open={confirming}
-        title="Clear this schedule’s errors?"
-        confirmLabel="Clear errors"
-        pending={clear.isPending}
-        error={clear.isError ? errorMessage(clear.error) : null}
-        onCancel={() => {
-          setConfirming(false);
-          clear.reset();
-        }}
-        onConfirm={() => clear.mutate()}
-      >
-        <p>The list is emptied. The runs themselves, their logs and hook deliveries stay.</p>
-      </ConfirmDialog>
     </section>
   );
 }

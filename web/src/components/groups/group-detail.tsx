@@ -12,7 +12,8 @@ import { useHasRole, useMe } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
-import { SkeletonRows, Spinner } from '../ui/skeleton.tsx';
+import { Spinner } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { PausedBadge } from '../ui/status-badge.tsx';
 import { StackedTime } from '../ui/time.tsx';
 import { GroupForm } from './group-form.tsx';
@@ -198,14 +199,12 @@ function Loaded({ group: g, refKey }: { group: Group; refKey: string }) {
               </tr>
             </thead>
             <tbody>
-              {tasks.isPending ? <SkeletonRows columns={5} rows={2} /> : null}
-              {tasks.isSuccess && list.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty-row">
-                    No tasks in this group yet.
-                  </td>
-                </tr>
-              ) : null}
+              <TableState
+                columns={5}
+                rows={2}
+                pending={tasks.isPending}
+                empty={tasks.isSuccess && list.length === 0 ? 'No tasks in this group yet.' : null}
+              />
               {list.map((s) => (
                 <tr key={s.id} data-schedule-id={s.id}>
                   <td className="row-title">

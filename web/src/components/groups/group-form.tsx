@@ -1,13 +1,14 @@
 'use client';
 
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { CreateGroupBody, UpdateGroupBody, type Group } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
-import { queryKeys } from '../../lib/query-keys.ts';
+import { ProfileOptions } from '../profiles/profile-options.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
-import { KeyValueEditor, kvRow, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
+import { FormActions } from '../ui/form-actions.tsx';
+import { KeyValueEditor, LabelsEditor, kvRow, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 
 const fields = ['name', 'description', 'profile', 'labels', 'defaults.headers', 'defaults.env'] as const;
 const normalize = (path: string) =>
@@ -24,7 +25,6 @@ export function GroupForm({
   onSaved: (g: Group) => void;
   onCancel?: () => void;
 }) {
-  const profiles = useQuery({ queryKey: queryKeys.profiles, queryFn: api.listProfiles });
   const [name, setName] = useState(group?.name ?? '');
   const [description, setDescription] = useState(group?.description ?? '');
   const [profile, setProfile] = useState(group?.profile ?? '');
@@ -132,12 +132,7 @@ export function GroupForm({
             aria-describedby={describedBy(fieldId('profile'), true, errors.profile)}
           >
             <option value="">The default profile</option>
-            {(profiles.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-                {p.is_default ? ' (default)' : ''}
-              </option>
-            ))}
+            <ProfileOptions />
           </select>
         </Field>
       </div>
@@ -150,17 +145,11 @@ export function GroupForm({
           aria-describedby={describedBy(fieldId('description'), false, errors.description)}
         />
       </Field>
-      <KeyValueEditor
+      <LabelsEditor
         idPrefix={prefix}
         errorKey="labels"
         legend="Worker labels"
         hint="Every command task of the group needs a worker with these labels too (a task's own label of the same name wins)."
-        keyLabel="Label key"
-        valueLabel="Label value"
-        keyPlaceholder="zone"
-        valuePlaceholder="eu-west"
-        noun="label"
-        empty="No labels."
         rows={labels}
         error={errors.labels}
         onChange={(rows) => {
@@ -204,20 +193,13 @@ export function GroupForm({
           clear('defaults.env');
         }}
       />
-      <div className="form-actions-left">
-        <button type="submit" className="button primary" disabled={save.isPending} aria-busy={save.isPending}>
-          {group ? 'Save group' : 'Create group'}
-        </button>
-        {onCancel ? (
-          <button type="button" className="button ghost" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
-      {save.isError && !apiFieldErrors(save.error, normalize) ? (
-        <p className="field-error">{errorMessage(save.error)}</p>
-      ) : null}
-      {errors[''] ? <p className="field-error">{errors['']}</p> : null}
+      <FormActions
+        submitLabel={group ? 'Save group' : 'Create group'}
+        pending={save.isPending}
+        onCancel={onCancel}
+        requestError={save.isError && !apiFieldErrors(save.error, normalize) ? errorMessage(save.error) : null}
+        formError={errors['']}
+      />
     </form>
   );
 }

@@ -7,7 +7,7 @@ import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole, useMe } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
-import { SkeletonRows } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { PausedBadge } from '../ui/status-badge.tsx';
 import { GroupForm } from './group-form.tsx';
 
@@ -54,14 +54,12 @@ export function GroupsView() {
             </tr>
           </thead>
           <tbody>
-            {groups.isPending ? <SkeletonRows columns={5} rows={2} /> : null}
-            {groups.isSuccess && list.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty-row">
-                  No groups yet.
-                </td>
-              </tr>
-            ) : null}
+            <TableState
+              columns={5}
+              rows={2}
+              pending={groups.isPending}
+              empty={groups.isSuccess && list.length === 0 ? 'No groups yet.' : null}
+            />
             {list.map((g) => (
               <tr key={g.id} data-group-id={g.id}>
                 <td className="row-title">

@@ -7,7 +7,7 @@ import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole, useMe } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
@@ -54,17 +54,7 @@ export function MembersView() {
       ) : null}
       {created ? <InviteLink invitation={created} onDone={() => setCreated(null)} /> : null}
 
-      {members.isError ? (
-        <Alert
-          action={
-            <button type="button" className="button" onClick={() => void members.refetch()}>
-              Try again
-            </button>
-          }
-        >
-          {errorMessage(members.error)}
-        </Alert>
-      ) : null}
+      {members.isError ? <QueryErrorAlert query={members} /> : null}
 
       <div className="table-wrap">
         <table className="table" aria-busy={members.isPending} data-testid="members">

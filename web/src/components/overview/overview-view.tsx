@@ -3,12 +3,12 @@
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import type { Overview, Percentiles } from '@crony/shared';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { formatDuration } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { Alert, QueryErrorAlert } from '../ui/alert.tsx';
 import { Skeleton } from '../ui/skeleton.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
@@ -33,17 +33,7 @@ export function OverviewView() {
         </div>
       </div>
 
-      {overview.isError ? (
-        <Alert
-          action={
-            <button type="button" className="button" onClick={() => void overview.refetch()}>
-              Try again
-            </button>
-          }
-        >
-          Could not load the overview: {errorMessage(overview.error)}
-        </Alert>
-      ) : null}
+      {overview.isError ? <QueryErrorAlert query={overview} lead="Could not load the overview: " /> : null}
       {o?.truncated ? (
         <Alert tone="info">
           This tenant has more runs or schedules than the overview reads; figures cover the newest.

@@ -5,19 +5,18 @@ import { useState, type FormEvent } from 'react';
 import { CreateProfileBody, defaultRetry, DEFAULT_PRIORITY, UpdateProfileBody, type Profile } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
+import { LimitField } from '../schedules/limit-field.tsx';
+import { RetryFields, retryValues, type RetryValues } from '../schedules/retry-fields.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
+import { FormActions } from '../ui/form-actions.tsx';
 
-interface Values {
+interface Values extends RetryValues {
   name: string;
   description: string;
   priority: string;
   maxRuntime: string;
   maxConcurrent: string;
   preemption: boolean;
-  maxAttempts: string;
-  initialInterval: string;
-  backoff: string;
-  maxInterval: string;
 }
 
 const fields = [
@@ -36,7 +35,6 @@ const normalize = (path: string) =>
   (fields as readonly string[]).find((f) => path === f || path.startsWith(`${f}.`)) ?? null;
 
 function initial(p: Profile | null): Values {
-  const retry = p?.retry ?? defaultRetry;
   return {
     name: p?.name ?? '',
     description: p?.description ?? '',
@@ -44,10 +42,7 @@ function initial(p: Profile | null): Values {
     maxRuntime: p?.max_runtime_seconds == null ? '' : String(p.max_runtime_seconds),
     maxConcurrent: p?.max_concurrent == null ? '' : String(p.max_concurrent),
     preemption: p?.allow_preemption ?? false,
-    maxAttempts: String(retry.max_attempts),
-    initialInterval: retry.initial_interval,
-    backoff: String(retry.backoff_coefficient),
-    maxInterval: retry.max_interval,
+    ...retryValues(p?.retry ?? defaultRetry),
   };
 }
 
@@ -143,22 +138,18 @@ export function ProfileForm({
             {...input('name')}
           />
         </Field>
-        <Field
-          id={fieldId('default_priority')}
+        <LimitField
+          path="default_priority"
           label="Default priority"
           hint="0 to 1000; higher runs first."
-          error={errors.default_priority}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={0}
-            max={1000}
-            value={values.priority}
-            onChange={(e) => set('priority', e.target.value, 'default_priority')}
-            {...input('default_priority', true)}
-          />
-        </Field>
+          min={0}
+          max={1000}
+          value={values.priority}
+          onChange={(v) => set('priority', v, 'default_priority')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+        />
       </div>
       <Field id={fieldId('description')} label="Description" error={errors.description}>
         <input
@@ -169,38 +160,30 @@ export function ProfileForm({
         />
       </Field>
       <div className="field-row">
-        <Field
-          id={fieldId('max_runtime_seconds')}
+        <LimitField
+          path="max_runtime_seconds"
           label="Max runtime (seconds)"
           hint="Blank: unlimited. A run past it is stopped (timed out)."
-          error={errors.max_runtime_seconds}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={1}
-            placeholder="unlimited"
-            value={values.maxRuntime}
-            onChange={(e) => set('maxRuntime', e.target.value, 'max_runtime_seconds')}
-            {...input('max_runtime_seconds', true)}
-          />
-        </Field>
-        <Field
-          id={fieldId('max_concurrent')}
+          min={1}
+          blank="unlimited"
+          value={values.maxRuntime}
+          onChange={(v) => set('maxRuntime', v, 'max_runtime_seconds')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+        />
+        <LimitField
+          path="max_concurrent"
           label="Max concurrent runs"
           hint="Blank: unlimited. Across all workers and servers."
-          error={errors.max_concurrent}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={1}
-            placeholder="unlimited"
-            value={values.maxConcurrent}
-            onChange={(e) => set('maxConcurrent', e.target.value, 'max_concurrent')}
-            {...input('max_concurrent', true)}
-          />
-        </Field>
+          min={1}
+          blank="unlimited"
+          value={values.maxConcurrent}
+          onChange={(v) => set('maxConcurrent', v, 'max_concurrent')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+        />
       </div>
       <div className="field checkbox-field">
         <label htmlFor={fieldId('allow_preemption')} className="checkbox-label">
@@ -218,71 +201,21 @@ export function ProfileForm({
       </div>
       <fieldset className="stack">
         <legend>Retry defaults (for schedules that set none)</legend>
-        <div className="field-row">
-          <Field
-            id={fieldId('retry.max_attempts')}
-            label="Max attempts"
-            hint="1 means no retries."
-            error={errors['retry.max_attempts']}
-          >
-            <input
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={100}
-              value={values.maxAttempts}
-              onChange={(e) => set('maxAttempts', e.target.value, 'retry.max_attempts')}
-              {...input('retry.max_attempts', true)}
-            />
-          </Field>
-          <Field id={fieldId('retry.initial_interval')} label="First wait" error={errors['retry.initial_interval']}>
-            <input
-              type="text"
-              value={values.initialInterval}
-              onChange={(e) => set('initialInterval', e.target.value, 'retry.initial_interval')}
-              {...input('retry.initial_interval')}
-            />
-          </Field>
-          <Field
-            id={fieldId('retry.backoff_coefficient')}
-            label="Backoff ×"
-            error={errors['retry.backoff_coefficient']}
-          >
-            <input
-              type="number"
-              inputMode="decimal"
-              min={1}
-              max={10}
-              step="0.1"
-              value={values.backoff}
-              onChange={(e) => set('backoff', e.target.value, 'retry.backoff_coefficient')}
-              {...input('retry.backoff_coefficient')}
-            />
-          </Field>
-          <Field id={fieldId('retry.max_interval')} label="Longest wait" error={errors['retry.max_interval']}>
-            <input
-              type="text"
-              value={values.maxInterval}
-              onChange={(e) => set('maxInterval', e.target.value, 'retry.max_interval')}
-              {...input('retry.max_interval')}
-            />
-          </Field>
-        </div>
+        <RetryFields
+          values={values}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={input}
+          onChange={(key, value, errorKey) => set(key, value, errorKey)}
+        />
       </fieldset>
-      <div className="form-actions-left">
-        <button type="submit" className="button primary" disabled={save.isPending} aria-busy={save.isPending}>
-          {profile ? 'Save profile' : 'Create profile'}
-        </button>
-        {onCancel ? (
-          <button type="button" className="button ghost" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
-      {save.isError && !apiFieldErrors(save.error, normalize) ? (
-        <p className="field-error">{errorMessage(save.error)}</p>
-      ) : null}
-      {errors[''] ? <p className="field-error">{errors['']}</p> : null}
+      <FormActions
+        submitLabel={profile ? 'Save profile' : 'Create profile'}
+        pending={save.isPending}
+        onCancel={onCancel}
+        requestError={save.isError && !apiFieldErrors(save.error, normalize) ? errorMessage(save.error) : null}
+        formError={errors['']}
+      />
     </form>
   );
 }

@@ -9,7 +9,7 @@ import { queryKeys } from '../../lib/query-keys.ts';
 import { retryInWords } from '../schedules/policies.ts';
 import { useHasRole, useMe } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
-import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
 import { ProfileForm } from './profile-form.tsx';
 
@@ -20,7 +20,6 @@ export function ProfilesView() {
   const queryClient = useQueryClient();
   const profiles = useQuery({ queryKey: queryKeys.profiles, queryFn: api.listProfiles });
   const [editing, setEditing] = useState<Profile | null>(null);
-  const [deleting, setDeleting] = useState<Profile | null>(null);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: queryKeys.profiles });
     void queryClient.invalidateQueries({ queryKey: queryKeys.schedules }); // effective settings change
@@ -30,14 +29,6 @@ export function ProfilesView() {
     mutationFn: (p: Profile) => api.updateProfile(p.id, { is_default: true }),
     onSuccess: refresh,
   });
-  const remove = useMutation({
-    mutationFn: (p: Profile) => api.deleteProfile(p.id),
-    onSuccess: () => {
-      setDeleting(null);
-      refresh();
-    },
-  });
-
   const list = profiles.data ?? [];
   const columns = isAdmin ? 7 : 6;
 
@@ -113,14 +104,19 @@ export function ProfilesView() {
                         >
                           Make default
                         </button>{' '}
-                        <button
-                          type="button"
-                          className="button small danger-outline"
-                          onClick={() => setDeleting(p)}
-                          aria-label={`Delete profile ${p.name}`}
+                        <ConfirmAction
+                          label="Delete"
+                          accessibleLabel={`Delete profile ${p.name}`}
+                          title="Delete profile?"
+                          confirmLabel="Delete profile"
+                          action={() => api.deleteProfile(p.id)}
+                          onDone={refresh}
                         >
-                          Delete
-                        </button>
+                          <p>
+                            <strong>{p.name}</strong> will be removed. A profile still named by schedules or groups
+                            cannot be deleted: point them at another profile first.
+                          </p>
+                        </ConfirmAction>
                       </>
                     ) : null}
                   </td>
@@ -146,24 +142,6 @@ export function ProfilesView() {
           <ProfileForm profile={null} onSaved={refresh} />
         )
       ) : null}
-
-      <ConfirmDialog
-        open={deleting !== null}
-        title="Delete profile?"
-        confirmLabel="Delete profile"
-        pending={remove.isPending}
-        error={remove.isError ? errorMessage(remove.error) : null}
-        onCancel={() => {
-          setDeleting(null);
-          remove.reset();
-        }}
-        onConfirm={() => deleting && remove.mutate(deleting)}
-      >
-        <p>
-          <strong>{deleting?.name}</strong> will be removed. A profile still named by schedules or groups cannot be
-          deleted: point them at another profile first.
-        </p>
-      </ConfirmDialog>
     </>
   );
 }

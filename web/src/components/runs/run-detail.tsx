@@ -17,7 +17,7 @@ import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useRunStream } from '../../lib/run-events.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { Alert, QueryErrorAlert } from '../ui/alert.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
@@ -54,17 +54,7 @@ export function RunDetail({ id }: { id: string }) {
   }
   if (run.isError) {
     if (isApiError(run.error) && run.error.status === 404) return <RunNotFound />;
-    return (
-      <Alert
-        action={
-          <button type="button" className="button" onClick={() => void run.refetch()}>
-            Try again
-          </button>
-        }
-      >
-        {errorMessage(run.error)}
-      </Alert>
-    );
+    return <QueryErrorAlert query={run} />;
   }
   return <Loaded run={run.data} refreshing={streaming || run.isFetching} />;
 }

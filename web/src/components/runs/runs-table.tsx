@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import type { MouseEvent } from 'react';
 import type { Run } from '@crony/shared';
 import { formatDuration } from '../../lib/format.ts';
-import { SkeletonRows } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, StackedTime } from '../ui/time.tsx';
 import { AttemptCount, ManualTag, RunReason } from './run-meta.tsx';
@@ -74,14 +74,7 @@ export function RunsTable({
           </tr>
         </thead>
         <tbody>
-          {pending ? <SkeletonRows columns={columns} /> : null}
-          {!pending && runs.length === 0 ? (
-            <tr>
-              <td colSpan={columns} className="empty-row">
-                {empty}
-              </td>
-            </tr>
-          ) : null}
+          <TableState columns={columns} pending={pending} empty={runs.length === 0 ? empty : null} />
           {runs.map((r) => {
             const href = `/runs/${r.id}`;
             return (

@@ -1,31 +1,21 @@
 'use client';
 
 import Link from 'next/link';
-import { usePathname, useSearchParams } from 'next/navigation';
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type ChangeEvent } from 'react';
-import { IsoDateTime, RunStatus, retryableRunStatuses, runStatuses } from '@crony/shared';
+import { useState } from 'react';
+import { RunStatus, retryableRunStatuses, runStatuses } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
-import { browserTimeZone, isoToWallTime, wallTimeToIso } from '../../lib/zoned.ts';
+import { useAddressParams } from '../../lib/address-params.ts';
 import { useHasRole } from '../shell/me-context.tsx';
 import { Alert } from '../ui/alert.tsx';
+import { LoadMore } from '../ui/load-more.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { statusLabel } from '../ui/status-badge.tsx';
+import { TimeRangeInputs, useTimeRange } from '../ui/time-range.tsx';
 import { RunsTable } from './runs-table.tsx';
 
 const REFRESH_MS = 2_000;
-
-/** An instant from the address, or undefined when absent or not an ISO date-time. */
-function instantParam(value: string | null): string | undefined {
-  const parsed = IsoDateTime.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/** An instant as a `datetime-local` value (minutes) in the viewer's zone. */
-function toInput(iso: string | undefined, zone: string): string {
-  return iso ? isoToWallTime(iso, zone).slice(0, 16) : '';
-}
 
 /**
  * All runs of the tenant, newest first, filterable by status, slot time range (and schedule,
@@ -33,19 +23,13 @@ function toInput(iso: string | undefined, zone: string): string {
  * the same runs in every zone; the inputs show it in the viewer's zone.
  */
 export function RunsView() {
-  const pathname = usePathname();
-  const searchParams = useSearchParams();
+  const { searchParams, setParams } = useAddressParams();
   const statusParam = RunStatus.safeParse(searchParams.get('status'));
   const status = statusParam.success ? statusParam.data : undefined;
   const scheduleId = searchParams.get('schedule_id') ?? undefined;
-  const from = instantParam(searchParams.get('from'));
-  const to = instantParam(searchParams.get('to'));
+  const range = useTimeRange(searchParams, setParams);
+  const { from, to } = range;
   const worker = searchParams.get('worker') || undefined;
-  const [zone] = useState(browserTimeZone);
-  // The inputs keep their own text: a half-typed date has no value yet and must not be wiped
-  // by re-rendering from the address.
-  const [fromInput, setFromInput] = useState(() => toInput(from, zone));
-  const [toInputValue, setToInput] = useState(() => toInput(to, zone));
 
   const runs = useInfiniteQuery({
     queryKey: queryKeys.runList({ status, schedule_id: scheduleId, from, to, worker }),
@@ -57,31 +41,10 @@ export function RunsView() {
     refetchInterval: REFRESH_MS,
   });
 
-  const setParams = (changes: Record<string, string | undefined>) => {
-    const params = new URLSearchParams(searchParams.toString());
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) params.set(key, value);
-      else params.delete(key);
-    }
-    const qs = params.toString();
-    // Next's router observes replaceState, so useSearchParams (the filter's source) follows.
-    window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
-  };
-
   const setParam = (key: string, value: string | undefined) => setParams({ [key]: value });
 
-  const onRangeInput = (key: 'from' | 'to', setInput: (v: string) => void) => (e: ChangeEvent<HTMLInputElement>) => {
-    const { value, validity } = e.target;
-    setInput(value);
-    // An empty value with badInput is a date still being typed; only a complete one, or a
-    // cleared field, changes the filter.
-    if (value === '' && validity.badInput) return;
-    setParam(key, value ? (wallTimeToIso(value, zone) ?? undefined) : undefined);
-  };
-
   const clearRange = () => {
-    setFromInput('');
-    setToInput('');
+    range.clearInputs();
     setParams({ from: undefined, to: undefined });
   };
 
@@ -118,38 +81,13 @@ export function RunsView() {
             ))}
           </select>
         </div>
-        <div className="range" role="group" aria-label="Slot time range">
-          <div className="field inline">
-            <label htmlFor="run-from">From</label>
-            <input
-              id="run-from"
-              type="datetime-local"
-              value={fromInput}
-              max={toInputValue || undefined}
-              onChange={onRangeInput('from', setFromInput)}
-              aria-describedby="run-range-zone"
-            />
-          </div>
-          <div className="field inline">
-            <label htmlFor="run-to">To</label>
-            <input
-              id="run-to"
-              type="datetime-local"
-              value={toInputValue}
-              min={fromInput || undefined}
-              onChange={onRangeInput('to', setToInput)}
-              aria-describedby="run-range-zone"
-            />
-          </div>
-          <span id="run-range-zone" className="muted small">
-            Slot time, in {zone}
-          </span>
-          {from || to || fromInput || toInputValue ? (
+        <TimeRangeInputs range={range} idPrefix="run" label="Slot time range" caption="Slot time">
+          {range.active ? (
             <button type="button" className="button ghost small" onClick={clearRange}>
               Clear range
             </button>
           ) : null}
-        </div>
+        </TimeRangeInputs>
         <div className="field inline">
           <label htmlFor="run-worker">Worker</label>
           <select
@@ -198,18 +136,7 @@ export function RunsView() {
         empty={emptyMessage(status, from !== undefined || to !== undefined)}
       />
 
-      {runs.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void runs.fetchNextPage()}
-            disabled={runs.isFetchingNextPage}
-          >
-            {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore pages={runs} />
     </>
   );
 }

@@ -8,7 +8,7 @@ import type { Schedule } from '@crony/shared';
 import { api, errorMessage, isApiError } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { Alert, QueryErrorAlert } from '../ui/alert.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
 import { PausedBadge } from '../ui/status-badge.tsx';
@@ -34,17 +34,7 @@ export function ScheduleDetail({ id }: { id: string }) {
   }
   if (schedule.isError) {
     if (isApiError(schedule.error) && schedule.error.status === 404) return <NotFound />;
-    return (
-      <Alert
-        action={
-          <button type="button" className="button" onClick={() => void schedule.refetch()}>
-            Try again
-          </button>
-        }
-      >
-        {errorMessage(schedule.error)}
-      </Alert>
-    );
+    return <QueryErrorAlert query={schedule} />;
   }
   return <Loaded schedule={schedule.data} />;
 }

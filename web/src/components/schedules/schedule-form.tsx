@@ -12,21 +12,22 @@ import {
   defaultRetry,
   isTimeZone,
   misfirePolicies,
-  parseDuration,
   type CommandTarget,
   type HttpTarget,
   type Schedule,
 } from '@crony/shared';
 import { argvToLines, linesToArgv, quoteArgv } from '../../lib/argv.ts';
 import { api, errorMessage } from '../../lib/api.ts';
-import { cronInWords, durationInWords, everyInWords, formatDateTime, formatDuration } from '../../lib/format.ts';
+import { cronInWords, durationInWords, everyInWords, formatDateTime } from '../../lib/format.ts';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { browserTimeZone, isoToWallTime, timeZones, wallTimeToIso } from '../../lib/zoned.ts';
 import { Alert } from '../ui/alert.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
-import { KeyValueEditor, kvRow as row, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
-import { concurrencyText, misfireText, retryDelays } from './policies.ts';
+import { KeyValueEditor, LabelsEditor, kvRow as row, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
+import { concurrencyText, misfireText } from './policies.ts';
+import { RetryFields, retryValues, type RetryValues } from './retry-fields.tsx';
+import { durationHint } from '../ui/duration-hint.tsx';
 import { HookFields, hookBody, hookFieldKeys, hookValuesOf, type HookValues } from '../hooks/hook-fields.tsx';
 import { PreviewPanel } from './preview-panel.tsx';
 import {
@@ -67,7 +68,7 @@ const whenKinds: { kind: WhenKind; label: string }[] = [
   { kind: 'at', label: 'Once' },
 ];
 
-interface FormValues {
+interface FormValues extends RetryValues {
   name: string;
   description: string;
   when: WhenKind;
@@ -92,10 +93,6 @@ interface FormValues {
   concurrency: Concurrency;
   misfire: Misfire;
   catchup: string;
-  maxAttempts: string;
-  initialInterval: string;
-  backoff: string;
-  maxInterval: string;
   hooks: HookValues;
 }
 
@@ -199,10 +196,7 @@ function policyValues(
     concurrency: schedule?.concurrency_policy ?? 'allow',
     misfire: schedule?.misfire_policy ?? 'run_once',
     catchup: schedule?.catchup_window ?? '24h',
-    maxAttempts: String(retry.max_attempts),
-    initialInterval: retry.initial_interval,
-    backoff: String(retry.backoff_coefficient),
-    maxInterval: retry.max_interval,
+    ...retryValues(retry),
   };
 }
 
@@ -726,79 +720,13 @@ export function ScheduleForm({ schedule, group }: { schedule?: Schedule; group?:
             </Field>
 
             <h3>Retries</h3>
-            <div className="field-row">
-              <Field
-                id={fieldId('retry.max_attempts')}
-                label="Max attempts"
-                hint="1 to 100. 1 means no retries."
-                error={errors['retry.max_attempts']}
-              >
-                <input
-                  type="number"
-                  inputMode="numeric"
-                  min={1}
-                  max={100}
-                  step={1}
-                  value={values.maxAttempts}
-                  onChange={(e) => update('maxAttempts', e.target.value, 'retry.max_attempts')}
-                  {...inputProps('retry.max_attempts', true)}
-                />
-              </Field>
-              <Field
-                id={fieldId('retry.backoff_coefficient')}
-                label="Backoff coefficient"
-                hint="1 to 10. Each retry waits this many times longer than the one before."
-                error={errors['retry.backoff_coefficient']}
-              >
-                <input
-                  type="number"
-                  inputMode="decimal"
-                  min={1}
-                  max={10}
-                  step="any"
-                  value={values.backoff}
-                  onChange={(e) => update('backoff', e.target.value, 'retry.backoff_coefficient')}
-                  {...inputProps('retry.backoff_coefficient', true)}
-                />
-              </Field>
-            </div>
-            <div className="field-row">
-              <Field
-                id={fieldId('retry.initial_interval')}
-                label="Initial retry interval"
-                hint={durationHint(values.initialInterval, (w) => `First retry after ${w}.`, 'e.g. "10s".')}
-                error={errors['retry.initial_interval']}
-              >
-                <input
-                  type="text"
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="10s"
-                  value={values.initialInterval}
-                  onChange={(e) => update('initialInterval', e.target.value, 'retry.initial_interval')}
-                  {...inputProps('retry.initial_interval', true)}
-                />
-              </Field>
-              <Field
-                id={fieldId('retry.max_interval')}
-                label="Max retry interval"
-                hint={durationHint(values.maxInterval, (w) => `No retry waits longer than ${w}.`, 'e.g. "5m".')}
-                error={errors['retry.max_interval']}
-              >
-                <input
-                  type="text"
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="5m"
-                  value={values.maxInterval}
-                  onChange={(e) => update('maxInterval', e.target.value, 'retry.max_interval')}
-                  {...inputProps('retry.max_interval', true)}
-                />
-              </Field>
-            </div>
-            <p className="hint" data-testid="retry-preview">
-              {retryPreview(values)}
-            </p>
+            <RetryFields
+              values={values}
+              errors={errors}
+              fieldId={fieldId}
+              inputProps={inputProps}
+              onChange={(key, value, errorKey) => update(key, value, errorKey)}
+            />
             <HookFields
               values={values.hooks}
               errors={errors}
@@ -891,15 +819,10 @@ function CommandFields({
         onChange={(rows) => update('env', rows, 'target.env')}
       />
 
-      <KeyValueEditor
+      <LabelsEditor
         errorKey="target.labels"
         legend="Worker labels"
         hint="The command runs on a worker that carries all of these labels; with none, on any of your workers."
-        keyLabel="Label key"
-        valueLabel="Label value"
-        keyPlaceholder="zone"
-        valuePlaceholder="eu-west"
-        noun="label"
         empty="No labels: any worker."
         rows={values.labels}
         error={errors['target.labels']}
@@ -981,36 +904,4 @@ function HeadersEditor({
 function advancedSummary(v: FormValues): string {
   const attempts = v.maxAttempts.trim() === '1' ? 'no retries' : `up to ${v.maxAttempts.trim() || '?'} attempts`;
   return `${concurrencyText[v.concurrency].label} overlaps · ${misfireText[v.misfire].label.toLowerCase()} on misfire · ${attempts}`;
-}
-
-/** A duration field's hint: `ok(words)` once the value reads as a duration, else `empty` or a warning. */
-function durationHint(raw: string, ok: (words: string) => string, empty: string) {
-  if (!raw.trim()) return empty;
-  const ms = parseDuration(raw);
-  if (ms === null || ms <= 0)
-    return (
-      <span className="warn">Not a duration yet: try &quot;30s&quot;, &quot;5 minutes&quot; or &quot;1h&quot;.</span>
-    );
-  return ok(durationInWords(ms));
-}
-
-/** What the retry fields add up to, computed the way the server will. */
-function retryPreview(v: FormValues): string {
-  const maxAttempts = Number(v.maxAttempts);
-  const backoff = Number(v.backoff);
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || !Number.isFinite(backoff) || v.backoff.trim() === '')
-    return 'A failed attempt is retried after its wait; the run fails once the last attempt fails.';
-  if (maxAttempts === 1) return 'A failed attempt fails the run at once.';
-  const delays = retryDelays(
-    {
-      max_attempts: maxAttempts,
-      initial_interval: v.initialInterval,
-      backoff_coefficient: backoff,
-      max_interval: v.maxInterval,
-    },
-    5,
-  );
-  if (!delays) return 'A failed attempt is retried after its wait; the run fails once the last attempt fails.';
-  const more = maxAttempts - 1 > delays.length ? ', …' : '';
-  return `After a failure, retries wait ${delays.map(formatDuration).join(', ')}${more}; the run fails when attempt ${maxAttempts} fails.`;
 }

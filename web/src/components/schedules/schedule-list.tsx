@@ -10,10 +10,12 @@ import { whenInWords, whenRaw } from '../../lib/format.ts';
 import { useDebounced } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
-import { SkeletonRows } from '../ui/skeleton.tsx';
-import { PausedBadge, StatusBadge } from '../ui/status-badge.tsx';
-import { RelativeTime, StackedTime } from '../ui/time.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
+import { LoadMore } from '../ui/load-more.tsx';
+import { TableState } from '../ui/table-state.tsx';
+import { PausedBadge } from '../ui/status-badge.tsx';
+import { StackedTime } from '../ui/time.tsx';
+import { LastResult } from './last-result.tsx';
 import { BulkBar } from './bulk-bar.tsx';
 import { usePauseToggle } from './use-pause.ts';
 
@@ -203,17 +205,7 @@ export function ScheduleList() {
         />
       ) : null}
 
-      {list.isError ? (
-        <Alert
-          action={
-            <button type="button" className="button" onClick={() => void list.refetch()}>
-              Try again
-            </button>
-          }
-        >
-          {errorMessage(list.error)}
-        </Alert>
-      ) : null}
+      {list.isError ? <QueryErrorAlert query={list} /> : null}
 
       {list.isSuccess && schedules.length === 0 && !filtered ? (
         <EmptyState canWrite={canWrite} />
@@ -248,18 +240,21 @@ export function ScheduleList() {
               </tr>
             </thead>
             <tbody>
-              {list.isPending ? <SkeletonRows columns={COLUMNS} /> : null}
-              {list.isSuccess && schedules.length === 0 ? (
-                <tr>
-                  <td colSpan={COLUMNS} className="empty-row">
-                    No schedules match{query ? ` “${query}”` : ''}
-                    {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}
-                    {last ? ` with that last result` : ''}
-                    {label ? ` with label ${label}` : ''}
-                    {group ? ` in group ${group}` : ''}.
-                  </td>
-                </tr>
-              ) : null}
+              <TableState
+                columns={COLUMNS}
+                pending={list.isPending}
+                empty={
+                  list.isSuccess && schedules.length === 0 ? (
+                    <>
+                      No schedules match{query ? ` “${query}”` : ''}
+                      {paused !== undefined ? ` among ${paused ? 'paused' : 'active'} schedules` : ''}
+                      {last ? ` with that last result` : ''}
+                      {label ? ` with label ${label}` : ''}
+                      {group ? ` in group ${group}` : ''}.
+                    </>
+                  ) : null
+                }
+              />
               {schedules.map((s) => (
                 <ScheduleRow
                   key={s.id}
@@ -274,18 +269,7 @@ export function ScheduleList() {
         </div>
       )}
 
-      {list.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void list.fetchNextPage()}
-            disabled={list.isFetchingNextPage}
-          >
-            {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore pages={list} />
     </>
   );
 }
@@ -360,16 +344,7 @@ function ScheduleRow({
         <StackedTime iso={s.paused ? null : s.next_run_at} empty={s.paused ? 'Paused' : '—'} hoverZone={s.timezone} />
       </td>
       <td className="nowrap">
-        {s.last_run ? (
-          <span className="stacked">
-            <StatusBadge status={s.last_run.status} />
-            <span className="muted small">
-              <RelativeTime iso={s.last_run.finished_at ?? s.last_run.nominal_at} />
-            </span>
-          </span>
-        ) : (
-          <span className="muted">No runs yet</span>
-        )}
+        <LastResult run={s.last_run} layout="stacked" />
         <LedgerHint schedule={s} />
       </td>
       <td>

@@ -8,8 +8,8 @@ import { durationInWords, whenInWords, whenRaw } from '../../lib/format.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { Spinner } from '../ui/skeleton.tsx';
-import { StatusBadge } from '../ui/status-badge.tsx';
 import { DateTime, RelativeTime, StackedTime } from '../ui/time.tsx';
+import { LastResult } from './last-result.tsx';
 import { concurrencyText, misfireText, retryInWords } from './policies.ts';
 import { TargetProps } from './target-props.tsx';
 
@@ -67,16 +67,7 @@ export function ScheduleOverviewTab({ schedule: s }: { schedule: Schedule }) {
             </dd>
             <dt>Last result</dt>
             <dd>
-              {s.last_run ? (
-                <span className="inline-gap">
-                  <StatusBadge status={s.last_run.status} />
-                  <span className="muted small">
-                    <RelativeTime iso={s.last_run.finished_at ?? s.last_run.nominal_at} />
-                  </span>
-                </span>
-              ) : (
-                <span className="muted">No runs yet</span>
-              )}
+              <LastResult run={s.last_run} layout="inline-gap" />
             </dd>
             <dt>Created</dt>
             <dd>

@@ -6,6 +6,7 @@ import { api, errorMessage } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { RunsTable } from '../runs/runs-table.tsx';
 import { Alert } from '../ui/alert.tsx';
+import { LoadMore } from '../ui/load-more.tsx';
 
 const RUNS_REFRESH_MS = 2_000;
 
@@ -31,18 +32,7 @@ export function RunHistory({ scheduleId }: { scheduleId: string }) {
       </div>
       {runs.isError ? <Alert>{errorMessage(runs.error)}</Alert> : null}
       <RunsTable runs={list} pending={runs.isPending} showSchedule={false} empty="No runs yet." />
-      {runs.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void runs.fetchNextPage()}
-            disabled={runs.isFetchingNextPage}
-          >
-            {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore pages={runs} />
     </section>
   );
 }

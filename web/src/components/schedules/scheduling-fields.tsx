@@ -6,7 +6,9 @@ import { api } from '../../lib/api.ts';
 import { durationInWords } from '../../lib/format.ts';
 import type { FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
+import { ProfileOptions } from '../profiles/profile-options.tsx';
 import { Field } from '../ui/field.tsx';
+import { LimitField } from './limit-field.tsx';
 
 /** The schedule form's group, profile, priority, deadline and runtime inputs, kept apart from its other state. */
 export interface SchedulingValues {
@@ -81,7 +83,6 @@ export function SchedulingFields({
   fieldId: (key: string) => string;
 }) {
   const groups = useQuery({ queryKey: queryKeys.groups, queryFn: api.listGroups });
-  const profiles = useQuery({ queryKey: queryKeys.profiles, queryFn: api.listProfiles });
   const deadline = values.deadline.trim() ? parseDeadline(values.deadline.trim()) : null;
   const deadlineHint = !values.deadline.trim()
     ? 'Optional. A run not started by then is recorded as missed: "300s" after the slot, or "80%" of the period.'
@@ -123,49 +124,36 @@ export function SchedulingFields({
             {...inputProps('profile', true)}
           >
             <option value="">Inherit</option>
-            {(profiles.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-                {p.is_default ? ' (default)' : ''}
-              </option>
-            ))}
+            <ProfileOptions />
           </select>
         </Field>
       </div>
       <div className="field-row">
-        <Field
-          id={fieldId('priority')}
+        <LimitField
+          path="priority"
           label="Priority"
           hint="0 to 1000, higher runs first. Blank: the profile's."
-          error={errors.priority}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={0}
-            max={1000}
-            placeholder="inherit"
-            value={values.priority}
-            onChange={(e) => onChange('priority', e.target.value, 'priority')}
-            {...inputProps('priority', true)}
-          />
-        </Field>
-        <Field
-          id={fieldId('max_runtime_seconds')}
+          min={0}
+          max={1000}
+          blank="inherit"
+          value={values.priority}
+          onChange={(v) => onChange('priority', v, 'priority')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={inputProps}
+        />
+        <LimitField
+          path="max_runtime_seconds"
           label="Max runtime (seconds)"
           hint="Blank: the profile's limit."
-          error={errors.max_runtime_seconds}
-        >
-          <input
-            type="number"
-            inputMode="numeric"
-            min={1}
-            placeholder="inherit"
-            value={values.maxRuntime}
-            onChange={(e) => onChange('maxRuntime', e.target.value, 'max_runtime_seconds')}
-            {...inputProps('max_runtime_seconds', true)}
-          />
-        </Field>
+          min={1}
+          blank="inherit"
+          value={values.maxRuntime}
+          onChange={(v) => onChange('maxRuntime', v, 'max_runtime_seconds')}
+          errors={errors}
+          fieldId={fieldId}
+          inputProps={inputProps}
+        />
       </div>
       <Field id={fieldId('deadline')} label="Deadline" hint={deadlineHint} error={errors.deadline}>
         <input

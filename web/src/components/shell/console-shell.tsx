@@ -2,9 +2,9 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { api, errorMessage, isApiError } from '../../lib/api.ts';
+import { api, isApiError } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
 import { MeContext } from './me-context.tsx';
 import { TopBar } from './top-bar.tsx';
@@ -31,15 +31,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   return (
     <main className="page page-center">
       {me.isError && !unauthenticated ? (
-        <Alert
-          action={
-            <button type="button" className="button" onClick={() => void me.refetch()}>
-              Try again
-            </button>
-          }
-        >
-          {errorMessage(me.error)}
-        </Alert>
+        <QueryErrorAlert query={me} />
       ) : (
         <Spinner label={unauthenticated ? 'Redirecting to log in' : 'Loading'} />
       )}

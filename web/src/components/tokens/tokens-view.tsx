@@ -11,7 +11,7 @@ import { Alert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
-import { SkeletonRows } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
 
 const roleHelp: Record<Role, string> = {
@@ -71,14 +71,12 @@ export function TokensView() {
             </tr>
           </thead>
           <tbody>
-            {tokens.isPending ? <SkeletonRows columns={7} rows={3} /> : null}
-            {tokens.isSuccess && list.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="empty-row">
-                  No tokens yet. Create one above to call the API.
-                </td>
-              </tr>
-            ) : null}
+            <TableState
+              columns={7}
+              rows={3}
+              pending={tokens.isPending}
+              empty={tokens.isSuccess && list.length === 0 ? 'No tokens yet. Create one above to call the API.' : null}
+            />
             {list.map((t) => (
               <tr key={t.id} data-token-id={t.id} className={t.revoked_at ? 'is-revoked' : undefined}>
                 <td className="row-title">{t.name}</td>

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { errorMessage } from '../../lib/api.ts';
 
 /** A message about the whole page or form; errors are announced to screen readers. */
 export function Alert({
@@ -15,5 +16,27 @@ export function Alert({
       <div className="alert-body">{children}</div>
       {action ? <div className="alert-action">{action}</div> : null}
     </div>
+  );
+}
+
+/** A query that failed, with Try again to refetch it; `lead` goes before the message. */
+export function QueryErrorAlert({
+  query,
+  lead,
+}: {
+  query: { error: unknown; refetch: () => Promise<unknown> };
+  lead?: string;
+}) {
+  return (
+    <Alert
+      action={
+        <button type="button" className="button" onClick={() => void query.refetch()}>
+          Try again
+        </button>
+      }
+    >
+      {lead}
+      {errorMessage(query.error)}
+    </Alert>
   );
 }

@@ -7,7 +7,7 @@ import { ConfirmDialog } from './confirm-dialog.tsx';
 
 /**
  * A destructive button that asks first: it opens a confirmation, runs `action`, shows the
- * error in the dialog if it fails, and closes on success. Used for every revoke and remove.
+ * error in the dialog if it fails, and closes on success. Used for every revoke, remove and clear.
  */
 export function ConfirmAction({
   label,
@@ -16,6 +16,7 @@ export function ConfirmAction({
   confirmLabel,
   action,
   onDone,
+  plain = false,
   children,
 }: {
   /** The button's visible text, e.g. "Revoke". */
@@ -27,6 +28,8 @@ export function ConfirmAction({
   action: () => Promise<unknown>;
   /** After success, e.g. to invalidate the list. */
   onDone?: () => void;
+  /** A plain button instead of the red outline, for what loses no configuration (e.g. clearing a log). */
+  plain?: boolean;
   /** What will happen, shown in the dialog. */
   children: ReactNode;
 }) {
@@ -42,7 +45,7 @@ export function ConfirmAction({
     <>
       <button
         type="button"
-        className="button small danger-outline"
+        className={plain ? 'button small' : 'button small danger-outline'}
         aria-label={accessibleLabel}
         onClick={() => {
           run.reset();

@@ -113,3 +113,23 @@ export function KeyValueEditor({
     </fieldset>
   );
 }
+
+type LabelWording = 'keyLabel' | 'valueLabel' | 'keyPlaceholder' | 'valuePlaceholder' | 'noun' | 'empty';
+
+/**
+ * A KeyValueEditor for worker labels, worded the same wherever labels are edited (tasks, groups,
+ * registration tokens); `empty` defaults to "No labels.".
+ */
+export function LabelsEditor(props: Omit<Parameters<typeof KeyValueEditor>[0], LabelWording> & { empty?: string }) {
+  return (
+    <KeyValueEditor
+      keyLabel="Label key"
+      valueLabel="Label value"
+      keyPlaceholder="zone"
+      valuePlaceholder="eu-west"
+      noun="label"
+      {...props}
+      empty={props.empty ?? 'No labels.'}
+    />
+  );
+}

@@ -10,9 +10,10 @@ import { Alert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
-import { KeyValueEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
+import { FormActions } from '../ui/form-actions.tsx';
+import { LabelsEditor, rowsToRecord, type KeyValueRow } from '../ui/key-value-editor.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
-import { SkeletonRows } from '../ui/skeleton.tsx';
+import { TableState } from '../ui/table-state.tsx';
 import { DateTime } from '../ui/time.tsx';
 
 /** Registration tokens (admin/owner): create one, copy its command once, revoke it. */
@@ -58,14 +59,12 @@ export function RegistrationTokens() {
             </tr>
           </thead>
           <tbody>
-            {tokens.isPending ? <SkeletonRows columns={5} rows={2} /> : null}
-            {tokens.isSuccess && list.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty-row">
-                  No registration tokens yet.
-                </td>
-              </tr>
-            ) : null}
+            <TableState
+              columns={5}
+              rows={2}
+              pending={tokens.isPending}
+              empty={tokens.isSuccess && list.length === 0 ? 'No registration tokens yet.' : null}
+            />
             {list.map((t) => (
               <tr key={t.id} data-worker-token-id={t.id} className={t.revoked_at ? 'is-revoked' : undefined}>
                 <td className="row-title">{t.name}</td>
@@ -159,17 +158,11 @@ function CreateWorkerTokenForm({ onCreated }: { onCreated: (t: CreatedWorkerToke
           />
         </Field>
       </div>
-      <KeyValueEditor
+      <LabelsEditor
         idPrefix="worker-token"
         errorKey="labels"
         legend="Labels"
         hint="Every worker registered with this token carries these labels (its own labels are added to them)."
-        keyLabel="Label key"
-        valueLabel="Label value"
-        keyPlaceholder="zone"
-        valuePlaceholder="eu-west"
-        noun="label"
-        empty="No labels."
         rows={labels}
         error={errors.labels}
         onChange={(rows) => {
@@ -177,13 +170,12 @@ function CreateWorkerTokenForm({ onCreated }: { onCreated: (t: CreatedWorkerToke
           if (errors.labels) setErrors(({ labels: _, ...rest }) => rest);
         }}
       />
-      <div className="form-actions-left">
-        <button type="submit" className="button primary" disabled={create.isPending} aria-busy={create.isPending}>
-          Create registration token
-        </button>
-      </div>
-      {create.isError ? <p className="field-error">{errorMessage(create.error)}</p> : null}
-      {errors[''] ? <p className="field-error">{errors['']}</p> : null}
+      <FormActions
+        submitLabel="Create registration token"
+        pending={create.isPending}
+        requestError={create.isError ? errorMessage(create.error) : null}
+        formError={errors['']}
+      />
     </form>
   );
 }
