@@ -5,6 +5,11 @@
 // `go install .../cmd/ferretdb@v1.24.2`, because the binary built that way panics at start
 // (it expects build metadata that only FerretDB's own release build provides).
 //
+// go.mod raises modernc.org/sqlite (FerretDB's SQLite driver, pure Go) from the v1.32.0 that
+// FerretDB 1.24.2 names to v1.62.0: built with Go 1.26, the older driver's libc crashed the
+// server under concurrent load ("fatal error: fault" in an update), a few times per full test
+// run. FerretDB's own code is unchanged.
+//
 // Usage:
 //
 //	ferretdb-launcher -listen-addr 127.0.0.1:27099 -sqlite-dir .crony/ferretdb [-log-level warn]
