@@ -75,9 +75,16 @@ describe('controls', () => {
       (r) => Date.parse(r.nominal_at) > Date.parse(paused.updated_at) && Date.parse(r.nominal_at) < resumedAt,
     );
     assert.deepEqual(gap, [], 'nothing recorded for the paused period');
-    const stats = ((await (await api.get(`/v1/schedules/${s.id}`)).json()) as Schedule).stats;
-    assert.equal(stats.runs, runs.length);
-    assert.equal(stats.succeeded + stats.active + stats.failed, runs.length);
+    // The counters are written just after the ledger: give an in-flight firing time to land.
+    await waitFor(
+      async () => {
+        const stats = ((await (await api.get(`/v1/schedules/${s.id}`)).json()) as Schedule).stats;
+        const count = (await runsOf(s.id)).length;
+        return stats.runs === count && stats.succeeded + stats.active + stats.failed === count ? true : undefined;
+      },
+      10_000,
+      'the counters to match the run ledger',
+    );
   });
 
   test('a running run can be cancelled; it stops and is not retried', async () => {
