@@ -1,6 +1,5 @@
 import { Types } from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.ts';
-import { updateIf } from '../../db/update-if.ts';
 import { isLimited, limitsOf, type RunLimits } from './limits.ts';
 import { PlaceModel, type PlaceDoc } from './place.model.ts';
 import { QueueModel } from './queue.model.ts';
@@ -108,17 +107,20 @@ export async function admit(
     }
   }
   const holding = await PlaceModel.countDocuments({ profile_id: l.profile_id });
-  await noteWaiting(run._id, run.epoch, waitReason(l, holding));
+  await noteWaiting(run._id, waitReason(l, holding));
   return null;
 }
 
-/** Records why a queued run waits, on the run and its queue entry, only when it changed. */
-export async function noteWaiting(runId: Types.ObjectId, epoch: number, reason: string): Promise<void> {
-  const entry = await QueueModel.findById(runId).select({ wait_reason: 1 }).lean();
-  if (!entry || entry.wait_reason === reason) return;
-  if (await updateIf(RunModel, runId, { status: 'queued', epoch }, { $set: { wait_reason: reason } })) {
-    await QueueModel.updateOne({ _id: runId }, { $set: { wait_reason: reason } });
-  }
+/**
+ * Records why a queued run waits, on its queue entry only, when it changed. Never on the run:
+ * the caller holds no claim, and on FerretDB (where an update is a read and a separate write of
+ * the whole document) a write racing a claimer's would undo its lease. Reads join the entry's
+ * reason into the run (withWaitReasons); a stale entry is repaired by the reaper.
+ */
+export async function noteWaiting(runId: Types.ObjectId, reason: string): Promise<void> {
+  const entry = await QueueModel.findById(runId).select({ wait_reason: 1, status: 1 }).lean();
+  if (!entry || entry.status !== 'queued' || entry.wait_reason === reason) return;
+  await QueueModel.updateOne({ _id: runId }, { $set: { wait_reason: reason } });
 }
 
 /**

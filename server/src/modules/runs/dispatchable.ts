@@ -26,7 +26,7 @@ export async function dispatchable(entries: QueueDoc[], now: Date): Promise<Queu
       const holders = places.get(e.profile_id.toHexString()) ?? [];
       if (holders.length >= e.max_concurrent && !pickVictim(holders, e.priority)) {
         const reason = waitReason({ ...e, profile_id: e.profile_id, max_concurrent: e.max_concurrent }, holders.length);
-        if (e.wait_reason !== reason) await noteWaiting(e._id, e.epoch, reason);
+        if (e.wait_reason !== reason) await noteWaiting(e._id, reason);
         continue;
       }
     }

@@ -1,7 +1,7 @@
 import { activeRunStatuses, type Run } from '@crony/shared';
 import { Types } from 'mongoose';
 import type { Principal } from '../../tenancy/scope.ts';
-import { QueueModel } from './queue.model.ts';
+import { QueueModel, withWaitReasons } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { toRun } from './runs.presenter.ts';
 
@@ -50,7 +50,7 @@ export async function* watchRuns(
       // stream began is history, not an event.
       if (!seen.has(id) && run.finished_at && run.finished_at < since) continue;
       const fp = fingerprint(run);
-      if (seen.get(id) !== fp) yield toRun(run);
+      if (seen.get(id) !== fp) yield toRun((await withWaitReasons([run]))[0]!);
       if (activeRunStatuses.includes(run.status)) seen.set(id, fp);
       else seen.delete(id);
     }

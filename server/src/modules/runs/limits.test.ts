@@ -14,7 +14,7 @@ import { cancelRun, claimable, claimRun, completeRun, heartbeat, LEASE_MS, type 
 import { defaultLimits, type RunLimits } from './limits.ts';
 import { newRun } from './new-run.ts';
 import { PlaceModel } from './place.model.ts';
-import { QueueModel, queueEntryFor } from './queue.model.ts';
+import { QueueModel, queueEntryFor, withWaitReasons } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { toRun } from './runs.presenter.ts';
 import { watchStop, type StopCode } from './stop-signals.ts';
@@ -63,7 +63,8 @@ async function queuedRun(
   await RunModel.collection.insertOne(run);
   return run;
 }
-const load = async (r: RunDoc) => (await RunModel.findById(r._id).lean<RunDoc>())!;
+/** The run as the API shows it: a queued run's wait reason comes from its queue entry. */
+const load = async (r: RunDoc) => (await withWaitReasons([(await RunModel.findById(r._id).lean<RunDoc>())!]))[0]!;
 const claim = async (r: RunDoc, owner: string, now: Date) => (await claimRun(r._id, owner, now))?.lease ?? null;
 
 describe('dispatch order', () => {

@@ -34,7 +34,7 @@ export interface QueueDoc {
   profile_id: Types.ObjectId | null;
   max_concurrent: number | null;
   profile_name: string | null;
-  /** Mirrors the run's wait_reason, so it is rewritten only when it changes. */
+  /** Why this queued run waits (profile full); kept only here, joined into the run on reads. */
   wait_reason: string | null;
   /** While running: when the attempt must be stopped, and which limit that is (realtime.ts). */
   stop_at: Date | null;
@@ -106,4 +106,20 @@ export function queueEntryFor(run: {
 export function runningFields(limits: RunLimits, startedAt: Date) {
   const stop = stopAt(limits, startedAt);
   return { stop_at: stop?.at ?? null, stop_code: stop?.code ?? null, wait_reason: null };
+}
+
+/**
+ * Fills in why each queued run waits, from its queue entry: that reason is kept only there
+ * (see noteWaiting in concurrency.ts). One `_id` lookup for the whole page.
+ */
+export async function withWaitReasons<R extends { _id: Types.ObjectId; status: string; wait_reason?: string | null }>(
+  runs: R[],
+): Promise<R[]> {
+  const queued = runs.filter((r) => r.status === 'queued').map((r) => r._id);
+  if (queued.length === 0) return runs;
+  const entries = await QueueModel.find({ _id: { $in: queued } })
+    .select({ wait_reason: 1 })
+    .lean<Pick<QueueDoc, '_id' | 'wait_reason'>[]>();
+  const reasons = new Map(entries.map((e) => [e._id.toHexString(), e.wait_reason ?? null]));
+  return runs.map((r) => (r.status === 'queued' ? { ...r, wait_reason: reasons.get(r._id.toHexString()) ?? null } : r));
 }

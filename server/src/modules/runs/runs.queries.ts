@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { decodeCursor, paginate } from '../../http/cursor.ts';
 import { notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
+import { withWaitReasons } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { toRun } from './runs.presenter.ts';
 
@@ -28,13 +29,14 @@ export async function listRuns(
     .limit(q.limit + 1)
     .lean<RunDoc[]>();
   const { page, next_cursor } = paginate(docs, q.limit);
-  return { data: page.map(toRun), next_cursor };
+  return { data: (await withWaitReasons(page)).map(toRun), next_cursor };
 }
 
 export async function getRun(principal: Principal, id: string): Promise<Run> {
   const doc = await scoped(RunModel, principal).findById(id).lean<RunDoc>();
   if (!doc) throw notFound('Run');
-  return toRun(doc);
+  const [run] = await withWaitReasons([doc]);
+  return toRun(run!);
 }
 
 /** A worker id names its executor `worker:<id>`; any other value is an executor name as shown on attempts. */
