@@ -81,7 +81,7 @@ async function tryTake(run: RunDoc, l: RunLimits & { profile_id: Types.ObjectId 
  * Takes a place for `run` (which its caller has exclusively claimed) in its profile's limit.
  * When the limit is full and a lower-priority preemptible run holds a place, `preempt` stops
  * that run (recording its attempt before its place is released) and the place goes to `run`.
- * Returns the place, or null with the run's wait_reason updated. Unlimited runs need none.
+ * Returns the place, or null with the wait reason noted on the run's queue entry. Unlimited runs need none.
  */
 export async function admit(
   run: RunDoc,

@@ -1,7 +1,7 @@
 import { activeRunStatuses, type Run } from '@crony/shared';
 import { Types } from 'mongoose';
 import type { Principal } from '../../tenancy/scope.ts';
-import { QueueModel, withWaitReasons } from './queue.model.ts';
+import { QueueModel } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { toRun } from './runs.presenter.ts';
 
@@ -16,11 +16,12 @@ const fingerprint = (r: RunDoc) =>
     r.progress?.at?.getTime() ?? '',
     r.lease?.expires_at.getTime() ?? '',
     r.finished_at?.getTime() ?? '',
+    r.wait_reason ?? '',
   ].join('|');
 
 /**
  * Yields the caller's runs as they change: each active run whenever its status, attempt,
- * progress or lease moves, and once more when it ends. Works across several server processes
+ * progress, lease or wait reason moves, and once more when it ends. Works across several server processes
  * without change streams (FerretDB 1.x has none): it polls the small queue of active runs and
  * reads the runs by id.
  */
@@ -37,9 +38,11 @@ export async function* watchRuns(
       ...(filter.scheduleId ? { schedule_id: new Types.ObjectId(filter.scheduleId) } : {}),
       ...(filter.runId ? { _id: new Types.ObjectId(filter.runId) } : {}),
     })
-      .select({ _id: 1 })
+      .select({ _id: 1, wait_reason: 1 })
       .lean();
-    const ids = new Set([...active.map((e) => e._id.toHexString()), ...seen.keys()]);
+    // The queue scan already holds each waiting run's reason (kept only there): no second read.
+    const reasons = new Map(active.map((e) => [e._id.toHexString(), e.wait_reason ?? null]));
+    const ids = new Set([...reasons.keys(), ...seen.keys()]);
     for (const id of ids) {
       const run = await RunModel.findById(id).lean<RunDoc>();
       if (!run || !run.tenant_id.equals(principal.tenantId)) {
@@ -49,8 +52,9 @@ export async function* watchRuns(
       // A queue entry outlives its run's final write by a moment: a run that ended before the
       // stream began is history, not an event.
       if (!seen.has(id) && run.finished_at && run.finished_at < since) continue;
-      const fp = fingerprint(run);
-      if (seen.get(id) !== fp) yield toRun((await withWaitReasons([run]))[0]!);
+      const shown = { ...run, wait_reason: reasons.get(id) ?? null };
+      const fp = fingerprint(shown);
+      if (seen.get(id) !== fp) yield toRun(shown);
       if (activeRunStatuses.includes(run.status)) seen.set(id, fp);
       else seen.delete(id);
     }

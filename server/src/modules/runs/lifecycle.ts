@@ -159,7 +159,6 @@ export async function claimRun(
         status: 'running',
         lease,
         attempts,
-        wait_reason: null,
         ...(run.started_at ? {} : { started_at: now, lateness_ms: now.getTime() - run.nominal_at.getTime() }),
       },
     },

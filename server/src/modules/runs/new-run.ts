@@ -40,7 +40,6 @@ export function newRun(
     group_id: s.group_id ?? null,
     available_at: slot.nominalAt,
     limits,
-    wait_reason: null,
     finished_at: fate.status === 'missed' ? now : null,
     // Set here because runs are bulk-inserted on the driver, past mongoose's timestamps.
     created_at: now,

@@ -54,7 +54,10 @@ export interface RunDoc {
   cancel_requested_at: Date | null;
   /** Scheduling limits snapshotted at fire time; absent on runs stored before they existed. */
   limits?: RunLimits | null;
-  /** Why a queued run has not started although it is due (e.g. its profile is full); else null. */
+  /**
+   * Why a queued run has not started although it is due. Not stored on the run: it is kept on
+   * the run's queue entry and filled in on reads (withWaitReasons in queue.model.ts).
+   */
   wait_reason?: string | null;
   started_at: Date | null;
   finished_at: Date | null;
@@ -125,7 +128,6 @@ const runSchema = new Schema<RunDoc>(
       ),
       default: null,
     },
-    wait_reason: { type: String, default: null },
     started_at: { type: Date, default: null },
     finished_at: { type: Date, default: null },
     duration_ms: { type: Number, default: null },

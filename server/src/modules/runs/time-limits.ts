@@ -52,7 +52,6 @@ async function missDeadline(run: RunDoc, now: Date): Promise<boolean> {
       $set: {
         status: 'missed',
         reason: 'deadline',
-        wait_reason: null,
         finished_at: now,
         error: { code: 'deadline', message: `not started by its deadline (${deadline.toISOString()})` },
       },

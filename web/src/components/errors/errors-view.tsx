@@ -2,10 +2,10 @@
 
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Id } from '@crony/shared';
-import { api, errorMessage, hooksApi } from '../../lib/api.ts';
+import { api, hooksApi } from '../../lib/api.ts';
 import { hookKeys, queryKeys } from '../../lib/query-keys.ts';
 import { useAddressParams } from '../../lib/address-params.ts';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { LoadMore } from '../ui/load-more.tsx';
 import { TimeRangeInputs, useTimeRange } from '../ui/time-range.tsx';
 import { ErrorsTable } from './errors-table.tsx';
@@ -120,7 +120,7 @@ export function ErrorsView() {
         ) : null}
       </div>
 
-      {errors.isError ? <Alert>{errorMessage(errors.error)}</Alert> : null}
+      {errors.isError ? <QueryErrorAlert query={errors} /> : null}
       <ErrorsTable
         errors={list}
         pending={errors.isPending}

@@ -9,7 +9,7 @@ import { api, errorMessage, isApiError } from '../../lib/api.ts';
 import { whenInWords } from '../../lib/format.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole, useMe } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { Alert, QueryErrorAlert } from '../ui/alert.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
 import { Spinner } from '../ui/skeleton.tsx';
@@ -186,7 +186,7 @@ function Loaded({ group: g, refKey }: { group: Group; refKey: string }) {
         <div className="section-header">
           <h2 id="group-tasks-title">Tasks ({g.tasks})</h2>
         </div>
-        {tasks.isError ? <Alert>{errorMessage(tasks.error)}</Alert> : null}
+        {tasks.isError ? <QueryErrorAlert query={tasks} /> : null}
         <div className="table-wrap">
           <table className="table" aria-busy={tasks.isPending} aria-label="Tasks">
             <thead>

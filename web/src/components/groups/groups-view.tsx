@@ -2,10 +2,10 @@
 
 import Link from 'next/link';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole, useMe } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { Alert, QueryErrorAlert } from '../ui/alert.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
 import { TableState } from '../ui/table-state.tsx';
 import { PausedBadge } from '../ui/status-badge.tsx';
@@ -40,7 +40,7 @@ export function GroupsView() {
           you can still add and edit tasks in a group.
         </Alert>
       ) : null}
-      {groups.isError ? <Alert>{errorMessage(groups.error)}</Alert> : null}
+      {groups.isError ? <QueryErrorAlert query={groups} /> : null}
 
       <div className="table-wrap">
         <table className="table" aria-busy={groups.isPending} aria-label="Groups">

@@ -8,7 +8,7 @@ import { durationInWords } from '../../lib/format.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { retryInWords } from '../schedules/policies.ts';
 import { useHasRole, useMe } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { Alert, QueryErrorAlert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
 import { ProfileForm } from './profile-form.tsx';
@@ -50,7 +50,7 @@ export function ProfilesView() {
           {me.role}.
         </Alert>
       ) : null}
-      {profiles.isError ? <Alert>{errorMessage(profiles.error)}</Alert> : null}
+      {profiles.isError ? <QueryErrorAlert query={profiles} /> : null}
       {makeDefault.isError ? <Alert>{errorMessage(makeDefault.error)}</Alert> : null}
 
       <div className="table-wrap">

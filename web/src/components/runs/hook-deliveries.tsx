@@ -3,10 +3,10 @@
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import type { HookDelivery } from '@crony/shared';
-import { errorMessage, hooksApi } from '../../lib/api.ts';
+import { hooksApi } from '../../lib/api.ts';
 import { formatDuration } from '../../lib/format.ts';
 import { hookKeys } from '../../lib/query-keys.ts';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { DateTime, RelativeTime } from '../ui/time.tsx';
 import { httpClass } from './runs-table.tsx';
 
@@ -37,7 +37,7 @@ export function HookDeliveries({ runId, active }: { runId: string; active: boole
         <h2 id="deliveries-title">Hook deliveries</h2>
         <span className="muted small">Signed with the tenant’s webhook secret; retried up to 5 times</span>
       </div>
-      {deliveries.isError ? <Alert>{errorMessage(deliveries.error)}</Alert> : null}
+      {deliveries.isError ? <QueryErrorAlert query={deliveries} /> : null}
       <div className="table-wrap">
         <table className="table deliveries-table" aria-busy={deliveries.isPending}>
           <thead>

@@ -8,7 +8,7 @@ import { api, errorMessage } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useAddressParams } from '../../lib/address-params.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { Alert, QueryErrorAlert } from '../ui/alert.tsx';
 import { LoadMore } from '../ui/load-more.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { statusLabel } from '../ui/status-badge.tsx';
@@ -125,7 +125,7 @@ export function RunsView() {
       {rangeBackwards ? (
         <Alert tone="info">“To” is not after “From”, so no run can match. Change one of them.</Alert>
       ) : null}
-      {runs.isError ? <Alert>{errorMessage(runs.error)}</Alert> : null}
+      {runs.isError ? <QueryErrorAlert query={runs} /> : null}
 
       <RetryAll status={status} scheduleId={scheduleId} from={from} to={to} worker={worker} />
 

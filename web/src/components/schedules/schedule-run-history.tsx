@@ -2,10 +2,10 @@
 
 import Link from 'next/link';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { RunsTable } from '../runs/runs-table.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { LoadMore } from '../ui/load-more.tsx';
 
 const RUNS_REFRESH_MS = 2_000;
@@ -30,7 +30,7 @@ export function RunHistory({ scheduleId }: { scheduleId: string }) {
           Open in Runs
         </Link>
       </div>
-      {runs.isError ? <Alert>{errorMessage(runs.error)}</Alert> : null}
+      {runs.isError ? <QueryErrorAlert query={runs} /> : null}
       <RunsTable runs={list} pending={runs.isPending} showSchedule={false} empty="No runs yet." />
       <LoadMore pages={runs} />
     </section>

@@ -6,7 +6,7 @@ import { CreateWorkerTokenBody, type CreatedWorkerToken } from '@crony/shared';
 import { api, errorMessage } from '../../lib/api.ts';
 import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../../lib/form-errors.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { describedBy, Field } from '../ui/field.tsx';
@@ -43,7 +43,7 @@ export function RegistrationTokens() {
         }}
       />
 
-      {tokens.isError ? <Alert>{errorMessage(tokens.error)}</Alert> : null}
+      {tokens.isError ? <QueryErrorAlert query={tokens} /> : null}
 
       <div className="table-wrap">
         <table className="table" aria-busy={tokens.isPending} aria-label="Registration tokens">

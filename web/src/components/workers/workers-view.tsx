@@ -2,11 +2,11 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Worker } from '@crony/shared';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useNow } from '../../lib/hooks.ts';
 import { queryKeys } from '../../lib/query-keys.ts';
 import { useHasRole } from '../shell/me-context.tsx';
-import { Alert } from '../ui/alert.tsx';
+import { QueryErrorAlert } from '../ui/alert.tsx';
 import { ConfirmAction } from '../ui/confirm-action.tsx';
 import { LabelChips } from '../ui/label-chips.tsx';
 import { SkeletonRows } from '../ui/skeleton.tsx';
@@ -42,7 +42,7 @@ export function WorkersView() {
         </div>
       </div>
 
-      {workers.isError ? <Alert>{errorMessage(workers.error)}</Alert> : null}
+      {workers.isError ? <QueryErrorAlert query={workers} /> : null}
 
       {workers.isSuccess && list.length === 0 ? (
         <div className="empty-state card" data-testid="workers-empty">
