@@ -20,13 +20,16 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -85,9 +88,92 @@ func run() error {
 		return err
 	}
 
+	go fixIDIndexes(ctx, dir, logger)
+
 	// f.MongoDBURI() may block until Run has started the listener, so build the URI ourselves;
 	// the listener is already bound by ferretdb.New.
 	fmt.Printf("listening mongodb://%s/\n", *listenAddr)
 
 	return f.Run(ctx)
+}
+
+// fixIDIndexes makes FerretDB's lookups by _id use an index.
+//
+// FerretDB 1.24.2 pushes a filter on _id down to SQLite as `WHERE _ferretdb_sjson->'$._id' = ?`
+// but creates the _id index on `_ferretdb_sjson->"_id"`. SQLite matches an index on an
+// expression only when the query's expression is the same tree, and the path literals differ,
+// so every find, update and delete by _id scans the whole table: an update by _id costs 2 ms
+// on 200 documents and 30 ms on 11,500 (measured), and grows with the collection. Adding an
+// index on the exact expression FerretDB queries makes those lookups O(log n).
+//
+// FerretDB creates tables when a collection is first written, so this polls: every 250 ms it
+// adds the index to tables that lack it. The index is not unique (FerretDB's own index enforces
+// that) and FerretDB never sees it (it lists indexes from its own metadata); dropping the
+// collection drops the table and its indexes with it.
+func fixIDIndexes(ctx context.Context, dir string, logger *slog.Logger) {
+	dbs := map[string]*sql.DB{}
+	defer func() {
+		for _, db := range dbs {
+			_ = db.Close()
+		}
+	}()
+
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.sqlite"))
+		for _, file := range files {
+			db := dbs[file]
+			if db == nil {
+				var err error
+				// The same pragmas as FerretDB's own connections: wait for the write lock, never fail on it.
+				if db, err = sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_txlock=immediate&_pragma=busy_timeout(30000)"); err != nil {
+					logger.Warn("opening a database to index _id", "file", file, "error", err)
+					continue
+				}
+				db.SetMaxOpenConns(1)
+				dbs[file] = db
+			}
+			if err := addIDIndexes(ctx, db); err != nil && ctx.Err() == nil {
+				logger.Debug("indexing _id", "file", file, "error", err)
+			}
+		}
+
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// addIDIndexes adds the `<table>__id_expr` index to every collection table of one database that lacks it.
+func addIDIndexes(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT c.table_name FROM _ferretdb_collections c
+		WHERE NOT EXISTS (SELECT 1 FROM sqlite_master m WHERE m.type = 'index' AND m.name = c.table_name || '__id_expr')`)
+	if err != nil {
+		return err // e.g. the database file exists but FerretDB has not created its metadata table yet
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err = rows.Scan(&t); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	if err = rows.Close(); err != nil {
+		return err
+	}
+
+	for _, t := range tables {
+		q := `CREATE INDEX IF NOT EXISTS "` + strings.ReplaceAll(t+"__id_expr", `"`, `""`) + `" ON "` +
+			strings.ReplaceAll(t, `"`, `""`) + `" (_ferretdb_sjson->'$._id')`
+		if _, err = db.ExecContext(ctx, q); err != nil {
+			return err // e.g. the collection was dropped meanwhile; the next round sees the truth
+		}
+	}
+	return nil
 }
