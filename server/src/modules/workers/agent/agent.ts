@@ -79,18 +79,25 @@ export class WorkerAgent {
     // Heartbeats renew the lease every heartbeat_ms; new progress or output is also sent about a
     // second after it appears, so the console's live view does not wait for the next renewal.
     let sentProgress: typeof progress;
+    // One heartbeat at a time, and the result only after the last one has been answered: the
+    // embedded database applies an update as a read and a separate write of the whole run, so a
+    // heartbeat still in flight when the result lands could write the run back to `running`.
+    let inFlight: Promise<void> = Promise.resolve();
     const send = () => {
-      const fresh = progress !== sentProgress ? progress : undefined;
-      sentProgress = progress;
-      client
-        .heartbeat(job.run_id, { ...lease, output: takeOutput(), ...(fresh ? { progress: fresh } : {}) })
-        .catch((err: unknown) => {
-          if (err instanceof ApiRefusal && (err.status === 409 || err.status === 404)) {
-            const why = { run_preempted: 'preempted', run_timed_out: 'timed out' }[err.code] ?? 'lease lost';
-            log(`run ${job.run_id}: ${why}: ${err.message}`);
-            stop.abort();
-          }
-        });
+      inFlight = inFlight.then(() => {
+        if (stop.signal.aborted) return;
+        const fresh = progress !== sentProgress ? progress : undefined;
+        sentProgress = progress;
+        return client
+          .heartbeat(job.run_id, { ...lease, output: takeOutput(), ...(fresh ? { progress: fresh } : {}) })
+          .catch((err: unknown) => {
+            if (err instanceof ApiRefusal && (err.status === 409 || err.status === 404)) {
+              const why = { run_preempted: 'preempted', run_timed_out: 'timed out' }[err.code] ?? 'lease lost';
+              log(`run ${job.run_id}: ${why}: ${err.message}`);
+              stop.abort();
+            }
+          });
+      });
     };
     let flush: NodeJS.Timeout | undefined;
     const soon = () => {
@@ -127,6 +134,7 @@ export class WorkerAgent {
       clearInterval(beat);
       clearTimeout(flush);
     }
+    await inFlight;
     if (stop.signal.aborted) return; // the lease is gone: nothing to report
     const body: WorkerCompleteBody = {
       ...lease,
