@@ -38,8 +38,14 @@ export class TenantScope<T extends TenantOwned> {
     return this.model.find(this.scope(filter));
   }
 
+  /**
+   * One document by id, or null when there is none or it is another tenant's. The read goes by
+   * `_id` alone and the tenant is checked on the document: FerretDB 1.x answers a filter from
+   * its index only when the filter is `_id` alone, and `_id` plus `tenant_id` read the whole
+   * collection on every call. A projection must keep `tenant_id`.
+   */
   findById(id: string | Types.ObjectId) {
-    return this.model.findOne(this.scope({ _id: id }));
+    return this.model.findOne({ _id: id } as QueryFilter<T>).transform((doc) => this.own(doc));
   }
 
   findOne(filter: Filter) {
@@ -51,23 +57,42 @@ export class TenantScope<T extends TenantOwned> {
     return created[0]!.toObject() as T;
   }
 
-  updateById(id: string | Types.ObjectId, update: UpdateQuery<T>) {
-    return this.model.findOneAndUpdate(this.scope({ _id: id }), update, {
-      returnDocument: 'after',
-      runValidators: true,
-    });
+  /** Updates one document by id and returns it, or null when there is none or it is another tenant's (see findById). */
+  async updateById(id: string | Types.ObjectId, update: UpdateQuery<T>): Promise<T | null> {
+    if (!(await this.owns(id))) return null;
+    return this.model
+      .findOneAndUpdate({ _id: id } as QueryFilter<T>, update, { returnDocument: 'after', runValidators: true })
+      .lean<T>();
   }
 
   updateMany(filter: Filter, update: UpdateQuery<T>) {
     return this.model.updateMany(this.scope(filter), update, { runValidators: true });
   }
 
-  deleteById(id: string | Types.ObjectId) {
-    return this.model.deleteOne(this.scope({ _id: id }));
+  /** Deletes one document by id if it is this tenant's; `deletedCount` says whether it did (see findById). */
+  async deleteById(id: string | Types.ObjectId): Promise<{ deletedCount: number }> {
+    if (!(await this.owns(id))) return { deletedCount: 0 };
+    const res = await this.model.deleteOne({ _id: id } as QueryFilter<T>);
+    return { deletedCount: res.deletedCount };
   }
 
   deleteMany(filter: Filter) {
     return this.model.deleteMany(this.scope(filter));
+  }
+
+  /** Whether the document exists and is this tenant's (a document never changes tenant). */
+  private async owns(id: string | Types.ObjectId): Promise<boolean> {
+    return (await this.findById(id).select({ tenant_id: 1 }).lean()) !== null;
+  }
+
+  /** The document if it is this tenant's, else null. */
+  private own<D>(doc: D): D | null {
+    if (doc === null || doc === undefined) return null;
+    const tenant = (doc as { tenant_id?: unknown }).tenant_id;
+    if (tenant === undefined) {
+      throw new Error('a tenant-scoped read by id must keep tenant_id in its projection');
+    }
+    return String(tenant) === String(this.tenantId) ? doc : null;
   }
 }
 

@@ -39,7 +39,7 @@ async function trim(scheduleId: Types.ObjectId): Promise<void> {
 
 /** `DELETE /v1/schedules/{id}/errors`: empties the schedule's errors. */
 export async function clearErrors(principal: Principal, scheduleId: string): Promise<void> {
-  if (!(await scoped(ScheduleModel, principal).findById(scheduleId).select({ _id: 1 }).lean())) {
+  if (!(await scoped(ScheduleModel, principal).findById(scheduleId).select({ _id: 1, tenant_id: 1 }).lean())) {
     throw notFound('Schedule');
   }
   await scoped(ScheduleErrorModel, principal).deleteMany({ schedule_id: scheduleId });

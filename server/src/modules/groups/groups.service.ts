@@ -4,6 +4,7 @@ import { AppError } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { profileRef } from '../profiles/profiles.service.ts';
 import { recordDueAsPaused } from '../scheduler/fire.ts';
+import { noteRetimed } from '../scheduler/retime-notes.model.ts';
 import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { compiledOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
@@ -63,7 +64,7 @@ export async function updateGroup(
   for (const k of hookKinds) if (patch[k] !== undefined) set[k] = patch[k];
   let updated: GroupDoc | null;
   try {
-    updated = await scoped(GroupModel, principal).updateById(current._id, { $set: set }).lean<GroupDoc>();
+    updated = await scoped(GroupModel, principal).updateById(current._id, { $set: set });
   } catch (err) {
     if (isDuplicateKey(err)) throw nameTaken(patch.name ?? '', err);
     throw err;
@@ -93,6 +94,11 @@ async function retimeTasks(principal: Principal, g: GroupDoc, now: Date): Promis
       { upsert: true },
     );
   }
+  if (!g.paused)
+    await noteRetimed(
+      tasks.filter((t) => !t.paused).map((t) => t._id),
+      now,
+    );
 }
 
 /**

@@ -29,7 +29,7 @@ function toDelivery(d: DeliveryDoc): HookDelivery {
 
 /** `GET /v1/runs/{id}/deliveries`: every hook delivery of the run, oldest first. */
 export async function runDeliveries(principal: Principal, runId: string): Promise<{ data: HookDelivery[] }> {
-  const run = await scoped(RunModel, principal).findById(runId).select({ _id: 1 }).lean();
+  const run = await scoped(RunModel, principal).findById(runId).select({ _id: 1, tenant_id: 1 }).lean();
   if (!run) throw notFound('Run');
   const docs = await scoped(DeliveryModel, principal)
     .find({ run_id: run._id })

@@ -179,7 +179,7 @@ export async function changeRole(principal: Principal, id: string, role: Role): 
   // A token's role is at most its creator's: tokens above the new role come down with it.
   const above = roles.filter((r) => roleRank[r] > roleRank[role]);
   await scoped(ApiToken, principal).updateMany({ created_by: target._id, role: { $in: above } }, { $set: { role } });
-  return toMember(updated.toObject() as UserDoc);
+  return toMember(updated);
 }
 
 /** Removes a member: their login stops at once, and the API tokens they created are revoked. */

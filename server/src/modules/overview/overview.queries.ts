@@ -7,6 +7,7 @@ import { slotsBetween } from '../scheduler/slots.ts';
 import { whenOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { listWorkers } from '../workers/workers.service.ts';
+import { findByIds } from '../../db/by-ids.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -103,10 +104,12 @@ export async function overview(principal: Principal, now = new Date()): Promise<
   if (schedules.length > OVERVIEW_LIMITS.schedules) truncated = true;
   const shown = schedules.slice(0, OVERVIEW_LIMITS.schedules);
   const states = new Map(
-    (await ScheduleStateModel.find({ _id: { $in: shown.map((s) => s._id) } }).lean<ScheduleStateDoc[]>()).map((st) => [
-      st._id.toHexString(),
-      st,
-    ]),
+    (
+      await findByIds<ScheduleStateDoc>(
+        ScheduleStateModel,
+        shown.map((s) => s._id),
+      )
+    ).map((st) => [st._id.toHexString(), st]),
   );
 
   const horizon = new Date(now.getTime() + HOUR);

@@ -55,7 +55,7 @@ export async function updateProfile(principal: Principal, id: string, patch: Upd
   if (patch.description !== undefined) set.description = patch.description;
   let updated: ProfileDoc | null;
   try {
-    updated = await profiles.updateById(id, { $set: set }).lean<ProfileDoc>();
+    updated = await profiles.updateById(id, { $set: set });
   } catch (err) {
     if (isDuplicateKey(err)) throw nameTaken(patch.name ?? '', err);
     throw err;

@@ -12,7 +12,8 @@ export type LogEvent =
 
 /** 404 unless the run is the caller's: checked before a stream starts, so the answer can still be an error. */
 export async function checkRunVisible(principal: Principal, runId: string): Promise<void> {
-  if (!(await scoped(RunModel, principal).findById(runId).select({ _id: 1 }).lean())) throw notFound('Run');
+  if (!(await scoped(RunModel, principal).findById(runId).select({ _id: 1, tenant_id: 1 }).lean()))
+    throw notFound('Run');
 }
 
 /**
@@ -32,7 +33,10 @@ export async function* tailLogs(
   while (!stopped()) {
     // The run's state is read before its output, so output written just before it ended is
     // still sent before `end`.
-    const run = await scoped(RunModel, principal).findById(runId).select({ status: 1 }).lean<Pick<RunDoc, 'status'>>();
+    const run = await scoped(RunModel, principal)
+      .findById(runId)
+      .select({ status: 1, tenant_id: 1 })
+      .lean<Pick<RunDoc, 'status'>>();
     if (!run) return;
     const logs = await scoped(RunLogModel, principal).findById(runId).lean<RunLogDoc>();
     const chunks = logs?.chunks ?? [];

@@ -40,7 +40,7 @@ export async function appendLogs(
 }
 
 export async function runLogs(principal: Principal, runId: string): Promise<RunLogs> {
-  const run = await scoped(RunModel, principal).findById(runId).select({ _id: 1 }).lean();
+  const run = await scoped(RunModel, principal).findById(runId).select({ _id: 1, tenant_id: 1 }).lean();
   if (!run) throw notFound('Run');
   const logs = await scoped(RunLogModel, principal).findById(runId).lean<RunLogDoc>();
   return {

@@ -9,6 +9,7 @@ import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { presentSchedule } from './schedules.presenter.ts';
 import { errorsOf } from '../errors/errors.queries.ts';
+import { findByIds } from '../../db/by-ids.ts';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -135,6 +136,6 @@ export async function findSchedule(principal: Principal, id: string, groupId?: T
 /** States are keyed by schedule id; the ids come from a tenant-scoped read. */
 async function statesOf(ids: Types.ObjectId[]): Promise<Map<string, ScheduleStateDoc>> {
   if (ids.length === 0) return new Map();
-  const states = await ScheduleStateModel.find({ _id: { $in: ids } }).lean<ScheduleStateDoc[]>();
+  const states = await findByIds<ScheduleStateDoc>(ScheduleStateModel, ids);
   return new Map(states.map((st) => [st._id.toHexString(), st]));
 }

@@ -19,6 +19,7 @@ import type { TargetPolicy } from '../outbound/policy.ts';
 import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
+import { noteRetimed } from '../scheduler/retime-notes.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
@@ -147,6 +148,7 @@ export async function createSchedule(
   try {
     const paused = input.paused || group?.paused === true; // a task of a paused group waits for it
     const state = await ScheduleStateModel.create({ _id: doc._id, next_run_at: nextRunAt(timing, paused, now) });
+    await noteRetimed([doc._id], now); // the schedulers' due indexes learn of its first slot
     return await presentSchedule(doc, state.toObject(), new SettingsLookup(), now);
   } catch (err) {
     await ScheduleModel.deleteOne({ _id: doc._id }); // no half-created schedule
@@ -225,9 +227,10 @@ export async function updateSchedule(
       { $set: { next_run_at: nextRunAt(timing, held, now) } },
       { upsert: true },
     );
+    await noteRetimed([updated._id], now);
   }
   return presentSchedule(
-    updated.toObject() as ScheduleDoc,
+    updated,
     await ScheduleStateModel.findById(updated._id).lean<ScheduleStateDoc>(),
     new SettingsLookup(),
     now,

@@ -10,9 +10,10 @@ import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../runs/lifecycle.ts';
 import { QueueModel } from '../runs/queue.model.ts';
-import { RunModel } from '../runs/run.model.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { hashToken, newTokenSecret } from '../tokens/secrets.ts';
 import { WorkerModel, WorkerTokenModel, type WorkerDoc, type WorkerTokenDoc } from './worker.model.ts';
+import { findByIds } from '../../db/by-ids.ts';
 
 export const REGISTRATION_PREFIX = 'crony_wr_';
 export const CREDENTIAL_PREFIX = 'crony_w_';
@@ -96,9 +97,11 @@ export async function listWorkers(principal: Principal, now = new Date()): Promi
   const running = await QueueModel.find({ tenant_id: principal.tenantId, status: 'running' }).select({ _id: 1 }).lean();
   const held = new Map<string, number>();
   if (running.length > 0) {
-    const runs = await RunModel.find({ _id: { $in: running.map((r) => r._id) } })
-      .select({ lease: 1 })
-      .lean();
+    const runs = await findByIds<RunDoc>(
+      RunModel,
+      running.map((r) => r._id),
+      { lease: 1 },
+    );
     for (const r of runs) {
       const owner = r.lease?.owner;
       if (owner?.startsWith('worker:')) held.set(owner.slice(7), (held.get(owner.slice(7)) ?? 0) + 1);
