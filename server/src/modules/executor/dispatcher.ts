@@ -10,6 +10,9 @@ import { watchStop } from '../runs/stop-signals.ts';
 import { executeHttp } from './http.executor.ts';
 import { targetSignature } from '../hooks/signing.ts';
 
+/** Most freshly fired runs kept in memory waiting for a free slot. */
+const MAX_BACKLOG = 50_000;
+
 export interface DispatcherOptions {
   /** Most HTTP runs this process executes at once (default 100). */
   concurrency?: number;
@@ -30,6 +33,13 @@ export class Dispatcher {
   private readonly pollMs: number;
   private timer: NodeJS.Timeout | undefined;
   private accepting = true;
+  /**
+   * Freshly fired runs handed over while every slot was busy, taken in order as slots free up.
+   * Without it a burst larger than `concurrency` would wait for the next poll, one batch per
+   * `pollMs`. Bounded: beyond it runs wait in the queue for polling, as before.
+   */
+  private backlog: Types.ObjectId[] = [];
+  private backlogHead = 0;
 
   constructor(
     private readonly policy: TargetPolicy,
@@ -53,9 +63,13 @@ export class Dispatcher {
     loop();
   }
 
-  /** Tries to run a just-fired run at once. */
+  /** Runs a just-fired run at once, or as soon as a slot frees up. */
   dispatch(runId: Types.ObjectId): void {
-    if (!this.accepting || this.inflight.size >= this.concurrency) return; // polling picks it up
+    if (!this.accepting) return; // polling (here or in another process) picks it up
+    if (this.inflight.size >= this.concurrency) {
+      if (this.backlog.length - this.backlogHead < MAX_BACKLOG) this.backlog.push(runId);
+      return;
+    }
     this.track(runId, async () => {
       const claimed = await claimRun(runId, this.owner);
       if (claimed) await this.execute(claimed.run, claimed.lease);
@@ -65,6 +79,8 @@ export class Dispatcher {
   /** Stops taking runs and waits (up to `timeoutMs`) for those in flight. */
   async drain(timeoutMs = 30_000): Promise<void> {
     this.accepting = false;
+    this.backlog = []; // still queued in the database: another process, or this one after a restart, runs them
+    this.backlogHead = 0;
     clearTimeout(this.timer);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -88,8 +104,21 @@ export class Dispatcher {
     if (this.inflight.has(key)) return;
     const p = work()
       .catch((err: unknown) => this.log.error({ err, runId: key }, 'run execution failed'))
-      .finally(() => this.inflight.delete(key));
+      .finally(() => {
+        this.inflight.delete(key);
+        this.takeFromBacklog();
+      });
     this.inflight.set(key, p);
+  }
+
+  private takeFromBacklog(): void {
+    while (this.accepting && this.inflight.size < this.concurrency && this.backlogHead < this.backlog.length) {
+      this.dispatch(this.backlog[this.backlogHead++]!);
+    }
+    if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogHead = 0;
+    }
   }
 
   private async execute(run: RunDoc, lease: Lease): Promise<void> {

@@ -1,7 +1,7 @@
 import { activeRunStatuses, type RunStatus } from '@crony/shared';
 import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
-import { recordLastRun, ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
+import { recordLastRun } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel } from './claim.model.ts';
 import { admit, releasePlace, returnPlace } from './concurrency.ts';
 import { dispatchable } from './dispatchable.ts';
@@ -394,6 +394,9 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
  */
 export async function recordOutcome(run: RunDoc, status: RunStatus, now: Date): Promise<void> {
   if (run.trigger === 'hook') return; // a command hook's run is not one of the schedule's runs
-  await ScheduleStateModel.updateOne({ _id: run.schedule_id }, { $inc: { [`stats.${status}`]: 1 } });
-  await recordLastRun(run.schedule_id, { id: run._id, status, nominal_at: run.nominal_at, finished_at: now });
+  await recordLastRun(
+    run.schedule_id,
+    { id: run._id, status, nominal_at: run.nominal_at, finished_at: now },
+    { [`stats.${status}`]: 1 },
+  );
 }

@@ -47,7 +47,10 @@ export async function fireDue(
   // The profile reads the run records need overlap with the active-run read: a slow firing
   // widens the window in which a pause and the firing race for the same slot.
   const warming = ctx.effective(current, now).catch(() => undefined); // errors surface in record()
-  const [active] = await Promise.all([activeRunsOf(current._id), warming]);
+  // Only forbid and replace look at runs still active; under allow, every slot runs regardless
+  // (and the read scans the run queue, which is long exactly when many slots fall due at once).
+  const needActive = current.concurrency_policy !== 'allow';
+  const [active] = await Promise.all([needActive ? activeRunsOf(current._id) : Promise.resolve([]), warming]);
   const plan = planSlots({
     slots,
     now,
@@ -58,8 +61,15 @@ export async function fireDue(
   });
   if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
 
-  const queued = await record(current, plan.decisions, now, ctx);
-  await updateIf(ScheduleStateModel, current._id, { next_run_at: first }, { $set: { next_run_at: next } });
+  const { queued, counts } = await record(current, plan.decisions, now, ctx);
+  // The counters ride on the write that moves next_run_at: one write per firing, not two.
+  const moved = await updateIf(
+    ScheduleStateModel,
+    current._id,
+    { next_run_at: first },
+    { $set: { next_run_at: next }, ...incOf(counts) },
+  );
+  if (!moved) await count(current._id, counts);
   return queued;
 }
 
@@ -73,12 +83,24 @@ export async function recordDueAsPaused(s: ScheduleDoc, now: Date, ctx = new Set
   const first = state?.next_run_at;
   if (!first || first.getTime() > now.getTime()) return;
   const { slots } = dueSlots(s, first, now);
-  await record(
+  const { counts } = await record(
     s,
     slots.map((slot) => ({ slot, action: 'missed', reason: 'paused' }) as const),
     now,
     ctx,
   );
+  await count(s._id, counts);
+}
+
+/** Schedule counters to add, e.g. `{ 'stats.runs': 3 }`. */
+type Counts = Record<string, number>;
+
+function incOf(counts: Counts): { $inc?: Counts } {
+  return Object.keys(counts).length > 0 ? { $inc: counts } : {};
+}
+
+async function count(scheduleId: Types.ObjectId, counts: Counts): Promise<void> {
+  if (Object.keys(counts).length > 0) await ScheduleStateModel.updateOne({ _id: scheduleId }, { $inc: counts });
 }
 
 /** `first` and the slots after it up to `now`, at most MAX_SLOTS_PER_FIRING; and the slot after those. */
@@ -89,13 +111,16 @@ function dueSlots(s: ScheduleDoc, first: Date, now: Date): { slots: Date[]; next
 
 type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
 
-/** Writes one ledger record per decision (queue entries first); returns the new queued runs. */
+/**
+ * Writes one ledger record per decision (queue entries first); returns the new queued runs and
+ * the schedule counters they add, which the caller writes.
+ */
 async function record(
   s: ScheduleDoc,
   decisions: readonly Fate[],
   now: Date,
   ctx: SettingsLookup,
-): Promise<Types.ObjectId[]> {
+): Promise<{ queued: Types.ObjectId[]; counts: Counts }> {
   const runSchedule = await runScheduleFor(s, ctx);
   const docs = await Promise.all(
     decisions.map(async (d) =>
@@ -116,12 +141,10 @@ async function record(
 
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));
   await runsMissed(s, missed, now);
-  if (inserted.size > 0) {
-    await ScheduleStateModel.updateOne(
-      { _id: s._id },
-      { $inc: { 'stats.runs': inserted.size, 'stats.missed': missed.length } },
-    );
-  }
+  const counts: Counts =
+    inserted.size > 0
+      ? { 'stats.runs': inserted.size, ...(missed.length > 0 ? { 'stats.missed': missed.length } : {}) }
+      : {};
   const lastMissed = missed[missed.length - 1];
   if (lastMissed) {
     await recordLastRun(s._id, {
@@ -131,7 +154,7 @@ async function record(
       finished_at: now,
     });
   }
-  return queued.filter((d) => inserted.has(d._id.toHexString())).map((d) => d._id);
+  return { queued: queued.filter((d) => inserted.has(d._id.toHexString())).map((d) => d._id), counts };
 }
 
 /** Inserts what is new; slots someone else already recorded are skipped (duplicate key). */

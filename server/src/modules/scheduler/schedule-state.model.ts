@@ -55,12 +55,22 @@ stateSchema.index({ next_run_at: 1 });
 
 export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', stateSchema, 'schedule_state');
 
-/** Moves last_run forward, never back: a slow older run finishing late does not hide a newer one. */
-export async function recordLastRun(scheduleId: Types.ObjectId, lastRun: NonNullable<ScheduleStateDoc['last_run']>) {
-  await updateIf(
+/**
+ * Moves last_run forward, never back: a slow older run finishing late does not hide a newer one.
+ * `inc` (counters) is applied in the same write when last_run moves, on its own when it does
+ * not: one write per finished run instead of two.
+ */
+export async function recordLastRun(
+  scheduleId: Types.ObjectId,
+  lastRun: NonNullable<ScheduleStateDoc['last_run']>,
+  inc: Record<string, number> = {},
+) {
+  const counts = Object.keys(inc).length > 0 ? { $inc: inc } : {};
+  const moved = await updateIf(
     ScheduleStateModel,
     scheduleId,
     { $or: [{ last_run: null }, { 'last_run.nominal_at': { $lte: lastRun.nominal_at } }] },
-    { $set: { last_run: lastRun } },
+    { $set: { last_run: lastRun }, ...counts },
   );
+  if (!moved && '$inc' in counts) await ScheduleStateModel.updateOne({ _id: scheduleId }, counts);
 }

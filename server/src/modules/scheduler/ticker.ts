@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../executor/dispatcher.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import type { ScheduleStateDoc } from './schedule-state.model.ts';
+import { DueIndex } from './due-index.ts';
 import { reapPlaces } from '../runs/concurrency.ts';
 import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
@@ -15,15 +16,22 @@ export interface TickerOptions {
   clock?: () => Date;
 }
 
+/** How often the ticker prunes old retime notes, in ms. */
+const PRUNE_EVERY_MS = 60_000;
+
 /**
  * One tick of the scheduler: find the slots due before the horizon and fire each at its
  * exact instant. Agenda runs this every second under its lock, so one process ticks at a
  * time; correctness against a second ticker rests on the run ledger's unique index.
+ * Due slots come from the in-memory due index (due-index.ts), not from a scan of the
+ * schedules, so a tick costs what falls due, not what is stored.
  */
 export class Ticker {
   private readonly lookaheadMs: number;
   private readonly batch: number;
   private readonly clock: () => Date;
+  private readonly index: DueIndex;
+  private prunedAt = 0;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -33,6 +41,7 @@ export class Ticker {
     this.lookaheadMs = opts.lookaheadMs ?? 1500;
     this.batch = opts.batch ?? 5000;
     this.clock = opts.clock ?? (() => new Date());
+    this.index = new DueIndex(this.clock);
   }
 
   async tick(): Promise<number> {
@@ -46,12 +55,15 @@ export class Ticker {
     const limited = await enforceTimeLimits(this.clock());
     if (limited.missed + limited.timed_out > 0) this.log.info(limited, 'enforced run deadlines and runtime limits');
     await reapPlaces(this.clock(), LEASE_MS);
+    const synced = await this.index.refresh();
+    if (synced.loaded)
+      this.log.info({ schedules: this.index.size }, 'scheduler loaded the next slots of all schedules');
+    if (this.clock().getTime() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = this.clock().getTime();
+      await DueIndex.prune(this.clock());
+    }
     const horizon = new Date(this.clock().getTime() + this.lookaheadMs);
-    const due = await ScheduleStateModel.find({ next_run_at: { $ne: null, $lte: horizon } })
-      .sort({ next_run_at: 1 })
-      .limit(this.batch)
-      .select({ _id: 1, next_run_at: 1 })
-      .lean<Pick<ScheduleStateDoc, '_id' | 'next_run_at'>[]>();
+    const due = this.index.due(horizon, this.batch);
     // One lookup per tick: each group and profile is read once, and edits apply from the next tick.
     const ctx = new SettingsLookup();
     const fired = await Promise.all(due.map((s) => this.fireOnTime(s, ctx)));
@@ -62,7 +74,12 @@ export class Ticker {
     const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     try {
-      const queued = await fireDue(s, this.clock(), ctx);
+      // The index is a hint: the slot fired is the one stored now (a pause, a retime or another
+      // process may have moved it), and the entry follows what the firing stored.
+      const current = await this.index.reread(s._id);
+      if (!current?.next_run_at || current.next_run_at.getTime() > this.clock().getTime()) return false;
+      const queued = await fireDue(current, this.clock(), ctx);
+      await this.index.reread(s._id);
       for (const id of queued) this.dispatcher.dispatch(id);
       return queued.length > 0;
     } catch (err) {

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Types } from 'mongoose';
+import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import { DueIndex } from './due-index.ts';
+import { NOTE_TTL_MS, noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
+import { ScheduleStateModel } from './schedule-state.model.ts';
+
+let db: TestDatabase;
+before(async () => {
+  db = await useTestDatabase();
+});
+after(() => db.close());
+
+const at = (s: string) => new Date(`2026-11-27T10:00:${s}Z`);
+const ids = (due: { _id: Types.ObjectId }[]) => due.map((d) => d._id.toHexString());
+
+test('the first refresh loads every next slot; due() gives those up to the horizon, earliest first', async () => {
+  await ScheduleStateModel.deleteMany({});
+  const [a, b, c, paused] = [1, 2, 3, 4].map(() => new Types.ObjectId());
+  await ScheduleStateModel.insertMany([
+    { _id: a, next_run_at: at('05') },
+    { _id: b, next_run_at: at('01') },
+    { _id: c, next_run_at: at('30') },
+    { _id: paused, next_run_at: null },
+  ]);
+  const index = new DueIndex(() => at('00'));
+  assert.deepEqual(await index.refresh(), { loaded: true, applied: 0 });
+  assert.equal(index.size, 3, 'a schedule without a next slot is not kept');
+  assert.deepEqual(ids(index.due(at('10'), 100)), [b, a].map(String));
+  assert.deepEqual(ids(index.due(at('10'), 1)), [String(b)], 'at most `limit`, the earliest');
+});
+
+test('writes after the load reach the index through retime notes, and only those', async () => {
+  await ScheduleStateModel.deleteMany({});
+  await RetimeNoteModel.deleteMany({});
+  const index = new DueIndex(() => at('00'));
+  await index.refresh();
+  const created = new Types.ObjectId();
+  const unnoted = new Types.ObjectId();
+  await ScheduleStateModel.insertMany([
+    { _id: created, next_run_at: at('02') },
+    { _id: unnoted, next_run_at: at('02') },
+  ]);
+  await noteRetimed([created]);
+  assert.deepEqual(await index.refresh(), { loaded: false, applied: 1 });
+  assert.deepEqual(ids(index.due(at('10'), 100)), [String(created)]);
+  assert.deepEqual(await index.refresh(), { loaded: false, applied: 0 }, 'a note is applied once');
+
+  // Retimed later: the note moves the entry; paused: the re-read drops it.
+  await ScheduleStateModel.updateOne({ _id: created }, { $set: { next_run_at: at('40') } });
+  await noteRetimed([created]);
+  await index.refresh();
+  assert.deepEqual(ids(index.due(at('10'), 100)), []);
+  await ScheduleStateModel.updateOne({ _id: created }, { $set: { next_run_at: null } });
+  assert.equal((await index.reread(created))?.next_run_at, null);
+  assert.equal(index.size, 0);
+});
+
+test('an index that did not refresh for longer than half the notes are kept reloads everything', async () => {
+  await ScheduleStateModel.deleteMany({});
+  let now = at('00');
+  const index = new DueIndex(() => now);
+  await index.refresh();
+  const missed = new Types.ObjectId();
+  await ScheduleStateModel.insertMany([{ _id: missed, next_run_at: at('05') }]); // its note was pruned
+  now = new Date(now.getTime() + NOTE_TTL_MS / 2 + 1000);
+  assert.deepEqual(await index.refresh(), { loaded: true, applied: 0 });
+  assert.deepEqual(ids(index.due(now, 100)), [String(missed)]);
+});
+
+test('prune drops notes older than they are kept', async () => {
+  await RetimeNoteModel.deleteMany({});
+  const now = new Date();
+  await noteRetimed([new Types.ObjectId()], new Date(now.getTime() - NOTE_TTL_MS - 1000));
+  await noteRetimed([new Types.ObjectId()], now);
+  await DueIndex.prune(now);
+  assert.equal(await RetimeNoteModel.countDocuments(), 1);
+});
