@@ -16,6 +16,7 @@ import { ProgressTokens } from './modules/runs/progress.ts';
 import { setErrorsLimit } from './modules/errors/errors.service.ts';
 import { Deliverer } from './modules/hooks/deliverer.ts';
 import { setHookLogger } from './modules/hooks/emit.ts';
+import { RuntimeMonitor } from './observability/runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -81,7 +82,8 @@ export async function startServer(
     schedulerRunning = true;
   }
 
-  const health = async (): Promise<Health> => {
+  const runtime = new RuntimeMonitor();
+  const health = async (verbose: boolean): Promise<Health> => {
     const dbUp = await mongoose.connection.db
       ?.admin()
       .ping()
@@ -93,6 +95,7 @@ export async function startServer(
       status: dbUp && (schedulerRunning || !config.schedulerEnabled) ? 'ok' : 'degraded',
       db: dbUp ? 'up' : 'down',
       scheduler: schedulerRunning ? 'running' : 'stopped',
+      ...(verbose ? { runtime: runtime.figures() } : {}),
     };
   };
 
@@ -137,6 +140,7 @@ export async function startServer(
       server.closeAllConnections();
       await closed;
       await nextApp?.close();
+      runtime.stop();
     })());
   return { url: `http://${host}:${port}`, port, stop };
 }

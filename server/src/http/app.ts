@@ -29,7 +29,8 @@ export interface AppDeps {
   sessionSecret: string;
   signupOpen: boolean;
   progress: ProgressTokens;
-  health: () => Promise<Health>;
+  /** `verbose` adds the process's runtime figures (memory, event-loop delay). */
+  health: (verbose: boolean) => Promise<Health>;
   /** Next.js request handler for the console; absent in API-only processes. */
   console?: RequestHandler;
 }
@@ -67,8 +68,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(doc, { customSiteTitle: 'Cloud Crony API' }));
 
   const v1 = express.Router();
-  v1.get('/health', async (_req, res) => {
-    const h = await deps.health();
+  v1.get('/health', async (req, res) => {
+    const h = await deps.health(req.query.verbose === 'true');
     res.status(h.status === 'ok' ? 200 : 503).json(h);
   });
   v1.use(requireJson, express.json({ limit: '1mb', strict: true }));

@@ -113,7 +113,17 @@ const profiles = resource('profiles', Profile, { item: [idParam] });
 const groups = resource('groups', Group, { item: [groupParam] });
 
 const ops: Record<string, Record<string, Op>> = {
-  '/health': { get: { summary: 'Service health', tag: 'system', ok: { status: 200, schema: Health }, public: true } },
+  '/health': {
+    get: {
+      summary: 'Service health; with verbose=true also memory and event-loop delay',
+      tag: 'system',
+      params: [
+        { name: 'verbose', in: 'query', description: '`true` adds `runtime` figures', schema: { type: 'boolean' } },
+      ],
+      ok: { status: 200, schema: Health },
+      public: true,
+    },
+  },
   '/auth/signup': {
     post: {
       summary: 'Create a tenant and its owner; starts a console session',
