@@ -107,6 +107,7 @@ describe('leases', () => {
     const run = await queuedRun();
     // What a crash right after the claim insert leaves behind: a claim, and a run still queued.
     await ClaimModel.create({
+      _id: `${run._id.toHexString()}:1`,
       run_id: run._id,
       epoch: 1,
       lease_id: 'gone',

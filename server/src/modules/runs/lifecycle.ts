@@ -2,7 +2,7 @@ import { activeRunStatuses, type RunStatus } from '@crony/shared';
 import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { recordLastRun } from '../scheduler/schedule-state.model.ts';
-import { ClaimModel } from './claim.model.ts';
+import { ClaimModel, claimIdOf, type ClaimDoc } from './claim.model.ts';
 import { admit, releasePlace, returnPlace } from './concurrency.ts';
 import { dispatchable } from './dispatchable.ts';
 import { limitsOf } from './limits.ts';
@@ -120,11 +120,16 @@ export async function claimRun(
   // Past its deadline it may no longer start; the time-limits sweep records it missed.
   if (limits.deadline_at && limits.deadline_at.getTime() <= now.getTime()) return null;
   const leaseId = randomUUID();
-  let claimId: Types.ObjectId;
+  const claimId = claimIdOf(run._id, run.epoch);
   try {
-    claimId = (
-      await ClaimModel.create({ run_id: run._id, epoch: run.epoch, lease_id: leaseId, owner, claimed_at: now })
-    )._id;
+    await ClaimModel.create({
+      _id: claimId,
+      run_id: run._id,
+      epoch: run.epoch,
+      lease_id: leaseId,
+      owner,
+      claimed_at: now,
+    });
   } catch (err) {
     if (isDuplicateKey(err)) return null;
     throw err;
@@ -307,11 +312,6 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
     .lean<QueueDoc[]>();
   const out = { requeued: 0, released: 0, repaired: 0 };
   if (entries.length === 0) return out;
-  const claims = await ClaimModel.find({ run_id: { $in: entries.map((e) => e._id) }, claimed_at: { $lt: stale } })
-    .select({ run_id: 1, epoch: 1 })
-    .lean();
-  const claimed = new Set(claims.map((c) => `${c.run_id.toHexString()}:${c.epoch}`));
-
   for (const entry of entries) {
     const run = await RunModel.findById(entry._id).lean<RunDoc>();
     if (!run || !activeRunStatuses.includes(run.status)) {
@@ -328,7 +328,7 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
         },
       };
       if (await finishAttempt(run, lapsed, now)) out.requeued++;
-    } else if (run.status === 'queued' && claimed.has(`${run._id.toHexString()}:${run.epoch}`)) {
+    } else if (run.status === 'queued' && (await claimedBefore(run, stale))) {
       if (
         await updateIf(RunModel, run._id, { status: 'queued', epoch: run.epoch }, { $set: { epoch: run.epoch + 1 } })
       ) {
@@ -354,6 +354,12 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
     }
   }
   return out;
+}
+
+/** Whether the run's current epoch was claimed before `stale`: its claimer died between claim and start. */
+async function claimedBefore(run: RunDoc, stale: Date): Promise<boolean> {
+  const claim = await ClaimModel.findById(claimIdOf(run._id, run.epoch)).lean<ClaimDoc>();
+  return claim !== null && claim.claimed_at < stale;
 }
 
 /**
