@@ -188,6 +188,9 @@ export async function runCronyScenario(
       log(
         `crony ${opts.scenario}: API p99 list ${extras.api.list.latency_ms.p99} ms, create ${extras.api.create.latency_ms.p99} ms`,
       );
+      // Requests the harness gave up on are still being worked on by the server and the
+      // database, which the next scenario or peer shares: let them finish first.
+      await waitResponsive(url);
     }
     return { figures, extras };
   } finally {
@@ -485,6 +488,20 @@ async function waitHealthy(url: string, server: Child) {
     await sleep(200);
   }
   throw new Error(`crony serve did not become healthy within ${READY_MS / 1000} s: ${server.tail().join('\n')}`);
+}
+
+/** Waits (up to 3 minutes) until the server answers its health check, a database ping included, within a second. */
+async function waitResponsive(url: string) {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const t = Date.now();
+    const ok = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok && Date.now() - t < 1000) return;
+    await sleep(1000);
+  }
 }
 
 export async function sleepUntil(t: number) {
