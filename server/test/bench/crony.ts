@@ -175,13 +175,13 @@ export async function runCronyScenario(
       // requests the harness already gave up on, which would time out the worker's setup.
       log(`crony ${opts.scenario}: ${opts.extras.commands} sandboxed no-op commands on one worker`);
       try {
-        const w = await measureCommands(url, token, opts.extras.commands, opts.tmp, log);
-        worker = w.worker;
-        extras.commands = w.figures;
+        extras.commands = await measureCommands(url, token, opts.extras.commands, opts.tmp, log, (w) => {
+          worker = w;
+        });
       } catch (err) {
         extras.commands = { skipped: `the command measurement failed: ${(err as Error).message}` };
       }
-      await worker?.stop();
+      await worker?.stop(); // however the measurement ended: a worker left running keeps the harness alive
       worker = undefined;
       log(`crony ${opts.scenario}: API latency at ${opts.extras.apiRate} requests/s`);
       extras.api = await measureApi(url, token, receiver.url, opts.extras.apiRate, opts.extras.apiSeconds);
@@ -320,7 +320,8 @@ async function measureCommands(
   count: number,
   tmp: string,
   log: (s: string) => void,
-): Promise<{ worker: Child | undefined; figures: CommandFigures | { skipped: string } }> {
+  started: (worker: Child) => void,
+): Promise<CommandFigures | { skipped: string }> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const wt = await fetch(`${url}/v1/worker-tokens`, {
     method: 'POST',
@@ -328,7 +329,7 @@ async function measureCommands(
     body: JSON.stringify({ name: 'bench' }),
     signal: AbortSignal.timeout(REQUEST_MS),
   });
-  if (wt.status !== 201) return { worker: undefined, figures: { skipped: `worker token: HTTP ${wt.status}` } };
+  if (wt.status !== 201) return { skipped: `worker token: HTTP ${wt.status}` };
   const { token: registration } = (await wt.json()) as { token: string };
   const concurrency = 2;
   const worker = startChild(
@@ -349,6 +350,7 @@ async function measureCommands(
     ],
     cleanEnv({ CRONY_LOG_LEVEL: 'warn' }),
   );
+  started(worker);
   const created = await fetch(`${url}/v1/schedules`, {
     method: 'POST',
     headers,
@@ -360,16 +362,13 @@ async function measureCommands(
       retry: { max_attempts: 1 },
     }),
   });
-  if (created.status !== 201) return { worker, figures: { skipped: `command schedule: HTTP ${created.status}` } };
+  if (created.status !== 201) return { skipped: `command schedule: HTTP ${created.status}` };
   const { id } = (await created.json()) as { id: string };
   log(`worker started; one warm-up command`);
   // One warm-up command: the worker registers and the sandbox is checked once.
   const warm = await trigger(url, headers, id);
   if (!(await waitRunsFinal(url, headers, [warm], 60_000, worker))) {
-    return {
-      worker,
-      figures: { skipped: `the worker did not finish a command within 60 s: ${worker.tail().slice(-3).join(' | ')}` },
-    };
+    return { skipped: `the worker did not finish a command within 60 s: ${worker.tail().slice(-3).join(' | ')}` };
   }
   const ids: string[] = [];
   for (let i = 0; i < count; i += 20) {
@@ -383,18 +382,15 @@ async function measureCommands(
   const ends = runs.map((r) => Date.parse(r.finished_at ?? '')).filter(Number.isFinite);
   const succeeded = runs.filter((r) => r.status === 'succeeded').length;
   if (!ok || succeeded === 0 || starts.length === 0) {
-    return { worker, figures: { skipped: `commands did not complete (${succeeded}/${count} succeeded)` } };
+    return { skipped: `commands did not complete (${succeeded}/${count} succeeded)` };
   }
   const spanS = (Math.max(...ends) - Math.min(...starts)) / 1000;
   const perS = round(succeeded / Math.max(spanS, 0.001));
   return {
-    worker,
-    figures: {
-      commands: succeeded,
-      worker_concurrency: concurrency,
-      per_s_per_worker: perS,
-      per_s_per_core: round(perS / concurrency),
-    },
+    commands: succeeded,
+    worker_concurrency: concurrency,
+    per_s_per_worker: perS,
+    per_s_per_core: round(perS / concurrency),
   };
 }
 
