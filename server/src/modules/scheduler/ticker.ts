@@ -18,6 +18,10 @@ export interface TickerOptions {
 
 /** How often the ticker prunes old retime notes, in ms. */
 const PRUNE_EVERY_MS = 60_000;
+/** Housekeeping runs every tick while it is quick, and at least this often when it is not, in ms. */
+const MAX_HOUSEKEEPING_EVERY_MS = 10_000;
+/** Housekeeping may take at most 1/HOUSEKEEPING_SHARE of the time. */
+const HOUSEKEEPING_SHARE = 5;
 
 /**
  * One tick of the scheduler: find the slots due before the horizon and fire each at its
@@ -32,6 +36,8 @@ export class Ticker {
   private readonly clock: () => Date;
   private readonly index: DueIndex;
   private prunedAt = 0;
+  private housekeptAt = Number.NEGATIVE_INFINITY;
+  private housekeepingEveryMs = 0;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -45,16 +51,20 @@ export class Ticker {
   }
 
   async tick(): Promise<number> {
-    const reaped = await reapQueue(this.clock());
-    if (reaped.requeued + reaped.released + reaped.repaired > 0) {
-      this.log.warn(
-        reaped,
-        'reclaimed runs from executors that stopped (requeued, released) and repaired queue entries',
+    // Reaping and time limits read the run queue, which FerretDB scans whole. With a deep queue
+    // (a large burst being worked off) that scan is slow, and doing it every second took the
+    // database from the claims that would shorten the queue; so it runs at most a fifth of
+    // the time: every tick while it is quick, up to every 10 s while it is slow.
+    const now = this.clock().getTime();
+    if (now - this.housekeptAt >= this.housekeepingEveryMs) {
+      const started = performance.now();
+      await this.houseKeeping();
+      this.housekeptAt = now;
+      this.housekeepingEveryMs = Math.min(
+        MAX_HOUSEKEEPING_EVERY_MS,
+        (performance.now() - started) * HOUSEKEEPING_SHARE,
       );
     }
-    const limited = await enforceTimeLimits(this.clock());
-    if (limited.missed + limited.timed_out > 0) this.log.info(limited, 'enforced run deadlines and runtime limits');
-    await reapPlaces(this.clock(), LEASE_MS);
     const synced = await this.index.refresh();
     if (synced.loaded)
       this.log.info({ schedules: this.index.size }, 'scheduler loaded the next slots of all schedules');
@@ -68,6 +78,19 @@ export class Ticker {
     const ctx = new SettingsLookup();
     const fired = await Promise.all(due.map((s) => this.fireOnTime(s, ctx)));
     return fired.filter(Boolean).length;
+  }
+
+  private async houseKeeping(): Promise<void> {
+    const reaped = await reapQueue(this.clock());
+    if (reaped.requeued + reaped.released + reaped.repaired > 0) {
+      this.log.warn(
+        reaped,
+        'reclaimed runs from executors that stopped (requeued, released) and repaired queue entries',
+      );
+    }
+    const limited = await enforceTimeLimits(this.clock());
+    if (limited.missed + limited.timed_out > 0) this.log.info(limited, 'enforced run deadlines and runtime limits');
+    await reapPlaces(this.clock(), LEASE_MS);
   }
 
   private async fireOnTime(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>, ctx: SettingsLookup): Promise<boolean> {

@@ -126,6 +126,10 @@ export async function createSchedule(
   };
   const doc = await scoped(ScheduleModel, principal).create({
     ...timing,
+    // The contract anchors `every` at created_at: both are the same instant, not two clock reads
+    // a profile lookup apart (which could fall on either side of a second).
+    created_at: now,
+    updated_at: now,
     name: input.name,
     description: input.description ?? null,
     target: input.target,
