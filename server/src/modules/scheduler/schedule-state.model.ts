@@ -50,8 +50,8 @@ const stateSchema = new Schema<ScheduleStateDoc>(
   },
   { versionKey: false, minimize: false },
 );
-// The scheduler's only scan: due slots, earliest first.
-stateSchema.index({ next_run_at: 1 });
+// No index on next_run_at: the scheduler finds due slots in its in-memory due index
+// (due-index.ts) and reads states by _id only.
 
 export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', stateSchema, 'schedule_state');
 
