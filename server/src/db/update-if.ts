@@ -44,3 +44,22 @@ export async function updateIf<T>(
   const res = await model.updateOne({ _id: id } as never, update);
   return res.matchedCount === 1;
 }
+
+/**
+ * updateIf for a document the caller read a moment ago (`current`, with nothing awaited in
+ * between that could have changed it). On FerretDB the conditions are checked on that copy
+ * rather than on a second read: the update is a read and a separate write there either way, so
+ * this is one round trip shorter and no less atomic. On MongoDB the conditions stay in the
+ * filter, an atomic compare-and-set.
+ */
+export async function updateIfJustRead<T>(
+  model: Model<T>,
+  current: { _id: Types.ObjectId },
+  conditions: Record<string, unknown>,
+  update: UpdateQuery<T>,
+): Promise<boolean> {
+  if (!(await idOnlyFilters())) return updateIf(model, current._id, conditions, update);
+  if (!sift(conditions)(current)) return false;
+  const res = await model.updateOne({ _id: current._id } as never, update);
+  return res.matchedCount === 1;
+}

@@ -1,5 +1,5 @@
 import type { HttpTarget } from '@crony/shared';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { TargetPolicy } from '../outbound/policy.ts';
@@ -38,7 +38,7 @@ export class Dispatcher {
    * Without it a burst larger than `concurrency` would wait for the next poll, one batch per
    * `pollMs`. Bounded: beyond it runs wait in the queue for polling, as before.
    */
-  private backlog: Types.ObjectId[] = [];
+  private backlog: (RunDoc | Types.ObjectId)[] = [];
   private backlogHead = 0;
 
   constructor(
@@ -63,15 +63,19 @@ export class Dispatcher {
     loop();
   }
 
-  /** Runs a just-fired run at once, or as soon as a slot frees up. */
-  dispatch(runId: Types.ObjectId): void {
+  /**
+   * Runs a just-fired run at once, or as soon as a slot frees up. Given its record as the
+   * firing wrote it, the claim does not read it back (claimRun).
+   */
+  dispatch(run: RunDoc | Types.ObjectId): void {
     if (!this.accepting) return; // polling (here or in another process) picks it up
     if (this.inflight.size >= this.concurrency) {
-      if (this.backlog.length - this.backlogHead < MAX_BACKLOG) this.backlog.push(runId);
+      if (this.backlog.length - this.backlogHead < MAX_BACKLOG) this.backlog.push(run);
       return;
     }
+    const runId = run instanceof Types.ObjectId ? run : run._id;
     this.track(runId, async () => {
-      const claimed = await claimRun(runId, this.owner);
+      const claimed = await claimRun(run, this.owner);
       if (claimed) await this.execute(claimed.run, claimed.lease);
     });
   }

@@ -39,6 +39,24 @@ async function secretDoc(tenantId: Types.ObjectId, now: Date): Promise<WebhookSe
   return stored;
 }
 
+/**
+ * How long a secret read for signing is reused, in ms. Every HTTP run and hook delivery is
+ * signed, and reading the secret for each was one database read per run. A rotation through
+ * this process applies at once (the entry is dropped); one through another process within this
+ * time, which is harmless: the old secret stays valid for a day after a rotation.
+ */
+const SIGNING_CACHE_MS = 10_000;
+const signingCache = new Map<string, { doc: WebhookSecretDoc; until: number }>();
+
+async function signingSecret(tenantId: Types.ObjectId, now: Date): Promise<WebhookSecretDoc> {
+  const key = tenantId.toHexString();
+  const hit = signingCache.get(key);
+  if (hit && hit.until > Date.now()) return hit.doc;
+  const doc = await secretDoc(tenantId, now);
+  signingCache.set(key, { doc, until: Date.now() + SIGNING_CACHE_MS });
+  return doc;
+}
+
 /** The Standard Webhooks headers for one message: `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
 export async function signatureHeaders(
   tenantId: Types.ObjectId,
@@ -46,7 +64,7 @@ export async function signatureHeaders(
   payload: string,
   now = new Date(),
 ): Promise<Record<string, string>> {
-  const doc = await secretDoc(tenantId, now);
+  const doc = await signingSecret(tenantId, now);
   const secrets = [doc.secret];
   if (doc.previous_secret && doc.previous_until && doc.previous_until > now) secrets.push(doc.previous_secret);
   return {
@@ -85,6 +103,7 @@ export async function rotateWebhookSecret(principal: Principal, now = new Date()
       },
     },
   );
+  signingCache.delete(principal.tenantId.toHexString());
   if (!rotated) throw new AppError('conflict', 'The secret was rotated at the same moment by someone else; reload it');
   return getWebhookSecret(principal, now);
 }

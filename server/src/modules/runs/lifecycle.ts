@@ -1,6 +1,6 @@
 import { activeRunStatuses, type RunStatus } from '@crony/shared';
 import { randomUUID } from 'node:crypto';
-import type { Types } from 'mongoose';
+import { Types, type UpdateQuery } from 'mongoose';
 import { recordLastRun } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel, claimIdOf, type ClaimDoc } from './claim.model.ts';
 import { admit, releasePlace, returnPlace } from './concurrency.ts';
@@ -10,7 +10,8 @@ import { nextAttemptAt } from './retry-rule.ts';
 import { QueueModel, runningFields, type QueueDoc } from './queue.model.ts';
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
-import { updateIf } from '../../db/update-if.ts';
+import { updateIf, updateIfJustRead } from '../../db/update-if.ts';
+import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { attemptEnded, runCancelled } from '../hooks/emit.ts';
 
@@ -108,13 +109,17 @@ export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]
   return runs.filter((r): r is RunDoc => r !== null && activeRunStatuses.includes(r.status) && r.trigger !== 'hook');
 }
 
-/** Takes a queued run for `owner`; null when someone else has it, or it is not claimable. */
+/**
+ * Takes a queued run for `owner`; null when someone else has it, or it is not claimable.
+ * Given the run's record as just written (a fresh firing), it is not read back first: the
+ * guarded write that starts the attempt reads it anyway and refuses a run that moved on.
+ */
 export async function claimRun(
-  runId: Types.ObjectId,
+  runOrId: RunDoc | Types.ObjectId,
   owner: string,
   now = new Date(),
 ): Promise<{ run: RunDoc; lease: Lease } | null> {
-  const run = await RunModel.findById(runId).lean<RunDoc>();
+  const run = runOrId instanceof Types.ObjectId ? await RunModel.findById(runOrId).lean<RunDoc>() : runOrId;
   if (!run || run.status !== 'queued' || run.available_at.getTime() > now.getTime()) return null;
   const limits = limitsOf(run);
   // Past its deadline it may no longer start; the time-limits sweep records it missed.
@@ -122,7 +127,7 @@ export async function claimRun(
   const leaseId = randomUUID();
   const claimId = claimIdOf(run._id, run.epoch);
   try {
-    await ClaimModel.create({
+    await batchedInsert(ClaimModel, {
       _id: claimId,
       run_id: run._id,
       epoch: run.epoch,
@@ -206,10 +211,14 @@ export async function completeRun(lease: Lease, outcome: Outcome, now = new Date
   if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !LEASED.includes(run.status)) {
     return false;
   }
-  return finishAttempt(run, outcome, now);
+  return finishAttempt(run, outcome, now, true);
 }
 
-async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<boolean> {
+/**
+ * Ends the attempt `run` is on; false when it already ended. `justRead`: `run` was read from
+ * the ledger just now, so the guarded write checks that copy instead of reading it again.
+ */
+async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date, justRead = false): Promise<boolean> {
   const attempts = run.attempts.map((a) =>
     a.attempt === run.attempt
       ? { ...a, status: outcome.status, finished_at: now, http_status: outcome.http_status, error: outcome.error }
@@ -217,6 +226,8 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
   );
   const availableAt = nextAttemptAt(run, outcome, now, retryDelayMs(run.attempt, run.retry));
   const guard = { 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: LEASED } };
+  const write = (update: UpdateQuery<RunDoc>) =>
+    justRead ? updateIfJustRead(RunModel, run, guard, update) : updateIf(RunModel, run._id, guard, update);
   const common = {
     attempts,
     lease: null,
@@ -226,7 +237,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
     error: outcome.error,
   };
   if (availableAt) {
-    const requeued = await updateIf(RunModel, run._id, guard, {
+    const requeued = await write({
       $set: { ...common, status: 'queued', attempt: run.attempt + 1, epoch: run.epoch + 1, available_at: availableAt },
     });
     if (!requeued) return false;
@@ -247,7 +258,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
     await attemptEnded(run, outcome, false, now);
     return true;
   }
-  const ended = await updateIf(RunModel, run._id, guard, {
+  const ended = await write({
     $set: {
       ...common,
       status: outcome.status,
@@ -257,7 +268,7 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<
   });
   if (!ended) return false;
   await recordOutcome(run, outcome.status, now);
-  await QueueModel.deleteOne({ _id: run._id });
+  await batchedDelete(QueueModel, run._id);
   await releasePlace(run, run.epoch);
   await attemptEnded(run, outcome, true, now);
   return true;
@@ -327,7 +338,7 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
           message: `executor ${run.lease.owner} stopped heartbeating; the attempt was abandoned`,
         },
       };
-      if (await finishAttempt(run, lapsed, now)) out.requeued++;
+      if (await finishAttempt(run, lapsed, now, true)) out.requeued++;
     } else if (run.status === 'queued' && (await claimedBefore(run, stale))) {
       if (
         await updateIf(RunModel, run._id, { status: 'queued', epoch: run.epoch }, { $set: { epoch: run.epoch + 1 } })
@@ -389,7 +400,7 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
   );
   if (!cancelled) return false;
   await recordOutcome(run, 'cancelled', now);
-  await QueueModel.deleteOne({ _id: run._id });
+  await batchedDelete(QueueModel, run._id);
   await releasePlace(run, run.epoch);
   await runCancelled(run, now);
   return true;

@@ -1,5 +1,4 @@
 import { Types } from 'mongoose';
-import type { MongoBulkWriteError } from 'mongodb';
 import { activeRunsOf, cancelRun } from '../runs/lifecycle.ts';
 import { newRun } from '../runs/new-run.ts';
 import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
@@ -11,7 +10,8 @@ import { planSlots, type Decision } from './plan.ts';
 import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
-import { DUPLICATE_KEY } from '../../db/errors.ts';
+import { isDuplicateKey } from '../../db/errors.ts';
+import { batchedInsert } from '../../db/write-batch.ts';
 import { updateIf } from '../../db/update-if.ts';
 import { runsMissed } from '../hooks/emit.ts';
 
@@ -32,15 +32,36 @@ export async function fireDue(
   now: Date,
   ctx = new SettingsLookup(),
 ): Promise<Types.ObjectId[]> {
+  return (await fire(state, now, ctx)).queued.map((r) => r._id);
+}
+
+/** What a firing did: the queued runs it created, and the slot it stored as next (when it moved it). */
+export interface Fired {
+  queued: RunDoc[];
+  /** The next slot written by this firing; undefined when it wrote none (nothing due, or another writer). */
+  next?: Date | null;
+}
+
+/** fireDue, returning the queued runs whole (the executor claims them without reading them back). */
+export async function fire(
+  state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
+  now: Date,
+  ctx = new SettingsLookup(),
+): Promise<Fired> {
   const first = state.next_run_at;
-  if (!first || first.getTime() > now.getTime()) return [];
+  if (!first || first.getTime() > now.getTime()) return { queued: [] };
   const current = await ScheduleModel.findById(state._id).lean<ScheduleDoc>();
   const group = current ? await ctx.freshGroup(current.tenant_id, current.group_id ?? null) : null;
   if (!current || current.paused || group?.paused) {
     // Deleted, paused, or in a paused group: a cursor left due (a racing write undid the
     // pause's null) is cleared. Resuming computes the next slot from then.
-    await updateIf(ScheduleStateModel, state._id, { next_run_at: first }, { $set: { next_run_at: null } });
-    return [];
+    const cleared = await updateIf(
+      ScheduleStateModel,
+      state._id,
+      { next_run_at: first },
+      { $set: { next_run_at: null } },
+    );
+    return cleared ? { queued: [], next: null } : { queued: [] };
   }
 
   const { slots, next } = dueSlots(current, first, now);
@@ -70,7 +91,7 @@ export async function fireDue(
     { $set: { next_run_at: next }, ...incOf(counts) },
   );
   if (!moved) await count(current._id, counts);
-  return queued;
+  return moved ? { queued, next } : { queued };
 }
 
 /**
@@ -120,7 +141,7 @@ async function record(
   decisions: readonly Fate[],
   now: Date,
   ctx: SettingsLookup,
-): Promise<{ queued: Types.ObjectId[]; counts: Counts }> {
+): Promise<{ queued: RunDoc[]; counts: Counts }> {
   const runSchedule = await runScheduleFor(s, ctx);
   const docs = await Promise.all(
     decisions.map(async (d) =>
@@ -134,7 +155,7 @@ async function record(
     ),
   );
   const queued = docs.filter((d) => d.status === 'queued');
-  if (queued.length > 0) await QueueModel.collection.insertMany(queued.map(queueEntryFor), { ordered: false });
+  await Promise.all(queued.map((d) => batchedInsert(QueueModel, queueEntryFor(d))));
   const inserted = await insertNew(docs);
   const lost = queued.filter((d) => !inserted.has(d._id.toHexString())).map((d) => d._id);
   if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
@@ -154,21 +175,22 @@ async function record(
       finished_at: now,
     });
   }
-  return { queued: queued.filter((d) => inserted.has(d._id.toHexString())).map((d) => d._id), counts };
+  return { queued: queued.filter((d) => inserted.has(d._id.toHexString())), counts };
 }
 
-/** Inserts what is new; slots someone else already recorded are skipped (duplicate key). */
+/**
+ * Inserts what is new; slots someone else already recorded are skipped (duplicate key). The
+ * inserts ride in one batch with those of the other schedules firing at the same moment.
+ */
 async function insertNew(docs: RunDoc[]): Promise<Set<string>> {
   const ids = new Set(docs.map((d) => d._id.toHexString()));
-  if (docs.length === 0) return ids;
-  try {
-    await RunModel.collection.insertMany(docs, { ordered: false });
-  } catch (err) {
-    const bulk = err as MongoBulkWriteError;
-    const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : bulk.writeErrors ? [bulk.writeErrors] : [];
-    if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
-    for (const e of writeErrors) ids.delete(docs[e.index]!._id.toHexString());
-  }
+  const results = await Promise.allSettled(docs.map((d) => batchedInsert(RunModel, d)));
+  const refused = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ doc: docs[i]!, err: r.reason as unknown }] : [],
+  );
+  const other = refused.find((f) => !isDuplicateKey(f.err));
+  if (other) throw other.err;
+  for (const f of refused) ids.delete(f.doc._id.toHexString());
   return ids;
 }
 
