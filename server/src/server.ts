@@ -135,6 +135,7 @@ export async function startServer(
       schedulerRunning = false;
       stopWatchdog();
       await agenda.drain(10_000);
+      await ticker.drain(10_000);
       await dispatcher.drain(30_000);
       await deliverer.drain(10_000);
       server.closeAllConnections();

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../executor/dispatcher.ts';
 import type { ScheduleStateDoc } from './schedule-state.model.ts';
@@ -6,7 +7,7 @@ import { reapPlaces } from '../runs/concurrency.ts';
 import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
-import { fireDue } from './fire.ts';
+import { fire } from './fire.ts';
 
 export interface TickerOptions {
   /** How far ahead a tick looks for due slots, in ms; must exceed the tick interval (default 1500). */
@@ -15,6 +16,14 @@ export interface TickerOptions {
   batch?: number;
   clock?: () => Date;
 }
+
+/**
+ * Most slots being fired at once; later ones wait their turn here, earliest first. Without a
+ * bound, a burst of thousands of firings advanced in lockstep (each database round trip queued
+ * behind everyone's), so almost none finished before nearly all had, and the executor had
+ * nothing to run for as long: at 10,000 schedules on one second, nothing started within a minute.
+ */
+const MAX_FIRINGS_IN_FLIGHT = 64;
 
 /** How often the ticker prunes old retime notes, in ms. */
 const PRUNE_EVERY_MS = 60_000;
@@ -38,6 +47,10 @@ export class Ticker {
   private prunedAt = 0;
   private housekeptAt = Number.NEGATIVE_INFINITY;
   private housekeepingEveryMs = 0;
+  private readonly firingLimit = pLimit(MAX_FIRINGS_IN_FLIGHT);
+  /** Firings scheduled and not yet done, by schedule id: a later tick leaves those alone. */
+  private readonly firing = new Map<string, Promise<boolean>>();
+  private stopping = false;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -50,6 +63,12 @@ export class Ticker {
     this.index = new DueIndex(this.clock);
   }
 
+  /**
+   * Looks after the queue (at most a fifth of the time), then schedules the firing of every
+   * slot due before the horizon, each at its instant, and returns how many it scheduled. It does
+   * not wait for them: a burst's firings run past the tick, at most MAX_FIRINGS_IN_FLIGHT at a
+   * time, while the next ticks schedule what falls due after them.
+   */
   async tick(): Promise<number> {
     // Reaping and time limits read the run queue, which FerretDB scans whole. With a deep queue
     // (a large burst being worked off) that scan is slow, and doing it every second took the
@@ -73,11 +92,29 @@ export class Ticker {
       await DueIndex.prune(this.clock());
     }
     const horizon = new Date(this.clock().getTime() + this.lookaheadMs);
-    const due = this.index.due(horizon, this.batch);
+    const due = this.index.due(horizon, this.batch).filter((s) => !this.firing.has(s._id.toHexString()));
+    if (this.stopping) return 0;
     // One lookup per tick: each group and profile is read once, and edits apply from the next tick.
     const ctx = new SettingsLookup();
-    const fired = await Promise.all(due.map((s) => this.fireOnTime(s, ctx)));
-    return fired.filter(Boolean).length;
+    for (const s of due) {
+      const key = s._id.toHexString();
+      this.firing.set(
+        key,
+        this.fireOnTime(s, ctx).finally(() => this.firing.delete(key)),
+      );
+    }
+    return due.length;
+  }
+
+  /** Fires no more slots and waits (up to `timeoutMs`) for the firings under way. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.firing.values()]),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   private async houseKeeping(): Promise<void> {
@@ -96,14 +133,21 @@ export class Ticker {
   private async fireOnTime(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>, ctx: SettingsLookup): Promise<boolean> {
     const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Not yet started when the process stops: its slot stays due, for the next tick anywhere.
+    return this.firingLimit(() => (this.stopping ? false : this.fireNow(s, ctx)));
+  }
+
+  private async fireNow(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>, ctx: SettingsLookup): Promise<boolean> {
     try {
       // The index is a hint: the slot fired is the one stored now (a pause, a retime or another
       // process may have moved it), and the entry follows what the firing stored.
       const current = await this.index.reread(s._id);
       if (!current?.next_run_at || current.next_run_at.getTime() > this.clock().getTime()) return false;
-      const queued = await fireDue(current, this.clock(), ctx);
-      await this.index.reread(s._id);
-      for (const id of queued) this.dispatcher.dispatch(id);
+      const { queued, next } = await fire(current, this.clock(), ctx);
+      // The entry follows what the firing stored; only when it stored nothing is it read back.
+      if (next !== undefined) this.index.set(s._id, next);
+      else await this.index.reread(s._id);
+      for (const run of queued) this.dispatcher.dispatch(run);
       return queued.length > 0;
     } catch (err) {
       this.log.error({ err, scheduleId: s._id.toString() }, 'firing a slot failed; the next tick retries it');
