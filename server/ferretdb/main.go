@@ -57,7 +57,7 @@ func run() error {
 		return fmt.Errorf("invalid -log-level %q: %w", *logLevel, err)
 	}
 
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(newLazyHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 	// FerretDB also logs through slog.Default() in places that do not receive the logger.
 	slog.SetDefault(logger)
 

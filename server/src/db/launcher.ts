@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, readFileSync } from 'node:fs';
+import { constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -49,10 +49,13 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const launcherModuleDir = path.join(repoRoot, 'server', 'ferretdb');
 const cacheDir = path.join(repoRoot, '.cache', 'ferretdb');
 const exe = process.platform === 'win32' ? '.exe' : '';
-// Named by version and by a hash of the launcher's own source, so a change to main.go or its
+// Named by version and by a hash of the launcher's own source, so a change to its Go files or
 // module files rebuilds the binary instead of reusing a stale one.
+const launcherSources = readdirSync(launcherModuleDir)
+  .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+  .sort();
 const sourceHash = createHash('sha256')
-  .update(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(path.join(launcherModuleDir, f), 'utf8')).join('\0'))
+  .update(launcherSources.map((f) => `${f}\0${readFileSync(path.join(launcherModuleDir, f), 'utf8')}`).join('\0'))
   .digest('hex')
   .slice(0, 10);
 const binaryPath = path.join(cacheDir, `ferretdb-v${FERRETDB_VERSION}-${sourceHash}${exe}`);
