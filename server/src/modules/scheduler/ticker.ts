@@ -12,7 +12,7 @@ import { fire } from './fire.ts';
 export interface TickerOptions {
   /** How far ahead a tick looks for due slots, in ms; must exceed the tick interval (default 1500). */
   lookaheadMs?: number;
-  /** Most slots one tick fires (default 5000); the rest are picked up by the next tick. */
+  /** Most firings one tick schedules (default 5000); the rest are picked up by the next ticks. */
   batch?: number;
   clock?: () => Date;
 }
@@ -35,7 +35,8 @@ const HOUSEKEEPING_SHARE = 5;
 /**
  * One tick of the scheduler: find the slots due before the horizon and fire each at its
  * exact instant. Agenda runs this every second under its lock, so one process ticks at a
- * time; correctness against a second ticker rests on the run ledger's unique index.
+ * time (firings of a burst may outlast the tick); correctness against a second ticker rests on
+ * the run ledger's unique index.
  * Due slots come from the in-memory due index (due-index.ts), not from a scan of the
  * schedules, so a tick costs what falls due, not what is stored.
  */
