@@ -5,7 +5,7 @@ import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { RunModel } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
-import { fireDue, recordDueAsPaused } from './fire.ts';
+import { fire, fireDue, recordDueAsPaused } from './fire.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 
 let db: TestDatabase;
@@ -97,6 +97,23 @@ describe('fireDue', () => {
       '13:00:20 queued',
     ]);
     assert.equal((await state(s._id)).next_run_at?.toISOString(), '2026-11-27T13:00:25.000Z');
+  });
+
+  test('time a slot waited for its turn in the scheduler is not a misfire; time before it is', async () => {
+    const slot = new Date('2026-11-27T13:30:00Z');
+    const now = new Date('2026-11-27T13:30:20Z'); // 20 s late; the grace is 10 s
+    const everyMinute = { misfire_policy: 'skip', cron: '0 * * * * *' } as const;
+    const [waited, notEnough, down] = [
+      await schedule(slot, everyMinute),
+      await schedule(slot, everyMinute),
+      await schedule(slot, everyMinute),
+    ];
+    await fire(waited, now, undefined, 15_000); // in hand at 13:30:05, fired after a 15 s wait
+    await fire(notEnough, now, undefined, 5_000); // in hand at 13:30:15: 15 s late already
+    await fire(down, now); // not in hand at all (the scheduler was down)
+    assert.deepEqual(await ledger(waited), ['13:30:00 queued']);
+    assert.deepEqual(await ledger(notEnough), ['13:30:00 missed (misfire)']);
+    assert.deepEqual(await ledger(down), ['13:30:00 missed (misfire)']);
   });
 
   test('after downtime, run_all runs each slot within the catch-up window', async () => {

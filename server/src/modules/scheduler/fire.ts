@@ -6,7 +6,7 @@ import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
-import { planSlots, type Decision } from './plan.ts';
+import { MISFIRE_GRACE_MS, planSlots, type Decision } from './plan.ts';
 import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
@@ -42,11 +42,17 @@ export interface Fired {
   next?: Date | null;
 }
 
-/** fireDue, returning the queued runs whole (the executor claims them without reading them back). */
+/**
+ * fireDue, returning the queued runs whole (the executor claims them without reading them back).
+ * `waitedMs`: how long the slot waited for its turn in this scheduler (the ticker fires a
+ * bounded number at once). That wait extends the misfire grace: the scheduler was up and held
+ * the slot, so a burst it works through is not an outage, and `skip` must not drop its tail.
+ */
 export async function fire(
   state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
   now: Date,
   ctx = new SettingsLookup(),
+  waitedMs = 0,
 ): Promise<Fired> {
   const first = state.next_run_at;
   if (!first || first.getTime() > now.getTime()) return { queued: [] };
@@ -79,6 +85,7 @@ export async function fire(
     catchupWindowMs: current.catchup_window_ms,
     concurrencyPolicy: current.concurrency_policy,
     activeRun: active.length > 0,
+    graceMs: MISFIRE_GRACE_MS + waitedMs,
   });
   if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
 

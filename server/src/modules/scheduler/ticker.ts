@@ -134,17 +134,24 @@ export class Ticker {
   private async fireOnTime(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>, ctx: SettingsLookup): Promise<boolean> {
     const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const wokeAt = this.clock().getTime();
     // Not yet started when the process stops: its slot stays due, for the next tick anywhere.
-    return this.firingLimit(() => (this.stopping ? false : this.fireNow(s, ctx)));
+    return this.firingLimit(() =>
+      this.stopping ? false : this.fireNow(s, ctx, Math.max(0, this.clock().getTime() - wokeAt)),
+    );
   }
 
-  private async fireNow(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>, ctx: SettingsLookup): Promise<boolean> {
+  private async fireNow(
+    s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
+    ctx: SettingsLookup,
+    waitedMs: number,
+  ): Promise<boolean> {
     try {
       // The index is a hint: the slot fired is the one stored now (a pause, a retime or another
       // process may have moved it), and the entry follows what the firing stored.
       const current = await this.index.reread(s._id);
       if (!current?.next_run_at || current.next_run_at.getTime() > this.clock().getTime()) return false;
-      const { queued, next } = await fire(current, this.clock(), ctx);
+      const { queued, next } = await fire(current, this.clock(), ctx, waitedMs);
       // The entry follows what the firing stored; only when it stored nothing is it read back.
       if (next !== undefined) this.index.set(s._id, next);
       else await this.index.reread(s._id);
