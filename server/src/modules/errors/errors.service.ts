@@ -60,7 +60,9 @@ async function trim(scheduleIds: Types.ObjectId[]): Promise<void> {
   const bySchedule = new Map<string, Types.ObjectId[]>();
   for (const e of entries) {
     const key = e.schedule_id.toHexString();
-    bySchedule.set(key, [...(bySchedule.get(key) ?? []), e._id]);
+    const ids = bySchedule.get(key);
+    if (ids) ids.push(e._id);
+    else bySchedule.set(key, [e._id]);
   }
   const beyond = [...bySchedule.values()].flatMap((ids) =>
     // Same-length hex strings sort as the ids do: newest first.

@@ -9,6 +9,7 @@ import type { RunDoc } from '../runs/run.model.ts';
 import { watchStop } from '../runs/stop-signals.ts';
 import { executeHttp } from './http.executor.ts';
 import { targetSignature } from '../hooks/signing.ts';
+import { settleWithin } from '../../settle-within.ts';
 
 /** Most freshly fired runs kept in memory waiting for a free slot. */
 const MAX_BACKLOG = 50_000;
@@ -86,12 +87,7 @@ export class Dispatcher {
     this.backlog = []; // still queued in the database: another process, or this one after a restart, runs them
     this.backlogHead = 0;
     clearTimeout(this.timer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inflight.values()]),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(this.inflight.values(), timeoutMs);
   }
 
   private async poll(): Promise<void> {

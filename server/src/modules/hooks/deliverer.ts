@@ -13,6 +13,7 @@ import {
 } from './delivery.model.ts';
 import { recordHookFailed } from './hook-failed.ts';
 import { signatureHeaders } from './signing.ts';
+import { settleWithin } from '../../settle-within.ts';
 
 /** Waits before tries 2, 3, 4 and 5 of a delivery, in ms; after the 5th failure it is given up. */
 export const HOOK_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
@@ -69,12 +70,7 @@ export class Deliverer {
   async drain(timeoutMs = 10_000): Promise<void> {
     this.accepting = false;
     clearTimeout(this.timer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inflight]),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(this.inflight, timeoutMs);
   }
 
   /** One pass: releases lapsed locks, then starts the due deliveries that head their lane. */

@@ -8,6 +8,7 @@ import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { fire } from './fire.ts';
+import { settleWithin } from '../../settle-within.ts';
 
 export interface TickerOptions {
   /** How far ahead a tick looks for due slots, in ms; must exceed the tick interval (default 1500). */
@@ -110,12 +111,7 @@ export class Ticker {
   /** Fires no more slots and waits (up to `timeoutMs`) for the firings under way. */
   async drain(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.firing.values()]),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(this.firing.values(), timeoutMs);
   }
 
   private async houseKeeping(): Promise<void> {
