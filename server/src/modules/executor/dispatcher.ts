@@ -3,7 +3,16 @@ import { Types } from 'mongoose';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { TargetPolicy } from '../outbound/policy.ts';
-import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease } from '../runs/lifecycle.ts';
+import {
+  claimable,
+  claimRun,
+  completeRun,
+  heartbeat,
+  HEARTBEAT_MS,
+  mayBeBornRunning,
+  type Lease,
+} from '../runs/lifecycle.ts';
+import type { ImmediateExecutor } from '../scheduler/fire.ts';
 import type { ProgressTokens } from '../runs/progress.ts';
 import type { RunDoc } from '../runs/run.model.ts';
 import { watchStop } from '../runs/stop-signals.ts';
@@ -15,7 +24,11 @@ import { settleWithin } from '../../settle-within.ts';
 const MAX_BACKLOG = 50_000;
 
 export interface DispatcherOptions {
-  /** Most HTTP runs this process executes at once (default 100). */
+  /**
+   * Most HTTP runs this process executes at once (default 300). A slot is held from the start
+   * through the outcome's writes, which on a busy embedded database take longer than a quick
+   * target's response; runs beyond it are queued and claimed, which costs more writes each.
+   */
   concurrency?: number;
   /** How often to look for queued runs (retries, requeued attempts), in ms (default 1000). */
   pollMs?: number;
@@ -25,15 +38,19 @@ export interface DispatcherOptions {
  * The server-side executor for HTTP targets. Every `serve` process runs one: it claims queued
  * runs under a lease, keeps the lease alive while the request is in flight, aborts when the
  * lease is taken away (cancelled, or presumed dead and requeued), and reports the outcome.
- * Freshly fired runs are handed over directly; retries and requeued attempts are found by polling.
+ * Freshly fired runs are handed over directly: recorded already running when a slot is free
+ * (reserve, startRecorded), else queued and claimed as slots free up. Retries and requeued attempts are
+ * found by polling.
  */
-export class Dispatcher {
+export class Dispatcher implements ImmediateExecutor {
   readonly owner = `server:${hostname()}:${process.pid}`;
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly concurrency: number;
   private readonly pollMs: number;
   private timer: NodeJS.Timeout | undefined;
   private accepting = true;
+  /** Slots promised to runs a firing is recording as running under this executor (reserve). */
+  private reserved = 0;
   /**
    * Freshly fired runs handed over while every slot was busy, taken in order as slots free up.
    * Without it a burst larger than `concurrency` would wait for the next poll, one batch per
@@ -48,7 +65,7 @@ export class Dispatcher {
     private readonly log: Logger,
     opts: DispatcherOptions = {},
   ) {
-    this.concurrency = opts.concurrency ?? 100;
+    this.concurrency = opts.concurrency ?? 300;
     this.pollMs = opts.pollMs ?? 1000;
   }
 
@@ -70,7 +87,7 @@ export class Dispatcher {
    */
   dispatch(run: RunDoc | Types.ObjectId): void {
     if (!this.accepting) return; // polling (here or in another process) picks it up
-    if (this.inflight.size >= this.concurrency) {
+    if (this.inflight.size + this.reserved >= this.concurrency) {
       if (this.backlog.length - this.backlogHead < MAX_BACKLOG) this.backlog.push(run);
       return;
     }
@@ -79,6 +96,32 @@ export class Dispatcher {
       const claimed = await claimRun(run, this.owner);
       if (claimed) await this.execute(claimed.run, claimed.lease);
     });
+  }
+
+  /**
+   * Takes a slot for a run the firing will record as already running under this executor:
+   * an HTTP run that may start now, while a slot is free. Every reservation ends in
+   * `startRecorded` or `release`.
+   */
+  reserve(run: RunDoc, now: Date): string | null {
+    if (!this.accepting || run.target.type !== 'http' || this.inflight.size + this.reserved >= this.concurrency) {
+      return null;
+    }
+    if (!mayBeBornRunning(run, now)) return null;
+    this.reserved++;
+    return this.owner;
+  }
+
+  /** Executes a reserved run, recorded running under `lease`. */
+  startRecorded(run: RunDoc, lease: Lease): void {
+    this.reserved--;
+    this.track(run._id, () => this.execute(run, lease));
+  }
+
+  /** Frees a reservation whose run was not recorded. */
+  release(): void {
+    this.reserved--;
+    this.takeFromBacklog();
   }
 
   /** Stops taking runs and waits (up to `timeoutMs`) for those in flight. */
@@ -91,7 +134,7 @@ export class Dispatcher {
   }
 
   private async poll(): Promise<void> {
-    const free = this.concurrency - this.inflight.size;
+    const free = this.concurrency - this.inflight.size - this.reserved;
     if (free <= 0 || !this.accepting) return;
     const due = await claimable({ targetType: 'http' }, free);
     for (const id of due) {
@@ -112,7 +155,11 @@ export class Dispatcher {
   }
 
   private takeFromBacklog(): void {
-    while (this.accepting && this.inflight.size < this.concurrency && this.backlogHead < this.backlog.length) {
+    while (
+      this.accepting &&
+      this.inflight.size + this.reserved < this.concurrency &&
+      this.backlogHead < this.backlog.length
+    ) {
       this.dispatch(this.backlog[this.backlogHead++]!);
     }
     if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {

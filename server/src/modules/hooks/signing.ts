@@ -46,14 +46,23 @@ async function secretDoc(tenantId: Types.ObjectId, now: Date): Promise<WebhookSe
  * time, which is harmless: the old secret stays valid for a day after a rotation.
  */
 const SIGNING_CACHE_MS = 10_000;
-const signingCache = new Map<string, { doc: WebhookSecretDoc; until: number }>();
+/**
+ * The read itself is cached, not only its result: the runs of a burst all ask at once, and
+ * share one read (and, for a tenant's first signature, one insert instead of a race of them).
+ */
+const signingCache = new Map<string, { doc: Promise<WebhookSecretDoc>; until: number }>();
 
-async function signingSecret(tenantId: Types.ObjectId, now: Date): Promise<WebhookSecretDoc> {
+function signingSecret(tenantId: Types.ObjectId, now: Date): Promise<WebhookSecretDoc> {
   const key = tenantId.toHexString();
   const hit = signingCache.get(key);
   if (hit && hit.until > Date.now()) return hit.doc;
-  const doc = await secretDoc(tenantId, now);
-  signingCache.set(key, { doc, until: Date.now() + SIGNING_CACHE_MS });
+  const doc = secretDoc(tenantId, now);
+  const entry = { doc, until: Date.now() + SIGNING_CACHE_MS };
+  signingCache.set(key, entry);
+  // A failed read is not reused: the next signature reads again.
+  doc.catch(() => {
+    if (signingCache.get(key) === entry) signingCache.delete(key);
+  });
   return doc;
 }
 

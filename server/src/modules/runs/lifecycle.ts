@@ -5,9 +5,9 @@ import { recordLastRun } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel, claimIdOf, type ClaimDoc } from './claim.model.ts';
 import { admit, releasePlace, returnPlace } from './concurrency.ts';
 import { dispatchable } from './dispatchable.ts';
-import { limitsOf } from './limits.ts';
+import { isLimited, limitsOf } from './limits.ts';
 import { nextAttemptAt } from './retry-rule.ts';
-import { QueueModel, runningFields, type QueueDoc } from './queue.model.ts';
+import { QueueModel, queueEntryFor, runningFields, type QueueDoc } from './queue.model.ts';
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf, updateIfJustRead } from '../../db/update-if.ts';
@@ -145,8 +145,23 @@ export async function claimRun(
     await ClaimModel.deleteOne({ _id: claimId }); // no place: the run stays queued, claimable later
     return null;
   }
+  const start = attemptStart(run, leaseId, owner, now);
+  const started = await updateIf(RunModel, run._id, { status: 'queued', epoch: run.epoch }, { $set: start.fields });
+  // Cancelled between our read and our write: the claim stays, unused, and blocks nobody else.
+  if (!started) {
+    if (place !== 'unlimited') await returnPlace(place);
+    return null;
+  }
+  await QueueModel.updateOne({ _id: run._id }, { $set: start.queueFields });
+  return { run: { ...run, ...start.fields }, lease: start.lease };
+}
+
+/**
+ * What starting attempt `run.attempt` under a new lease writes: the run's fields, its queue
+ * entry's, and the lease the executor reports with. Shared by a claim and by a run born running.
+ */
+function attemptStart(run: RunDoc, leaseId: string, owner: string, now: Date) {
   const expires = new Date(now.getTime() + LEASE_MS);
-  const lease = { id: leaseId, epoch: run.epoch, owner, expires_at: expires };
   const attempts = [
     ...run.attempts,
     {
@@ -160,31 +175,44 @@ export async function claimRun(
       error: null,
     },
   ];
-  const started = await updateIf(
-    RunModel,
-    run._id,
-    { status: 'queued', epoch: run.epoch },
-    {
-      $set: {
-        status: 'running',
-        lease,
-        attempts,
-        ...(run.started_at ? {} : { started_at: now, lateness_ms: now.getTime() - run.nominal_at.getTime() }),
-      },
-    },
-  );
-  // Cancelled between our read and our write: the claim stays, unused, and blocks nobody else.
-  if (!started) {
-    if (place !== 'unlimited') await returnPlace(place);
-    return null;
-  }
-  await QueueModel.updateOne(
-    { _id: run._id },
-    { $set: { status: 'running', lease_expires_at: expires, ...runningFields(limits, now) } },
-  );
   return {
-    run: { ...run, status: 'running', lease, attempts },
+    fields: {
+      status: 'running' as const,
+      lease: { id: leaseId, epoch: run.epoch, owner, expires_at: expires },
+      attempts,
+      ...(run.started_at ? {} : { started_at: now, lateness_ms: now.getTime() - run.nominal_at.getTime() }),
+    },
+    queueFields: { status: 'running' as const, lease_expires_at: expires, ...runningFields(limitsOf(run), now) },
     lease: { runId: run._id, leaseId, epoch: run.epoch, owner },
+  };
+}
+
+/** Whether a fresh run may start the moment it is recorded: due, before its deadline, under no concurrency limit. */
+export function mayBeBornRunning(run: RunDoc, now: Date): boolean {
+  const l = limitsOf(run);
+  return (
+    run.status === 'queued' &&
+    run.available_at.getTime() <= now.getTime() &&
+    !(l.deadline_at && l.deadline_at.getTime() <= now.getTime()) &&
+    !isLimited(l)
+  );
+}
+
+/**
+ * A fresh run, not yet inserted, as it is recorded when an executor in the firing process has a
+ * free slot for it: already running under that executor's lease, with its queue entry. It skips
+ * the claim (a run never queued cannot be claimed by anyone else, and its epoch moves on with
+ * any retry, which is claimed as usual), and so three writes and a read per run, and the wait
+ * between being queued and being claimed. Only for runs that need no place in a concurrency
+ * limit: `admit` decides those, under its claim.
+ */
+export function bornRunning(run: RunDoc, owner: string, now: Date): { run: RunDoc; entry: QueueDoc; lease: Lease } {
+  if (!mayBeBornRunning(run, now)) throw new Error('this run must be queued and claimed');
+  const start = attemptStart(run, randomUUID(), owner, now);
+  return {
+    run: { ...run, ...start.fields },
+    entry: { ...queueEntryFor(run), ...start.queueFields },
+    lease: start.lease,
   };
 }
 

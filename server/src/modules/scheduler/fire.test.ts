@@ -108,8 +108,8 @@ describe('fireDue', () => {
       await schedule(slot, everyMinute),
       await schedule(slot, everyMinute),
     ];
-    await fire(waited, now, undefined, 15_000); // in hand at 13:30:05, fired after a 15 s wait
-    await fire(notEnough, now, undefined, 5_000); // in hand at 13:30:15: 15 s late already
+    await fire(waited, now, undefined, { waitedMs: 15_000 }); // in hand at 13:30:05, fired after a 15 s wait
+    await fire(notEnough, now, undefined, { waitedMs: 5_000 }); // in hand at 13:30:15: 15 s late already
     await fire(down, now); // not in hand at all (the scheduler was down)
     assert.deepEqual(await ledger(waited), ['13:30:00 queued']);
     assert.deepEqual(await ledger(notEnough), ['13:30:00 missed (misfire)']);

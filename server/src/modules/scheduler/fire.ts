@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
-import { activeRunsOf, cancelRun } from '../runs/lifecycle.ts';
+import { activeRunsOf, bornRunning, cancelRun, type Lease } from '../runs/lifecycle.ts';
 import { newRun } from '../runs/new-run.ts';
-import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
+import { QueueModel, queueEntryFor, type QueueDoc } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
@@ -35,8 +35,31 @@ export async function fireDue(
   return (await fire(state, now, ctx)).queued.map((r) => r._id);
 }
 
+/**
+ * An executor in the firing process that takes fresh runs at once (the server's HTTP
+ * dispatcher). A run it reserves is recorded already running under its lease (bornRunning):
+ * no claim, and no wait in the queue.
+ */
+export interface ImmediateExecutor {
+  /** This executor's owner name if it takes `run` now (a free slot, a target it executes); null leaves it queued. */
+  reserve(run: RunDoc, now: Date): string | null;
+  /** The reserved run was recorded: execute it under `lease`. */
+  startRecorded(run: RunDoc, lease: Lease): void;
+  /** The reserved run was not recorded (another scheduler had recorded its slot): free the slot. */
+  release(): void;
+}
+
+/** How a firing is done: see `fire`. */
+export interface FireOptions {
+  /** How long the slot waited for its turn in this scheduler, in ms. */
+  waitedMs?: number;
+  /** Takes runs at once; without one (or when it is full) runs are queued for claiming. */
+  executor?: ImmediateExecutor;
+}
+
 /** What a firing did: the queued runs it created, and the slot it stored as next (when it moved it). */
 export interface Fired {
+  /** Runs recorded queued, to be claimed (runs the executor took at once are not among them). */
   queued: RunDoc[];
   /** The next slot written by this firing; undefined when it wrote none (nothing due, or another writer). */
   next?: Date | null;
@@ -47,12 +70,14 @@ export interface Fired {
  * `waitedMs`: how long the slot waited for its turn in this scheduler (the ticker fires a
  * bounded number at once). That wait extends the misfire grace: the scheduler was up and held
  * the slot, so a burst it works through is not an outage, and `skip` must not drop its tail.
+ * `executor`: runs it reserves are recorded running and handed to it as soon as they are
+ * recorded, before the schedule's state is written.
  */
 export async function fire(
   state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
   now: Date,
   ctx = new SettingsLookup(),
-  waitedMs = 0,
+  { waitedMs = 0, executor }: FireOptions = {},
 ): Promise<Fired> {
   const first = state.next_run_at;
   if (!first || first.getTime() > now.getTime()) return { queued: [] };
@@ -89,7 +114,7 @@ export async function fire(
   });
   if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
 
-  const { queued, counts } = await record(current, plan.decisions, now, ctx);
+  const { queued, counts } = await record(current, plan.decisions, now, ctx, executor);
   // The counters ride on the write that moves next_run_at: one write per firing, not two.
   const moved = await updateIf(
     ScheduleStateModel,
@@ -141,13 +166,15 @@ type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
 
 /**
  * Writes one ledger record per decision (queue entries first); returns the new queued runs and
- * the schedule counters they add, which the caller writes.
+ * the schedule counters they add, which the caller writes. Runs `executor` reserves are
+ * recorded running and handed to it once recorded.
  */
 async function record(
   s: ScheduleDoc,
   decisions: readonly Fate[],
   now: Date,
   ctx: SettingsLookup,
+  executor?: ImmediateExecutor,
 ): Promise<{ queued: RunDoc[]; counts: Counts }> {
   const runSchedule = await runScheduleFor(s, ctx);
   const docs = await Promise.all(
@@ -161,11 +188,35 @@ async function record(
       ),
     ),
   );
-  const queued = docs.filter((d) => d.status === 'queued');
-  await Promise.all(queued.map((d) => batchedInsert(QueueModel, queueEntryFor(d))));
-  const inserted = await insertNew(docs);
-  const lost = queued.filter((d) => !inserted.has(d._id.toHexString())).map((d) => d._id);
+  const started = new Map<string, Lease>();
+  const entries: QueueDoc[] = [];
+  for (const [i, d] of docs.entries()) {
+    if (d.status !== 'queued') continue;
+    const owner = executor?.reserve(d, now);
+    if (!owner) {
+      entries.push(queueEntryFor(d));
+      continue;
+    }
+    const born = bornRunning(d, owner, now);
+    docs[i] = born.run;
+    entries.push(born.entry);
+    started.set(d._id.toHexString(), born.lease);
+  }
+  let inserted = new Set<string>();
+  try {
+    await Promise.all(entries.map((e) => batchedInsert(QueueModel, e)));
+    inserted = await insertNew(docs);
+  } finally {
+    // Every reservation ends here: a recorded run is executed, the others free their slot.
+    for (const d of docs) {
+      const lease = started.get(d._id.toHexString());
+      if (lease && inserted.has(d._id.toHexString())) executor!.startRecorded(d, lease);
+      else if (lease) executor!.release();
+    }
+  }
+  const lost = entries.filter((e) => !inserted.has(e._id.toHexString())).map((e) => e._id);
   if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
+  const queued = docs.filter((d) => d.status === 'queued');
 
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));
   await runsMissed(s, missed, now);

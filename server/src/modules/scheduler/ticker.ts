@@ -147,7 +147,8 @@ export class Ticker {
       // process may have moved it), and the entry follows what the firing stored.
       const current = await this.index.reread(s._id);
       if (!current?.next_run_at || current.next_run_at.getTime() > this.clock().getTime()) return false;
-      const { queued, next } = await fire(current, this.clock(), ctx, waitedMs);
+      // Runs the dispatcher has room for start as they are recorded; the rest queue for it.
+      const { queued, next } = await fire(current, this.clock(), ctx, { waitedMs, executor: this.dispatcher });
       // The entry follows what the firing stored; only when it stored nothing is it read back.
       if (next !== undefined) this.index.set(s._id, next);
       else await this.index.reread(s._id);

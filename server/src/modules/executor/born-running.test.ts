@@ -1,0 +1,171 @@
+import { defaultRetry } from '@crony/shared';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { Types } from 'mongoose';
+import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import { waitFor } from '../../../test/support/server.ts';
+import { createLogger } from '../../log.ts';
+import { TargetPolicy } from '../outbound/policy.ts';
+import { ClaimModel } from '../runs/claim.model.ts';
+import { mayBeBornRunning } from '../runs/lifecycle.ts';
+import { defaultLimits } from '../runs/limits.ts';
+import { newRun } from '../runs/new-run.ts';
+import { ProgressTokens } from '../runs/progress.ts';
+import { QueueModel } from '../runs/queue.model.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { fire } from '../scheduler/fire.ts';
+import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { Dispatcher } from './dispatcher.ts';
+
+/**
+ * A fired HTTP run the in-process dispatcher has room for is recorded already running under
+ * its lease and executed at once, without a claim; when it is full, runs are queued and
+ * claimed as before.
+ */
+let db: TestDatabase;
+let target: http.Server;
+let url: string;
+/** Requests the target holds until the test answers them. */
+const held: { path: string; answer: () => void }[] = [];
+before(async () => {
+  db = await useTestDatabase();
+  await Promise.all([RunModel, ClaimModel].map((m) => m.syncIndexes()));
+  target = http.createServer((req, res) => {
+    req.resume();
+    held.push({ path: req.url ?? '', answer: () => res.writeHead(200).end('ok') });
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+});
+after(async () => {
+  target.closeAllConnections();
+  await new Promise((r) => target.close(r));
+  await db.close();
+});
+
+const log = createLogger('silent');
+const dispatcher = (concurrency: number) =>
+  new Dispatcher(new TargetPolicy(['127.0.0.1']), new ProgressTokens('k', () => ''), log, { concurrency });
+
+/** A schedule whose slot is due now, with a target path named after it. */
+async function dueSchedule(name: string): Promise<ScheduleStateDoc> {
+  const _id = new Types.ObjectId();
+  await ScheduleModel.collection.insertOne({
+    _id,
+    tenant_id: new Types.ObjectId(),
+    name,
+    description: null,
+    cron: '0 * * * * *',
+    every: null,
+    every_ms: null,
+    at: null,
+    anchor: new Date(),
+    timezone: 'UTC',
+    target: { type: 'http', url: `${url}/${name}`, method: 'POST', headers: {}, timeout_ms: 30_000 },
+    paused: false,
+    concurrency_policy: 'allow',
+    misfire_policy: 'run_once',
+    catchup_window: '24h',
+    catchup_window_ms: 86_400_000,
+    retry: { ...defaultRetry, max_attempts: 1 },
+    created_at: new Date(),
+    updated_at: new Date(),
+  });
+  await ScheduleStateModel.create({ _id, next_run_at: new Date(Date.now() - 10) });
+  return (await ScheduleStateModel.findById(_id).lean<ScheduleStateDoc>())!;
+}
+const runOf = async (s: { _id: Types.ObjectId }) => (await RunModel.findOne({ schedule_id: s._id }).lean<RunDoc>())!;
+const reached = (name: string) =>
+  waitFor(async () => held.find((h) => h.path === `/${name}`), 10_000, `the request of ${name} reaches the target`);
+const ended = (s: { _id: Types.ObjectId }) =>
+  waitFor(async () => ((await runOf(s)).finished_at ? runOf(s) : undefined), 10_000, 'the run ends');
+
+test('a fired run the dispatcher has room for is recorded running under its lease, with no claim', async () => {
+  const d = dispatcher(5);
+  const s = await dueSchedule('born');
+  const { queued } = await fire(s, new Date(), undefined, { executor: d });
+  assert.equal(queued.length, 0, 'nothing is left for a claim');
+
+  const request = await reached('born');
+  const run = await runOf(s);
+  assert.equal(run.status, 'running');
+  assert.equal(run.lease?.owner, d.owner);
+  assert.equal(run.attempts[0]?.executor, d.owner);
+  assert.ok(run.started_at && run.lateness_ms !== null && run.lateness_ms >= 0);
+  const entry = await QueueModel.findById(run._id).lean();
+  assert.equal(entry?.status, 'running', 'the queue entry shows it running, so no executor can claim it');
+  assert.ok(entry?.lease_expires_at, 'the reaper can tell when its lease lapses');
+  assert.equal(await ClaimModel.countDocuments({ run_id: run._id }), 0);
+
+  request.answer();
+  const done = await ended(s);
+  assert.equal(done.status, 'succeeded');
+  assert.equal(await QueueModel.countDocuments({ _id: run._id }), 0);
+  await d.drain();
+});
+
+test('when the dispatcher is full, the run is queued and claimed once a slot frees up', async () => {
+  const d = dispatcher(1);
+  const first = await dueSchedule('first');
+  const second = await dueSchedule('second');
+  await fire(first, new Date(), undefined, { executor: d });
+  const request = await reached('first');
+
+  const { queued } = await fire(second, new Date(), undefined, { executor: d });
+  assert.equal(queued.length, 1, 'no room: the run is queued');
+  assert.equal((await runOf(second)).status, 'queued');
+  d.dispatch(queued[0]!); // as the ticker does: it waits for a slot
+
+  request.answer();
+  (await reached('second')).answer();
+  assert.equal((await ended(second)).status, 'succeeded');
+  assert.equal(await ClaimModel.countDocuments({ run_id: queued[0]!._id }), 1, 'it went through a claim');
+  await d.drain();
+});
+
+test('a slot another firing recorded first gives its reserved slot back', async () => {
+  const d = dispatcher(2);
+  const s = await dueSchedule('raced');
+  const now = new Date();
+  // Both firings reserve one of the two slots; only one records the slot.
+  await Promise.all([fire(s, now, undefined, { executor: d }), fire(s, now, undefined, { executor: d })]);
+  assert.equal(await RunModel.countDocuments({ schedule_id: s._id }), 1);
+  const request = await reached('raced');
+
+  // The loser's slot is free again: another run is still born running beside the one held.
+  const other = await dueSchedule('beside');
+  const { queued } = await fire(other, new Date(), undefined, { executor: d });
+  assert.equal(queued.length, 0);
+  assert.equal((await runOf(other)).status, 'running');
+  request.answer();
+  (await reached('beside')).answer();
+  await ended(other);
+  await d.drain();
+});
+
+test('only a due, unlimited run before its deadline may be born running', () => {
+  const now = new Date('2026-11-27T10:00:00Z');
+  const schedule = {
+    _id: new Types.ObjectId(),
+    tenant_id: new Types.ObjectId(),
+    name: 'x',
+    target: { type: 'http', url: 'https://example.com', method: 'POST', headers: {}, timeout_ms: 1000 },
+    retry: defaultRetry,
+  } as unknown as ScheduleDoc;
+  const run = (nominalAt: Date, limits = {}) =>
+    newRun(schedule, { key: nominalAt.toISOString(), nominalAt, trigger: 'schedule' }, { status: 'queued' }, now, {
+      ...defaultLimits(),
+      ...limits,
+    });
+  assert.equal(mayBeBornRunning(run(now), now), true);
+  assert.equal(mayBeBornRunning(run(new Date(now.getTime() + 1000)), now), false, 'not yet due');
+  assert.equal(mayBeBornRunning(run(now, { deadline_at: now }), now), false, 'at its deadline');
+  assert.equal(
+    mayBeBornRunning(run(now, { profile_id: new Types.ObjectId(), max_concurrent: 2 }), now),
+    false,
+    'it needs a place in a concurrency limit, which only a claim takes',
+  );
+});
