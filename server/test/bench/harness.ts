@@ -91,7 +91,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
           }
           args.redisPort = redis.port;
         }
-        if (peer === 'agenda') await untilDatabaseQuiet(db, log);
+        await untilDatabaseQuiet(db, log); // BullMQ uses its own Redis, but shares the CPUs
         log(`${peer} ${name}: ${description}`);
         const figures = await runPeer(args, seconds, log);
         report.peers[peer] = figures;

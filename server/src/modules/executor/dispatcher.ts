@@ -3,15 +3,7 @@ import { Types } from 'mongoose';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { TargetPolicy } from '../outbound/policy.ts';
-import {
-  claimable,
-  claimRun,
-  completeRun,
-  heartbeat,
-  HEARTBEAT_MS,
-  mayBeBornRunning,
-  type Lease,
-} from '../runs/lifecycle.ts';
+import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease } from '../runs/lifecycle.ts';
 import type { ImmediateExecutor } from '../scheduler/fire.ts';
 import type { ProgressTokens } from '../runs/progress.ts';
 import type { RunDoc } from '../runs/run.model.ts';
@@ -39,8 +31,8 @@ export interface DispatcherOptions {
  * runs under a lease, keeps the lease alive while the request is in flight, aborts when the
  * lease is taken away (cancelled, or presumed dead and requeued), and reports the outcome.
  * Freshly fired runs are handed over directly: recorded already running when a slot is free
- * (reserve, startRecorded), else queued and claimed as slots free up. Retries and requeued attempts are
- * found by polling.
+ * (reserve, startRecorded), else queued and claimed as slots free up. Retries and requeued
+ * attempts are found by polling.
  */
 export class Dispatcher implements ImmediateExecutor {
   readonly owner = `server:${hostname()}:${process.pid}`;
@@ -87,7 +79,7 @@ export class Dispatcher implements ImmediateExecutor {
    */
   dispatch(run: RunDoc | Types.ObjectId): void {
     if (!this.accepting) return; // polling (here or in another process) picks it up
-    if (this.inflight.size + this.reserved >= this.concurrency) {
+    if (this.full) {
       if (this.backlog.length - this.backlogHead < MAX_BACKLOG) this.backlog.push(run);
       return;
     }
@@ -99,20 +91,19 @@ export class Dispatcher implements ImmediateExecutor {
   }
 
   /**
-   * Takes a slot for a run the firing will record as already running under this executor:
-   * an HTTP run that may start now, while a slot is free. Every reservation ends in
-   * `startRecorded` or `release`.
+   * Takes a slot for an HTTP run the firing will record as already running under this
+   * executor, while one is free. Every reservation ends in `startRecorded` or `release`.
    */
-  reserve(run: RunDoc, now: Date): string | null {
-    if (!this.accepting || run.target.type !== 'http' || this.inflight.size + this.reserved >= this.concurrency) {
-      return null;
-    }
-    if (!mayBeBornRunning(run, now)) return null;
+  reserve(run: RunDoc): string | null {
+    if (!this.accepting || run.target.type !== 'http' || this.full) return null;
     this.reserved++;
     return this.owner;
   }
 
-  /** Executes a reserved run, recorded running under `lease`. */
+  /**
+   * Executes a reserved run, recorded running under `lease`; also while draining, since the
+   * run is already ours: left alone, it would lose an attempt when its lease lapsed.
+   */
   startRecorded(run: RunDoc, lease: Lease): void {
     this.reserved--;
     this.track(run._id, () => this.execute(run, lease));
@@ -131,6 +122,11 @@ export class Dispatcher implements ImmediateExecutor {
     this.backlogHead = 0;
     clearTimeout(this.timer);
     await settleWithin(this.inflight.values(), timeoutMs);
+  }
+
+  /** Every slot is executing a run or promised to one being recorded. */
+  private get full(): boolean {
+    return this.inflight.size + this.reserved >= this.concurrency;
   }
 
   private async poll(): Promise<void> {
@@ -155,11 +151,7 @@ export class Dispatcher implements ImmediateExecutor {
   }
 
   private takeFromBacklog(): void {
-    while (
-      this.accepting &&
-      this.inflight.size + this.reserved < this.concurrency &&
-      this.backlogHead < this.backlog.length
-    ) {
+    while (this.accepting && !this.full && this.backlogHead < this.backlog.length) {
       this.dispatch(this.backlog[this.backlogHead++]!);
     }
     if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { activeRunsOf, bornRunning, cancelRun, type Lease } from '../runs/lifecycle.ts';
+import { activeRunsOf, bornRunning, cancelRun, mayBeBornRunning, type Lease } from '../runs/lifecycle.ts';
 import { newRun } from '../runs/new-run.ts';
 import { QueueModel, queueEntryFor, type QueueDoc } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
@@ -41,8 +41,11 @@ export async function fireDue(
  * no claim, and no wait in the queue.
  */
 export interface ImmediateExecutor {
-  /** This executor's owner name if it takes `run` now (a free slot, a target it executes); null leaves it queued. */
-  reserve(run: RunDoc, now: Date): string | null;
+  /**
+   * This executor's owner name if it has a free slot for `run` (a run that may start now, of a
+   * kind it executes); null leaves it queued.
+   */
+  reserve(run: RunDoc): string | null;
   /** The reserved run was recorded: execute it under `lease`. */
   startRecorded(run: RunDoc, lease: Lease): void;
   /** The reserved run was not recorded (another scheduler had recorded its slot): free the slot. */
@@ -188,11 +191,11 @@ async function record(
       ),
     ),
   );
-  const started = new Map<string, Lease>();
+  const started = new Map<string, { run: RunDoc; lease: Lease }>();
   const entries: QueueDoc[] = [];
   for (const [i, d] of docs.entries()) {
     if (d.status !== 'queued') continue;
-    const owner = executor?.reserve(d, now);
+    const owner = executor && mayBeBornRunning(d, now) ? executor.reserve(d) : null;
     if (!owner) {
       entries.push(queueEntryFor(d));
       continue;
@@ -200,7 +203,7 @@ async function record(
     const born = bornRunning(d, owner, now);
     docs[i] = born.run;
     entries.push(born.entry);
-    started.set(d._id.toHexString(), born.lease);
+    started.set(d._id.toHexString(), born);
   }
   let inserted = new Set<string>();
   try {
@@ -208,10 +211,9 @@ async function record(
     inserted = await insertNew(docs);
   } finally {
     // Every reservation ends here: a recorded run is executed, the others free their slot.
-    for (const d of docs) {
-      const lease = started.get(d._id.toHexString());
-      if (lease && inserted.has(d._id.toHexString())) executor!.startRecorded(d, lease);
-      else if (lease) executor!.release();
+    for (const [id, { run, lease }] of started) {
+      if (inserted.has(id)) executor!.startRecorded(run, lease);
+      else executor!.release();
     }
   }
   const lost = entries.filter((e) => !inserted.has(e._id.toHexString())).map((e) => e._id);
