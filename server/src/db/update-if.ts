@@ -1,5 +1,6 @@
 import mongoose, { type Model, type Types, type UpdateQuery } from 'mongoose';
 import * as siftModule from 'sift';
+import { findById } from './by-ids.ts';
 
 /**
  * How a guarded update ("update this document if it is still in the state I read") is done.
@@ -39,7 +40,7 @@ export async function updateIf<T>(
     const res = await model.updateOne({ _id: id, ...conditions } as never, update);
     return res.modifiedCount === 1 || res.matchedCount === 1;
   }
-  const current = await model.findById(id).lean();
+  const current = await findById(model, id);
   if (!current || !sift(conditions)(current)) return false;
   const res = await model.updateOne({ _id: id } as never, update);
   return res.matchedCount === 1;

@@ -1,9 +1,11 @@
 import { hookForEvent, type HookEvent, type HookEventType, type HookKind, type HookTarget } from '@crony/shared';
 import type { Logger } from 'pino';
+import { findById } from '../../db/by-ids.ts';
+import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { appendErrors, type NewScheduleError } from '../errors/errors.service.ts';
 import type { RunDoc } from '../runs/run.model.ts';
-import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { DeliveryModel, HookQueueModel, type DeliveryDoc, type HookQueueDoc } from './delivery.model.ts';
 import { enqueueCommandHook, hookRunCancelled, hookRunEnded } from './command-hooks.ts';
 import { GroupModel, type GroupDoc } from '../groups/group.model.ts';
@@ -181,7 +183,7 @@ function errorEntry(
 
 /** The schedule's hooks, its group's filling the gaps (the group is read by _id). */
 async function hooksOf(s: ScheduleDoc): Promise<Hooks> {
-  const group = s.group_id ? await GroupModel.findById(s.group_id).lean<GroupDoc>() : null;
+  const group = s.group_id ? await findById<GroupDoc>(GroupModel, s.group_id) : null;
   return hooksFor(s, group);
 }
 
@@ -193,7 +195,7 @@ async function enqueue(
   schedule?: ScheduleDoc,
   order: { lane?: string; supersede?: boolean } = {},
 ): Promise<void> {
-  const s = schedule ?? (await ScheduleModel.findById(run.schedule_id).lean<ScheduleDoc>());
+  const s = schedule ?? (await scheduleCache.get(run.schedule_id));
   if (!s) return;
   const hook = hookForEvent[e.type];
   const target = (await hooksOf(s))[hook];

@@ -9,6 +9,7 @@ import { isLimited, limitsOf } from './limits.ts';
 import { nextAttemptAt } from './retry-rule.ts';
 import { QueueModel, queueEntryFor, runningFields, type QueueDoc } from './queue.model.ts';
 import { signalStop, type StopCode } from './stop-signals.ts';
+import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf, updateIfJustRead } from '../../db/update-if.ts';
 import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
@@ -104,7 +105,7 @@ export async function claimable(
 export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]> {
   const entries = await QueueModel.find({ schedule_id: scheduleId }).select({ _id: 1 }).lean<Pick<QueueDoc, '_id'>[]>();
   if (entries.length === 0) return [];
-  const runs = await Promise.all(entries.map((e) => RunModel.findById(e._id).lean<RunDoc>()));
+  const runs = await Promise.all(entries.map((e) => findById<RunDoc>(RunModel, e._id)));
   // A command hook's run is no overlap: concurrency policies concern the schedule's own runs.
   return runs.filter((r): r is RunDoc => r !== null && activeRunStatuses.includes(r.status) && r.trigger !== 'hook');
 }
@@ -119,7 +120,7 @@ export async function claimRun(
   owner: string,
   now = new Date(),
 ): Promise<{ run: RunDoc; lease: Lease } | null> {
-  const run = runOrId instanceof Types.ObjectId ? await RunModel.findById(runOrId).lean<RunDoc>() : runOrId;
+  const run = runOrId instanceof Types.ObjectId ? await findById<RunDoc>(RunModel, runOrId) : runOrId;
   if (!run || run.status !== 'queued' || run.available_at.getTime() > now.getTime()) return null;
   const limits = limitsOf(run);
   // Past its deadline it may no longer start; the time-limits sweep records it missed.
@@ -235,7 +236,7 @@ export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean
  * attempt after its backoff; otherwise the run ends. False when the lease is stale.
  */
 export async function completeRun(lease: Lease, outcome: Outcome, now = new Date()): Promise<boolean> {
-  const run = await RunModel.findById(lease.runId).lean<RunDoc>();
+  const run = await findById<RunDoc>(RunModel, lease.runId);
   if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !LEASED.includes(run.status)) {
     return false;
   }
@@ -352,7 +353,7 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
   const out = { requeued: 0, released: 0, repaired: 0 };
   if (entries.length === 0) return out;
   for (const entry of entries) {
-    const run = await RunModel.findById(entry._id).lean<RunDoc>();
+    const run = await findById<RunDoc>(RunModel, entry._id);
     if (!run || !activeRunStatuses.includes(run.status)) {
       await QueueModel.deleteOne({ _id: entry._id }); // the run ended (or is gone): drop the leftover entry
       out.repaired++;

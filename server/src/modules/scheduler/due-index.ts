@@ -1,5 +1,7 @@
 import { Types } from 'mongoose';
 import { NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes.model.ts';
+import { findById } from '../../db/by-ids.ts';
+import { scheduleCache } from './schedule-cache.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 
 type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
@@ -13,8 +15,9 @@ type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
  * The index is a hint, never the truth: the ticker re-reads a schedule's state by `_id` before
  * it fires a slot, and sets the entry from what it read. An entry that is too early (a pause, a
  * delete, another process fired the slot) costs one read at that time; an entry that is too late
- * or missing would delay a slot, so every write that can make a schedule due sooner leaves a
- * note (retime-notes.model.ts) that the next refresh applies.
+ * or missing would delay a slot, so every write to a schedule leaves a note
+ * (retime-notes.model.ts) that the next refresh applies. Applying a note also drops the
+ * process's copy of the schedule (schedule-cache.ts).
  */
 export class DueIndex {
   private next = new Map<string, number>();
@@ -38,7 +41,9 @@ export class DueIndex {
     const fresh = await this.unseenNotes();
     this.syncedAt = now;
     const ids = [...new Set(fresh.map((n) => n.schedule_id.toHexString()))];
+    if (ids.length > 0) scheduleCache.forget(ids);
     await Promise.all(ids.map((id) => this.reread(new Types.ObjectId(id))));
+    scheduleCache.followed();
     return { loaded: false, applied: ids.length };
   }
 
@@ -59,7 +64,7 @@ export class DueIndex {
 
   /** Reads a schedule's state by `_id`, updates its entry, and returns it. */
   async reread(id: Types.ObjectId): Promise<Due | null> {
-    const st = await ScheduleStateModel.findById(id).select({ _id: 1, next_run_at: 1 }).lean<Due>();
+    const st = await findById<Due>(ScheduleStateModel, id, { _id: 1, next_run_at: 1 });
     this.set(id, st?.next_run_at);
     return st;
   }
@@ -82,6 +87,8 @@ export class DueIndex {
     }
     this.next = next;
     this.syncedAt = now;
+    scheduleCache.forgetAll();
+    scheduleCache.followed();
   }
 
   private async unseenNotes(): Promise<RetimeNoteDoc[]> {

@@ -5,9 +5,10 @@ import { QueueModel, queueEntryFor, type QueueDoc } from '../runs/queue.model.ts
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
-import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { MISFIRE_GRACE_MS, planSlots, type Decision } from './plan.ts';
 import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { scheduleCache } from './schedule-cache.ts';
 import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
@@ -84,7 +85,7 @@ export async function fire(
 ): Promise<Fired> {
   const first = state.next_run_at;
   if (!first || first.getTime() > now.getTime()) return { queued: [] };
-  const current = await ScheduleModel.findById(state._id).lean<ScheduleDoc>();
+  const current = await scheduleCache.get(state._id);
   const group = current ? await ctx.freshGroup(current.tenant_id, current.group_id ?? null) : null;
   if (!current || current.paused || group?.paused) {
     // Deleted, paused, or in a paused group: a cursor left due (a racing write undid the

@@ -1,13 +1,15 @@
 import { Schema, Types, model } from 'mongoose';
 
 /**
- * A note that a schedule's `next_run_at` was set by someone other than the scheduler (created,
- * retimed, resumed), for the due index (due-index.ts) of every scheduler process. Writers add
- * one after their write and before they answer; the index reads the whole collection each tick,
- * so a schedule created now fires at its first slot. Only writes that can make a schedule due
- * sooner need a note: a pause or a delete is found when the index re-reads the schedule's state
- * at its next slot. Notes are pruned after NOTE_TTL_MS (FerretDB 1.x has no TTL index); an index
- * that did not look for longer than half of that reloads instead of catching up.
+ * A note that a schedule or its `next_run_at` was written by someone other than the scheduler
+ * (created, edited, retimed, resumed, deleted), for the due index (due-index.ts) and the
+ * schedule copies (schedule-cache.ts) of every scheduler process. Writers add one after their
+ * write and before they answer; the index reads the whole collection each tick, so a schedule
+ * created now fires at its first slot, and an edit reaches the firings within a tick. A pause
+ * or a delete needs no note for the slot itself: it is found when the ticker re-reads the
+ * schedule's state at its next slot. Notes are pruned after NOTE_TTL_MS (FerretDB 1.x has no TTL
+ * index); an index that did not look for longer than half of that reloads instead of catching up.
+ * (The collection keeps its first name, `schedule_retimes`, from when only retimes left notes.)
  */
 export interface RetimeNoteDoc {
   _id: Types.ObjectId;
@@ -27,7 +29,7 @@ const noteSchema = new Schema<RetimeNoteDoc>(
 
 export const RetimeNoteModel = model<RetimeNoteDoc>('RetimeNote', noteSchema, 'schedule_retimes');
 
-/** Tells every scheduler that these schedules' next slots were set (call after the write). */
+/** Tells every scheduler that these schedules were written (call after the write). */
 export async function noteRetimed(scheduleIds: readonly Types.ObjectId[], now = new Date()): Promise<void> {
   if (scheduleIds.length === 0) return;
   await RetimeNoteModel.collection.insertMany(

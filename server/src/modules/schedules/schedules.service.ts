@@ -23,7 +23,7 @@ import { noteRetimed } from '../scheduler/retime-notes.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { findGroup } from '../groups/groups.queries.ts';
 import type { GroupDoc } from '../groups/group.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
@@ -231,8 +231,9 @@ export async function updateSchedule(
       { $set: { next_run_at: nextRunAt(timing, held, now) } },
       { upsert: true },
     );
-    await noteRetimed([updated._id], now);
   }
+  // Every edit, not only a retime: the schedulers drop their copy of the schedule (schedule-cache.ts).
+  await noteRetimed([updated._id], now);
   return presentSchedule(
     updated,
     await ScheduleStateModel.findById(updated._id).lean<ScheduleStateDoc>(),
@@ -254,6 +255,7 @@ export async function deleteSchedule(principal: Principal, id: string): Promise<
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
   await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
   await ScheduleStateModel.deleteOne({ _id: id });
+  await noteRetimed([new Types.ObjectId(id)], new Date()); // the schedulers forget it (due index, schedule copies)
   await deleteHookRecords(principal, id);
 }
 

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Types } from 'mongoose';
+import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import { ScheduleModel } from '../schedules/schedule.model.ts';
+import { DueIndex } from './due-index.ts';
+import { noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
+import { scheduleCache } from './schedule-cache.ts';
+
+let db: TestDatabase;
+before(async () => {
+  db = await useTestDatabase();
+  await RetimeNoteModel.deleteMany({});
+});
+after(() => db.close());
+
+async function schedule(name: string): Promise<Types.ObjectId> {
+  const _id = new Types.ObjectId();
+  await ScheduleModel.collection.insertOne({ _id, tenant_id: new Types.ObjectId(), name });
+  return _id;
+}
+
+const rename = (_id: Types.ObjectId, name: string) => ScheduleModel.collection.updateOne({ _id }, { $set: { name } });
+const nameOf = async (id: Types.ObjectId) => (await scheduleCache.get(id))?.name;
+
+test('a process that does not follow the change notes reads the schedule every time', async () => {
+  const id = await schedule('first');
+  assert.equal(await nameOf(id), 'first');
+  await rename(id, 'second'); // no note
+  assert.equal(await nameOf(id), 'second');
+});
+
+test('while the due index follows the notes, a copy is used until a note about the schedule is applied', async () => {
+  const index = new DueIndex();
+  await index.refresh();
+  const id = await schedule('first');
+  assert.equal(await nameOf(id), 'first');
+  await rename(id, 'second');
+  assert.equal(await nameOf(id), 'first', 'the copy, without a read');
+
+  await noteRetimed([id]);
+  await index.refresh();
+  assert.equal(await nameOf(id), 'second', 'the note dropped the copy');
+});
+
+test('a read that overlaps a forget is not kept: it may predate the edit', async () => {
+  const index = new DueIndex();
+  await index.refresh();
+  const id = await schedule('before');
+  const reading = scheduleCache.get(id);
+  scheduleCache.forget([]); // a refresh applied notes while the read was in flight
+  assert.equal((await reading)?.name, 'before');
+  await rename(id, 'after');
+  assert.equal(await nameOf(id), 'after');
+});
+
+test('copies are dropped once the notes have not been followed for a few seconds', async () => {
+  const index = new DueIndex();
+  await index.refresh();
+  const id = await schedule('first');
+  assert.equal(await nameOf(id), 'first');
+  await rename(id, 'second');
+  assert.equal(await nameOf(id), 'first');
+  await new Promise((r) => setTimeout(r, 3_100));
+  assert.equal(await nameOf(id), 'second', 'edits made meanwhile were not followed');
+});
