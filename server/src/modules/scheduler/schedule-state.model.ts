@@ -1,6 +1,5 @@
 import { runStatuses, type RunStatus } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
-import { updateIf } from '../../db/update-if.ts';
 
 /**
  * What the scheduler and executors write about a schedule, kept apart from the schedule
@@ -57,20 +56,26 @@ export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', state
 
 /**
  * Moves last_run forward, never back: a slow older run finishing late does not hide a newer one.
- * `inc` (counters) is applied in the same write when last_run moves, on its own when it does
- * not: one write per finished run instead of two.
+ * One write, with the counters (`inc`) in it. `$max` compares embedded documents field by field,
+ * in order (BSON comparison, on MongoDB and FerretDB alike), so with the slot first the run of
+ * the later slot wins, then the later finish; and a guarded write (a read and a write here)
+ * would cost one more round trip per finished run. Written through the driver: mongoose would
+ * cast the value into the schema's field order, which is not the comparison order. A
+ * `last_run` stored in the old order (id first) compares lower, so the next run replaces it.
  */
 export async function recordLastRun(
   scheduleId: Types.ObjectId,
   lastRun: NonNullable<ScheduleStateDoc['last_run']>,
   inc: Record<string, number> = {},
 ) {
-  const counts = Object.keys(inc).length > 0 ? { $inc: inc } : {};
-  const moved = await updateIf(
-    ScheduleStateModel,
-    scheduleId,
-    { $or: [{ last_run: null }, { 'last_run.nominal_at': { $lte: lastRun.nominal_at } }] },
-    { $set: { last_run: lastRun }, ...counts },
+  const ordered = {
+    nominal_at: lastRun.nominal_at,
+    finished_at: lastRun.finished_at,
+    id: lastRun.id,
+    status: lastRun.status,
+  };
+  await ScheduleStateModel.collection.updateOne(
+    { _id: scheduleId },
+    { $max: { last_run: ordered }, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
   );
-  if (!moved && '$inc' in counts) await ScheduleStateModel.updateOne({ _id: scheduleId }, counts);
 }
