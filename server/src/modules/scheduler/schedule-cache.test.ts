@@ -64,3 +64,14 @@ test('copies are dropped once the notes have not been followed for a few seconds
   await new Promise((r) => setTimeout(r, 3_100));
   assert.equal(await nameOf(id), 'second', 'edits made meanwhile were not followed');
 });
+
+test('warm() keeps the schedules asked for from one pass, and no others', async () => {
+  const index = new DueIndex();
+  await index.refresh();
+  const [wanted, other] = [await schedule('wanted'), await schedule('other')];
+  assert.equal(await scheduleCache.warm([wanted.toHexString()]), 1);
+  await rename(wanted, 'wanted, edited');
+  await rename(other, 'other, edited');
+  assert.equal(await nameOf(wanted), 'wanted', 'kept by the pass: no read');
+  assert.equal(await nameOf(other), 'other, edited', 'not asked for: read');
+});

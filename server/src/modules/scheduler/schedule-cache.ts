@@ -3,7 +3,7 @@ import { findById } from '../../db/by-ids.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /** Most schedules kept; the oldest go first (a burst's schedules are read again within the minute). */
-const MAX_ENTRIES = 25_000;
+export const MAX_CACHED_SCHEDULES = 25_000;
 /**
  * How long after the last change-note refresh the copies are still trusted, in ms. The ticker
  * refreshes every second; a process whose ticker stopped (another took the scheduler lock, or
@@ -27,6 +27,8 @@ export class ScheduleCache {
   /** Moves on with every forget: a read that overlapped one is not kept (it may predate the edit). */
   private generation = 0;
   private followedAt = Number.NEGATIVE_INFINITY;
+  /** The schedules a warm() pass still may keep. */
+  private warming: Set<string> | null = null;
 
   /** The schedule, from this process's copy when one is trusted, else from the database. */
   async get(id: Types.ObjectId): Promise<ScheduleDoc | null> {
@@ -42,6 +44,32 @@ export class ScheduleCache {
     return doc;
   }
 
+  /**
+   * Reads the schedules `ids` in one pass over the collection and keeps them. After the due
+   * index loads (a start, or a takeover), every schedule's first firing would otherwise read it
+   * by `_id`: 10,000 reads in the first minute at 10,000 per-minute schedules, against one scan.
+   * A schedule forgotten during the pass is not kept (its copy may predate the edit).
+   */
+  async warm(ids: Iterable<string>): Promise<number> {
+    if (!this.live()) return 0;
+    const pending = new Set(ids);
+    this.warming = pending;
+    let kept = 0;
+    try {
+      for await (const doc of ScheduleModel.collection.find({}, { batchSize: 5000 })) {
+        const key = doc._id.toHexString();
+        if (!pending.has(key)) continue;
+        if (!this.live()) break;
+        this.keep(key, doc as unknown as ScheduleDoc);
+        kept++;
+        if (kept >= MAX_CACHED_SCHEDULES) break;
+      }
+    } finally {
+      if (this.warming === pending) this.warming = null;
+    }
+    return kept;
+  }
+
   /** The change notes were read up to now (the due index's refresh). */
   followed(): void {
     this.followedAt = performance.now();
@@ -50,13 +78,17 @@ export class ScheduleCache {
   /** These schedules changed: their copies are dropped. */
   forget(ids: Iterable<string>): void {
     this.generation++;
-    for (const id of ids) this.docs.delete(id);
+    for (const id of ids) {
+      this.docs.delete(id);
+      this.warming?.delete(id);
+    }
   }
 
   /** Notes may have been missed (a reload of the due index): every copy is dropped. */
   forgetAll(): void {
     this.generation++;
     this.docs.clear();
+    this.warming?.clear();
   }
 
   private live(): boolean {
@@ -66,8 +98,8 @@ export class ScheduleCache {
   }
 
   private keep(key: string, doc: ScheduleDoc): void {
-    if (this.docs.size >= MAX_ENTRIES) {
-      let drop = MAX_ENTRIES / 10;
+    if (this.docs.size >= MAX_CACHED_SCHEDULES) {
+      let drop = MAX_CACHED_SCHEDULES / 10;
       for (const k of this.docs.keys()) {
         this.docs.delete(k);
         if (--drop <= 0) break;

@@ -8,6 +8,7 @@ import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { fire } from './fire.ts';
+import { MAX_CACHED_SCHEDULES, scheduleCache } from './schedule-cache.ts';
 import { settleWithin } from '../../settle-within.ts';
 
 export interface TickerOptions {
@@ -87,8 +88,15 @@ export class Ticker {
       );
     }
     const synced = await this.index.refresh();
-    if (synced.loaded)
+    if (synced.loaded) {
       this.log.info({ schedules: this.index.size }, 'scheduler loaded the next slots of all schedules');
+      // In the background: the first firings read what the pass has not reached yet themselves.
+      scheduleCache.warm(this.index.soonest(MAX_CACHED_SCHEDULES)).then(
+        (kept) => this.log.info({ schedules: kept }, 'scheduler read the schedules due soonest'),
+        (err: unknown) =>
+          this.log.warn({ err }, 'reading the schedules due soonest failed; firings read them one by one'),
+      );
+    }
     if (this.clock().getTime() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = this.clock().getTime();
       await DueIndex.prune(this.clock());
