@@ -91,11 +91,10 @@ export class Ticker {
     if (synced.loaded) {
       this.log.info({ schedules: this.index.size }, 'scheduler loaded the next slots of all schedules');
       // In the background: the first firings read what the pass has not reached yet themselves.
-      scheduleCache.warm(this.index.soonest(MAX_CACHED_SCHEDULES)).then(
-        (kept) => this.log.info({ schedules: kept }, 'scheduler read the schedules due soonest'),
-        (err: unknown) =>
-          this.log.warn({ err }, 'reading the schedules due soonest failed; firings read them one by one'),
-      );
+      // Only when every schedule with a next slot fits in the copies: at 100,000 a pass over all
+      // of them, at the start of the first minute, left fewer slots started in that minute than
+      // reading each schedule at its firing did (1,949 and 1,790 against 3,287 of 11,500).
+      if (this.index.size <= MAX_CACHED_SCHEDULES) this.warmCache();
     }
     if (this.clock().getTime() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = this.clock().getTime();
@@ -114,6 +113,15 @@ export class Ticker {
       );
     }
     return due.length;
+  }
+
+  /** Reads the schedules due soonest into the process's copies (schedule-cache.ts). */
+  private warmCache(): void {
+    scheduleCache.warm(this.index.soonest(MAX_CACHED_SCHEDULES)).then(
+      (kept) => this.log.info({ schedules: kept }, 'scheduler read the schedules due soonest'),
+      (err: unknown) =>
+        this.log.warn({ err }, 'reading the schedules due soonest failed; firings read them one by one'),
+    );
   }
 
   /** Fires no more slots and waits (up to `timeoutMs`) for the firings under way. */
