@@ -56,11 +56,9 @@ export class DueIndex {
     return found.slice(0, limit).map(([id, at]) => ({ _id: new Types.ObjectId(id), next_run_at: new Date(at) }));
   }
 
-  /** The ids of the `limit` schedules due soonest. */
-  soonest(limit: number): string[] {
-    const all = [...this.next];
-    if (all.length > limit) all.sort((a, b) => a[1] - b[1]);
-    return all.slice(0, limit).map(([id]) => id);
+  /** The ids of the schedules that have a next slot. */
+  ids(): IterableIterator<string> {
+    return this.next.keys();
   }
 
   /** Records what the database says of a schedule's next slot (null or absent: nothing to fire). */

@@ -23,6 +23,22 @@ async function schedule(name: string): Promise<Types.ObjectId> {
 const rename = (_id: Types.ObjectId, name: string) => ScheduleModel.collection.updateOne({ _id }, { $set: { name } });
 const nameOf = async (id: Types.ObjectId) => (await scheduleCache.get(id))?.name;
 
+/** A due index that has just read the notes: the process follows them from now. */
+async function following(): Promise<DueIndex> {
+  const index = new DueIndex();
+  await index.refresh();
+  return index;
+}
+
+/** A schedule read once while the notes are followed, then renamed without a note: its copy is used. */
+async function copied(): Promise<Types.ObjectId> {
+  const id = await schedule('first');
+  assert.equal(await nameOf(id), 'first');
+  await rename(id, 'second');
+  assert.equal(await nameOf(id), 'first', 'the copy, without a read');
+  return id;
+}
+
 test('a process that does not follow the change notes reads the schedule every time', async () => {
   const id = await schedule('first');
   assert.equal(await nameOf(id), 'first');
@@ -31,12 +47,8 @@ test('a process that does not follow the change notes reads the schedule every t
 });
 
 test('while the due index follows the notes, a copy is used until a note about the schedule is applied', async () => {
-  const index = new DueIndex();
-  await index.refresh();
-  const id = await schedule('first');
-  assert.equal(await nameOf(id), 'first');
-  await rename(id, 'second');
-  assert.equal(await nameOf(id), 'first', 'the copy, without a read');
+  const index = await following();
+  const id = await copied();
 
   await noteRetimed([id]);
   await index.refresh();
@@ -44,8 +56,7 @@ test('while the due index follows the notes, a copy is used until a note about t
 });
 
 test('a read that overlaps a forget is not kept: it may predate the edit', async () => {
-  const index = new DueIndex();
-  await index.refresh();
+  await following();
   const id = await schedule('before');
   const reading = scheduleCache.get(id);
   scheduleCache.forget([]); // a refresh applied notes while the read was in flight
@@ -55,23 +66,27 @@ test('a read that overlaps a forget is not kept: it may predate the edit', async
 });
 
 test('copies are dropped once the notes have not been followed for a few seconds', async () => {
-  const index = new DueIndex();
-  await index.refresh();
-  const id = await schedule('first');
-  assert.equal(await nameOf(id), 'first');
-  await rename(id, 'second');
-  assert.equal(await nameOf(id), 'first');
+  await following();
+  const id = await copied();
   await new Promise((r) => setTimeout(r, 3_100));
   assert.equal(await nameOf(id), 'second', 'edits made meanwhile were not followed');
 });
 
 test('warm() keeps the schedules asked for from one pass, and no others', async () => {
-  const index = new DueIndex();
-  await index.refresh();
+  await following();
   const [wanted, other] = [await schedule('wanted'), await schedule('other')];
   assert.equal(await scheduleCache.warm([wanted.toHexString()]), 1);
   await rename(wanted, 'wanted, edited');
   await rename(other, 'other, edited');
   assert.equal(await nameOf(wanted), 'wanted', 'kept by the pass: no read');
   assert.equal(await nameOf(other), 'other, edited', 'not asked for: read');
+});
+
+test('warm() reads nothing when the schedules asked for do not all fit in the copies', async () => {
+  await following();
+  const id = await schedule('one of many');
+  const many = [id.toHexString(), ...Array.from({ length: 25_000 }, () => new Types.ObjectId().toHexString())];
+  assert.equal(await scheduleCache.warm(many), 0);
+  await rename(id, 'edited');
+  assert.equal(await nameOf(id), 'edited', 'not kept: read');
 });

@@ -3,7 +3,7 @@ import { findById } from '../../db/by-ids.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /** Most schedules kept; the oldest go first (a burst's schedules are read again within the minute). */
-export const MAX_CACHED_SCHEDULES = 25_000;
+const MAX_CACHED_SCHEDULES = 25_000;
 /**
  * How long after the last change-note refresh the copies are still trusted, in ms. The ticker
  * refreshes every second; a process whose ticker stopped (another took the scheduler lock, or
@@ -21,6 +21,7 @@ const FOLLOW_WINDOW_MS = 3_000;
  * the note, at its next refresh (every tick). An edit therefore reaches a firing within a tick,
  * as it reaches the due index; the slot itself is still decided by the schedule's state, which
  * the ticker reads before each firing, so a pause, retime or delete stops a slot as before.
+ * Copies are shared by every caller (and runs take their target from them): never change one.
  */
 export class ScheduleCache {
   private readonly docs = new Map<string, ScheduleDoc>();
@@ -45,14 +46,17 @@ export class ScheduleCache {
   }
 
   /**
-   * Reads the schedules `ids` in one pass over the collection and keeps them. After the due
-   * index loads (a start, or a takeover), every schedule's first firing would otherwise read it
-   * by `_id`: 10,000 reads in the first minute at 10,000 per-minute schedules, against one scan.
+   * Reads the schedules `ids` in one pass over the collection and keeps them, when they all fit
+   * (returns how many it kept). After the due index loads (a start, or a takeover), every
+   * schedule's first firing would otherwise read it by `_id`: 10,000 reads in the first minute at
+   * 10,000 per-minute schedules, against one scan. More than fit are not read: at 100,000 a pass
+   * over all of them, at the start of the first minute, left fewer slots started in that minute
+   * than reading each schedule at its firing did (1,949 and 1,790 against 3,287 of 11,500).
    * A schedule forgotten during the pass is not kept (its copy may predate the edit).
    */
   async warm(ids: Iterable<string>): Promise<number> {
-    if (!this.live()) return 0;
     const pending = new Set(ids);
+    if (pending.size > MAX_CACHED_SCHEDULES || !this.live()) return 0;
     this.warming = pending;
     let kept = 0;
     try {
@@ -62,7 +66,6 @@ export class ScheduleCache {
         if (!this.live()) break;
         this.keep(key, doc as unknown as ScheduleDoc);
         kept++;
-        if (kept >= MAX_CACHED_SCHEDULES) break;
       }
     } finally {
       if (this.warming === pending) this.warming = null;

@@ -8,7 +8,7 @@ import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { fire } from './fire.ts';
-import { MAX_CACHED_SCHEDULES, scheduleCache } from './schedule-cache.ts';
+import { scheduleCache } from './schedule-cache.ts';
 import { settleWithin } from '../../settle-within.ts';
 
 export interface TickerOptions {
@@ -91,10 +91,11 @@ export class Ticker {
     if (synced.loaded) {
       this.log.info({ schedules: this.index.size }, 'scheduler loaded the next slots of all schedules');
       // In the background: the first firings read what the pass has not reached yet themselves.
-      // Only when every schedule with a next slot fits in the copies: at 100,000 a pass over all
-      // of them, at the start of the first minute, left fewer slots started in that minute than
-      // reading each schedule at its firing did (1,949 and 1,790 against 3,287 of 11,500).
-      if (this.index.size <= MAX_CACHED_SCHEDULES) this.warmCache();
+      scheduleCache.warm(this.index.ids()).then(
+        (kept) => this.log.info({ schedules: kept }, 'scheduler read the schedules it will fire'),
+        (err: unknown) =>
+          this.log.warn({ err }, 'reading the schedules it will fire failed; firings read them one by one'),
+      );
     }
     if (this.clock().getTime() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = this.clock().getTime();
@@ -113,15 +114,6 @@ export class Ticker {
       );
     }
     return due.length;
-  }
-
-  /** Reads the schedules due soonest into the process's copies (schedule-cache.ts). */
-  private warmCache(): void {
-    scheduleCache.warm(this.index.soonest(MAX_CACHED_SCHEDULES)).then(
-      (kept) => this.log.info({ schedules: kept }, 'scheduler read the schedules due soonest'),
-      (err: unknown) =>
-        this.log.warn({ err }, 'reading the schedules due soonest failed; firings read them one by one'),
-    );
   }
 
   /** Fires no more slots and waits (up to `timeoutMs`) for the firings under way. */
