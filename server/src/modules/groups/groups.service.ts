@@ -94,11 +94,10 @@ async function retimeTasks(principal: Principal, g: GroupDoc, now: Date): Promis
       { upsert: true },
     );
   }
-  if (!g.paused)
-    await noteRetimed(
-      tasks.filter((t) => !t.paused).map((t) => t._id),
-      now,
-    );
+  await noteRetimed(
+    tasks.filter((t) => !t.paused).map((t) => t._id),
+    now,
+  );
 }
 
 /**

@@ -77,3 +77,26 @@ test('prune drops notes older than they are kept', async () => {
   await DueIndex.prune(now);
   assert.equal(await RetimeNoteModel.countDocuments(), 1);
 });
+
+test('followSince(t) waits for a read of the notes that started at or after t; firings of one instant share it', async () => {
+  await ScheduleStateModel.deleteMany({});
+  await RetimeNoteModel.deleteMany({});
+  let now = at('00');
+  const index = new DueIndex(() => now);
+  await index.refresh();
+  const [a, b] = [new Types.ObjectId(), new Types.ObjectId()];
+
+  await ScheduleStateModel.insertMany([{ _id: a, next_run_at: at('05') }]);
+  await noteRetimed([a]);
+  now = at('01');
+  await Promise.all([index.followSince(now.getTime()), index.followSince(now.getTime())]);
+  assert.equal(index.at(a)?.toISOString(), at('05').toISOString(), 'a write noted before t is in the index');
+
+  await ScheduleStateModel.insertMany([{ _id: b, next_run_at: at('06') }]);
+  await noteRetimed([b]);
+  await index.followSince(now.getTime());
+  assert.equal(index.at(b), undefined, 'a read since t was made already: no second read for the same instant');
+  now = at('02');
+  await index.followSince(now.getTime());
+  assert.equal(index.at(b)?.toISOString(), at('06').toISOString(), 'a later instant reads the notes again');
+});

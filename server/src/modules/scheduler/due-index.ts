@@ -12,18 +12,27 @@ type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
  * scan `next_run_at <= horizon` read every schedule on every tick (about 40 µs a document),
  * and at 100k schedules a tick took longer than the second it had.
  *
- * The index is a hint, never the truth: the ticker re-reads a schedule's state by `_id` before
- * it fires a slot, and sets the entry from what it read. An entry that is too early (a pause, a
- * delete, another process fired the slot) costs one read at that time; an entry that is too late
- * or missing would delay a slot, so every write to a schedule leaves a note
- * (retime-notes.model.ts) that the next refresh applies. Applying a note also drops the
- * process's copy of the schedule (schedule-cache.ts).
+ * The index follows the database through change notes (retime-notes.model.ts): every write to
+ * a schedule by someone other than this scheduler leaves one, and applying a note re-reads that
+ * schedule's state and drops the process's copy of the schedule (schedule-cache.ts). Before a
+ * slot fires, the ticker waits for a read of the notes that started at or after the slot
+ * (`followSince`), so a pause, retime or delete acknowledged before a slot stops that slot, for
+ * one read of the notes per instant instead of one read of the state per firing. What the
+ * notes do not tell (another process firing the same schedules) leaves an entry too early; its
+ * firing records nothing (the ledger's unique index), its guarded write of the state fails,
+ * and the entry is re-read.
  */
 export class DueIndex {
   private next = new Map<string, number>();
   /** Notes already applied; forgotten once pruned from the collection. */
   private seen = new Set<string>();
   private syncedAt: number | undefined;
+  /** When the last finished read of the notes started (clock ms). */
+  private followedFrom = Number.NEGATIVE_INFINITY;
+  /** Reads of the notes run one at a time, in order: `seen` is theirs. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** A catch-up queued behind the chain and not yet started, which new callers join. */
+  private queued: Promise<void> | null = null;
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
@@ -32,19 +41,36 @@ export class DueIndex {
   }
 
   /** Brings the index up to date: the notes since the last refresh, or a full load. */
-  async refresh(): Promise<{ loaded: boolean; applied: number }> {
-    const now = this.clock().getTime();
-    if (this.syncedAt === undefined || now - this.syncedAt > NOTE_TTL_MS / 2) {
-      await this.load(now);
-      return { loaded: true, applied: 0 };
-    }
-    const fresh = await this.unseenNotes();
-    this.syncedAt = now;
-    const ids = [...new Set(fresh.map((n) => n.schedule_id.toHexString()))];
-    if (ids.length > 0) scheduleCache.forget(ids);
-    await Promise.all(ids.map((id) => this.reread(new Types.ObjectId(id))));
-    scheduleCache.followed();
-    return { loaded: false, applied: ids.length };
+  refresh(): Promise<{ loaded: boolean; applied: number }> {
+    return this.inTurn(async () => {
+      const now = this.clock().getTime();
+      if (this.syncedAt === undefined || now - this.syncedAt > NOTE_TTL_MS / 2) {
+        await this.load(now);
+        return { loaded: true, applied: 0 };
+      }
+      return { loaded: false, applied: await this.catchUp(now) };
+    });
+  }
+
+  /**
+   * Resolves once the notes were read by a read that started at or after `t` (clock ms) and
+   * applied. Called at a slot's instant, so a write acknowledged before the slot is in the
+   * index when it fires. Firings of the same instant share one read.
+   */
+  followSince(t: number): Promise<void> {
+    if (this.followedFrom >= t) return Promise.resolve();
+    // A queued read starts after this call, which comes at or after `t`: it covers the caller.
+    this.queued ??= this.inTurn(async () => {
+      this.queued = null;
+      await this.catchUp(this.clock().getTime());
+    });
+    return this.queued;
+  }
+
+  /** The slot the index holds for a schedule, if any. */
+  at(id: Types.ObjectId): Date | undefined {
+    const t = this.next.get(id.toHexString());
+    return t === undefined ? undefined : new Date(t);
   }
 
   /** Slots at or before `horizon`, earliest first, at most `limit`. */
@@ -92,8 +118,28 @@ export class DueIndex {
     }
     this.next = next;
     this.syncedAt = now;
+    this.followedFrom = now;
     scheduleCache.forgetAll();
     scheduleCache.followed();
+  }
+
+  /** Applies the notes not seen yet (`now`: when the read starts); returns how many schedules they named. */
+  private async catchUp(now: number): Promise<number> {
+    const fresh = await this.unseenNotes();
+    this.syncedAt = now;
+    const ids = [...new Set(fresh.map((n) => n.schedule_id.toHexString()))];
+    if (ids.length > 0) scheduleCache.forget(ids);
+    await Promise.all(ids.map((id) => this.reread(new Types.ObjectId(id))));
+    this.followedFrom = now;
+    scheduleCache.followed();
+    return ids.length;
+  }
+
+  /** Runs `work` after the reads of the notes before it (whether they failed or not). */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.chain.then(work, work);
+    this.chain = done.catch(() => undefined);
+    return done;
   }
 
   private async unseenNotes(): Promise<RetimeNoteDoc[]> {

@@ -148,6 +148,15 @@ describe('fireDue', () => {
     assert.deepEqual(await ledger(s), ['16:00:00 cancelled (replaced)', '16:00:05 queued']);
   });
 
+  test('replace given a slot someone else already fired leaves the active run alone', async () => {
+    const s = await schedule(new Date('2026-11-27T16:30:00Z'), { concurrency_policy: 'replace' });
+    await fireDue(s, new Date('2026-11-27T16:30:00.050Z')); // the state moves on to 16:30:05
+    // A second scheduler whose hint still says 16:30:00 (it did not fire it itself).
+    const late = await fire(s, new Date('2026-11-27T16:30:01Z'));
+    assert.deepEqual(late, { queued: [] });
+    assert.deepEqual(await ledger(s), ['16:30:00 queued'], 'the run of the slot is not cancelled');
+  });
+
   test('pausing a schedule that is behind records its due slots as missed (paused), not nothing', async () => {
     const s = await schedule(new Date('2026-11-27T17:00:00Z'));
     await recordDueAsPaused(s.schedule, new Date('2026-11-27T17:00:12Z'));

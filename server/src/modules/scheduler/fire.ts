@@ -11,6 +11,7 @@ import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './sche
 import { scheduleCache } from './schedule-cache.ts';
 import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
+import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { batchedInsert } from '../../db/write-batch.ts';
 import { updateIf } from '../../db/update-if.ts';
@@ -71,6 +72,9 @@ export interface Fired {
 
 /**
  * fireDue, returning the queued runs whole (the executor claims them without reading them back).
+ * `state.next_run_at` is the slot the caller holds as next, which may be stale (another process
+ * fired it): then the ledger refuses the records, the guarded write of the state fails and
+ * `next` comes back undefined, so the caller reads the state again.
  * `waitedMs`: how long the slot waited for its turn in this scheduler (the ticker fires a
  * bounded number at once). That wait extends the misfire grace: the scheduler was up and held
  * the slot, so a burst it works through is not an outage, and `skip` must not drop its tail.
@@ -116,7 +120,13 @@ export async function fire(
     activeRun: active.length > 0,
     graceMs: MISFIRE_GRACE_MS + waitedMs,
   });
-  if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
+  if (plan.cancelActive) {
+    // The one step a slot someone else already fired must not take (the ledger undoes the
+    // rest): the caller's `first` may be a stale hint (due-index.ts), so it is checked first.
+    const stored = await findById<ScheduleStateDoc>(ScheduleStateModel, state._id, { next_run_at: 1 });
+    if (stored?.next_run_at?.getTime() !== first.getTime()) return { queued: [] };
+    for (const run of active) await cancelRun(run, 'replaced', now);
+  }
 
   const { queued, counts } = await record(current, plan.decisions, now, ctx, executor);
   // The counters ride on the write that moves next_run_at: one write per firing, not two.

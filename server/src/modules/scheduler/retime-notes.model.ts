@@ -2,13 +2,13 @@ import { Schema, Types, model } from 'mongoose';
 
 /**
  * A note that a schedule or its `next_run_at` was written by someone other than the scheduler
- * (created, edited, retimed, resumed, deleted), for the due index (due-index.ts) and the
+ * (created, edited, paused, retimed, resumed, deleted), for the due index (due-index.ts) and the
  * schedule copies (schedule-cache.ts) of every scheduler process. Writers add one after their
- * write and before they answer; the index reads the whole collection each tick, so a schedule
- * created now fires at its first slot, and an edit reaches the firings within a tick. A pause
- * or a delete needs no note for the slot itself: it is found when the ticker re-reads the
- * schedule's state at its next slot. Notes are pruned after NOTE_TTL_MS (FerretDB 1.x has no TTL
- * index); an index that did not look for longer than half of that reloads instead of catching up.
+ * write and before they answer. The index reads the whole collection each tick, and again
+ * after each slot's instant before firing it: a schedule created now fires at its first slot,
+ * and a pause, edit or delete acknowledged before a slot applies to that slot. Notes are pruned
+ * after NOTE_TTL_MS (FerretDB 1.x has no TTL index); an index that did not look for longer than
+ * half of that reloads instead of catching up.
  * (The collection keeps its first name, `schedule_retimes`, from when only retimes left notes.)
  */
 export interface RetimeNoteDoc {

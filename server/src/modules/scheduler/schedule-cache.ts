@@ -18,9 +18,8 @@ const FOLLOW_WINDOW_MS = 3_000;
  *
  * A copy is trusted only while this process follows the change notes (retime-notes.model.ts):
  * every write to a schedule leaves a note, and the due index forgets the copy when it applies
- * the note, at its next refresh (every tick). An edit therefore reaches a firing within a tick,
- * as it reaches the due index; the slot itself is still decided by the schedule's state, which
- * the ticker reads before each firing, so a pause, retime or delete stops a slot as before.
+ * the note. The ticker has the notes read after a slot's instant before it fires the slot, so
+ * an edit acknowledged before a slot applies to it, as a pause, retime or delete does.
  * Copies are shared by every caller (and runs take their target from them): never change one.
  */
 export class ScheduleCache {

@@ -151,10 +151,13 @@ export class Ticker {
     waitedMs: number,
   ): Promise<boolean> {
     try {
-      // The index is a hint: the slot fired is the one stored now (a pause, a retime or another
-      // process may have moved it), and the entry follows what the firing stored.
-      const current = await this.index.reread(s._id);
-      if (!current?.next_run_at || current.next_run_at.getTime() > this.clock().getTime()) return false;
+      // Writes acknowledged before the slot (a pause, a retime, a delete) are in the index once
+      // it has read the notes since the slot; the slot fired is the one it holds then.
+      const slot = s.next_run_at!;
+      await this.index.followSince(slot.getTime());
+      const first = this.index.at(s._id);
+      if (!first || first.getTime() > this.clock().getTime()) return false;
+      const current = { _id: s._id, next_run_at: first };
       // Runs the dispatcher has room for start as they are recorded; the rest queue for it.
       const { queued, next } = await fire(current, this.clock(), ctx, { waitedMs, executor: this.dispatcher });
       // The entry follows what the firing stored; only when it stored nothing is it read back.

@@ -1,0 +1,56 @@
+import { CreateScheduleBody } from '@crony/shared';
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Types } from 'mongoose';
+import pino from 'pino';
+import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import { Dispatcher } from '../executor/dispatcher.ts';
+import { TargetPolicy } from '../outbound/policy.ts';
+import { ProgressTokens } from '../runs/progress.ts';
+import { RunModel } from '../runs/run.model.ts';
+import { createSchedule, updateSchedule } from '../schedules/schedules.service.ts';
+import { scheduleCache } from './schedule-cache.ts';
+import { Ticker } from './ticker.ts';
+
+let db: TestDatabase;
+before(async () => {
+  db = await useTestDatabase();
+  await RunModel.syncIndexes();
+});
+after(() => db.close());
+
+const log = pino({ level: 'silent' });
+const policy = new TargetPolicy(['127.0.0.1']); // nothing listens on port 9: only the ledger matters here
+const principal = { tenantId: new Types.ObjectId(), role: 'admin' as const, userId: null, tokenId: null };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a pause acknowledged after a slot was scheduled, but before its instant, stops that slot', async () => {
+  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log, {
+    lookaheadMs: 3000,
+  });
+  const body = CreateScheduleBody.parse({
+    name: 'paused before its slot',
+    cron: '* * * * * *',
+    target: { type: 'http', url: 'http://127.0.0.1:9/' },
+  });
+  // Early in a second, so that the schedule's first slot is most of a second ahead.
+  await sleep(1000 - (Date.now() % 1000) + 50);
+  const s = await createSchedule(principal, body, { policy });
+  const id = new Types.ObjectId(s.id);
+  const scheduledAt = Date.now();
+  assert.ok((await ticker.tick()) >= 1, 'the tick schedules the next slot');
+  // The firing process holds its copy of the schedule, as after its first firing: without the
+  // notes read at the slot's instant, that copy would fire the slot.
+  assert.equal((await scheduleCache.get(id))?.paused, false);
+
+  await updateSchedule(principal, s.id, { paused: true }, { policy });
+  assert.ok(Date.now() < Math.ceil(scheduledAt / 1000) * 1000, 'the pause is acknowledged before the slot');
+  await sleep(1500);
+  await ticker.drain();
+  const runs = await RunModel.find({ schedule_id: id }).lean();
+  assert.deepEqual(
+    runs.map((r) => r.status),
+    [],
+    'no run is recorded for the slot after the pause',
+  );
+});
