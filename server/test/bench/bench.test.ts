@@ -58,6 +58,7 @@ test('the harness runs Cloud Crony end to end and writes a well-formed report', 
   assert.ok(c.claimable_lateness_ms, 'the ledger gives claimable lateness');
   assert.ok(c.rss_mib_max === null || c.rss_mib_max > 1, 'RSS is in MiB');
   const x = s.crony_extras;
+  assert.ok(x.catch_up_ms === null || x.catch_up_ms >= 0, 'when the scheduler kept up after its start, or null');
   assert.ok(x.api, 'API latency was measured');
   assert.equal(x.api.list.sent, 5);
   assert.equal(x.api.create.sent, 5);
@@ -67,5 +68,6 @@ test('the harness runs Cloud Crony end to end and writes a well-formed report', 
   assert.deepEqual(s.peers, {});
   const md = toMarkdown(report);
   assert.match(md, /\| start lateness p99 \|/);
+  assert.match(md, /after start: kept up/);
   assert.match(md, /GET \/v1\/schedules\?limit=50 at 5\/s open loop/);
 });

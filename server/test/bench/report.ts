@@ -112,6 +112,12 @@ export function toMarkdown(r: BenchReport): string {
     const extra: [string, string][] = [];
     if (x.db_bytes_per_10k_schedules !== null)
       extra.push(['database size per 10k schedules', `${(x.db_bytes_per_10k_schedules / 2 ** 20).toFixed(1)} MiB`]);
+    extra.push([
+      'after start: kept up (slots since start all arrived) after',
+      x.catch_up_ms === null
+        ? 'not within 120 s (the window started anyway)'
+        : `${(x.catch_up_ms / 1000).toFixed(1)} s`,
+    ]);
     if (x.dispatch_runs_per_s !== null)
       extra.push(['dispatch throughput (burst, slot → completed)', `${x.dispatch_runs_per_s} runs/s`]);
     if (x.fire_drain_ms !== null)
