@@ -10,6 +10,7 @@ import { ProgressTokens } from '../runs/progress.ts';
 import { RunModel } from '../runs/run.model.ts';
 import { createSchedule, updateSchedule } from '../schedules/schedules.service.ts';
 import { scheduleCache } from './schedule-cache.ts';
+import { ScheduleStateModel } from './schedule-state.model.ts';
 import { Ticker } from './ticker.ts';
 
 let db: TestDatabase;
@@ -33,19 +34,20 @@ test('a pause acknowledged after a slot was scheduled, but before its instant, s
     cron: '* * * * * *',
     target: { type: 'http', url: 'http://127.0.0.1:9/' },
   });
-  // Early in a second, so that the schedule's first slot is most of a second ahead.
-  await sleep(1000 - (Date.now() % 1000) + 50);
   const s = await createSchedule(principal, body, { policy });
   const id = new Types.ObjectId(s.id);
-  const scheduledAt = Date.now();
+  // Its next slot two whole seconds ahead (as a retime would set it), so that the pause below
+  // is acknowledged well before it even on a slow machine; the first tick loads it.
+  const slot = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
+  await ScheduleStateModel.updateOne({ _id: id }, { $set: { next_run_at: slot } });
   assert.ok((await ticker.tick()) >= 1, 'the tick schedules the next slot');
   // The firing process holds its copy of the schedule, as after its first firing: without the
   // notes read at the slot's instant, that copy would fire the slot.
   assert.equal((await scheduleCache.get(id))?.paused, false);
 
   await updateSchedule(principal, s.id, { paused: true }, { policy });
-  assert.ok(Date.now() < Math.ceil(scheduledAt / 1000) * 1000, 'the pause is acknowledged before the slot');
-  await sleep(1500);
+  assert.ok(Date.now() < slot.getTime(), 'the pause is acknowledged before the slot');
+  await sleep(slot.getTime() + 500 - Date.now());
   await ticker.drain();
   const runs = await RunModel.find({ schedule_id: id }).lean();
   assert.deepEqual(
