@@ -17,7 +17,7 @@ import { cleanEnv, cpuSecondsOf, sleep, startChild, type Child } from './child.t
 import { openLoop, type OpenLoopResult } from './open-loop.ts';
 import { arrivalKey, startReceiver, type Receiver } from './receiver.ts';
 import { maxOf, round, summarize, type Summary } from './stats.ts';
-import { buildScenario, slotsIn, windowFor, type ScenarioName, type Spec } from './workload.ts';
+import { buildScenario, CATCH_UP_LIMIT_MS, slotsIn, windowFor, type ScenarioName, type Spec } from './workload.ts';
 
 export interface SystemFigures {
   /** Slots of the window that should have started. */
@@ -214,9 +214,6 @@ export async function runCronyScenario(
   }
 }
 
-/** Longest wait for the scheduler to keep up after its start, before the window starts anyway. */
-const CATCH_UP_LIMIT_MS = 120_000;
-
 /**
  * When the scheduler keeps up: every slot in [readyAt, now - 1 s) has reached the receiver.
  * The slots that fell due while it started (seeding, process start, loading) are fired late
@@ -225,7 +222,7 @@ const CATCH_UP_LIMIT_MS = 120_000;
  */
 async function keptUp(receiver: Receiver, specs: Spec[], ids: string[], readyAt: number): Promise<number | null> {
   let checkedTo = readyAt;
-  const pending: string[] = [];
+  let pending: string[] = [];
   while (Date.now() - readyAt < CATCH_UP_LIMIT_MS) {
     const upTo = Date.now() - 1000;
     if (upTo > checkedTo) {
@@ -234,10 +231,8 @@ async function keptUp(receiver: Receiver, specs: Spec[], ids: string[], readyAt:
       });
       checkedTo = upTo;
     }
-    const left = pending.filter((k) => !receiver.arrivals.has(k));
-    pending.length = 0;
-    pending.push(...left);
-    if (left.length === 0 && checkedTo > readyAt + 2000) return Date.now();
+    pending = pending.filter((k) => !receiver.arrivals.has(k));
+    if (pending.length === 0 && checkedTo > readyAt + 2000) return Date.now();
     await sleep(250);
   }
   return null;

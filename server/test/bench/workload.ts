@@ -76,6 +76,9 @@ export function windowFor(name: ScenarioName, readyAt: number, seconds: number):
 /** Between "ready" and the window: catch-up firings of slots that fell during setup settle. */
 export const WARMUP_MS = 5_000;
 
+/** Longest wait for Cloud Crony to keep up after its start (crony.ts), before the window starts anyway. */
+export const CATCH_UP_LIMIT_MS = 120_000;
+
 /** The slots of `spec` in [from, to), in ms since the epoch. */
 export function slotsIn(spec: Spec, from: number, to: number): number[] {
   const out: number[] = [];

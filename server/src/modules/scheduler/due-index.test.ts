@@ -100,3 +100,30 @@ test('followSince(t) waits for a read of the notes that started at or after t; f
   await index.followSince(now.getTime());
   assert.equal(index.at(b)?.toISOString(), at('06').toISOString(), 'a later instant reads the notes again');
 });
+
+test('a note whose re-read failed is applied again by the next read', async () => {
+  await ScheduleStateModel.deleteMany({});
+  await RetimeNoteModel.deleteMany({});
+  let now = at('00');
+  // The database failing the first re-read (a dropped connection, say), as seen by the index.
+  class FailingOnce extends DueIndex {
+    failed = false;
+    override async reread(id: Types.ObjectId) {
+      if (!this.failed) {
+        this.failed = true;
+        throw new Error('connection lost');
+      }
+      return super.reread(id);
+    }
+  }
+  const index = new FailingOnce(() => now);
+  await index.refresh();
+  const retimed = new Types.ObjectId();
+  await ScheduleStateModel.insertMany([{ _id: retimed, next_run_at: at('07') }]);
+  await noteRetimed([retimed]);
+  now = at('01');
+  await assert.rejects(index.followSince(now.getTime()), /connection lost/);
+  now = at('02');
+  await index.followSince(now.getTime());
+  assert.equal(index.at(retimed)?.toISOString(), at('07').toISOString());
+});

@@ -26,8 +26,7 @@ export class DueIndex {
   private next = new Map<string, number>();
   /** Notes already applied; forgotten once pruned from the collection. */
   private seen = new Set<string>();
-  private syncedAt: number | undefined;
-  /** When the last finished read of the notes started (clock ms). */
+  /** When the last read of the notes that was applied in full started (clock ms); never: -∞. */
   private followedFrom = Number.NEGATIVE_INFINITY;
   /** Reads of the notes run one at a time, in order: `seen` is theirs. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -44,7 +43,7 @@ export class DueIndex {
   refresh(): Promise<{ loaded: boolean; applied: number }> {
     return this.inTurn(async () => {
       const now = this.clock().getTime();
-      if (this.syncedAt === undefined || now - this.syncedAt > NOTE_TTL_MS / 2) {
+      if (now - this.followedFrom > NOTE_TTL_MS / 2) {
         await this.load(now);
         return { loaded: true, applied: 0 };
       }
@@ -108,7 +107,7 @@ export class DueIndex {
   private async load(now: number): Promise<void> {
     // Notes first: a write that lands during the scan leaves a note this list does not have,
     // and the next refresh re-reads that schedule.
-    await this.unseenNotes();
+    const { present } = await this.unseenNotes();
     const next = new Map<string, number>();
     for await (const st of ScheduleStateModel.find({})
       .select({ _id: 1, next_run_at: 1 })
@@ -117,19 +116,23 @@ export class DueIndex {
       if (st.next_run_at) next.set(st._id.toHexString(), st.next_run_at.getTime());
     }
     this.next = next;
-    this.syncedAt = now;
+    this.seen = present;
     this.followedFrom = now;
     scheduleCache.forgetAll();
     scheduleCache.followed();
   }
 
-  /** Applies the notes not seen yet (`now`: when the read starts); returns how many schedules they named. */
+  /**
+   * Applies the notes not seen yet (`now`: when the read starts); returns how many schedules
+   * they named. The notes count as seen only once every re-read succeeded: after a failed one
+   * the next read applies them again.
+   */
   private async catchUp(now: number): Promise<number> {
-    const fresh = await this.unseenNotes();
-    this.syncedAt = now;
+    const { fresh, present } = await this.unseenNotes();
     const ids = [...new Set(fresh.map((n) => n.schedule_id.toHexString()))];
     if (ids.length > 0) scheduleCache.forget(ids);
     await Promise.all(ids.map((id) => this.reread(new Types.ObjectId(id))));
+    this.seen = present;
     this.followedFrom = now;
     scheduleCache.followed();
     return ids.length;
@@ -142,7 +145,8 @@ export class DueIndex {
     return done;
   }
 
-  private async unseenNotes(): Promise<RetimeNoteDoc[]> {
+  /** The notes in the collection not applied yet, and the keys of all of them (the next `seen`). */
+  private async unseenNotes(): Promise<{ fresh: RetimeNoteDoc[]; present: Set<string> }> {
     const notes = await RetimeNoteModel.find({}).select({ _id: 1, schedule_id: 1 }).lean<RetimeNoteDoc[]>();
     const present = new Set<string>();
     const fresh: RetimeNoteDoc[] = [];
@@ -151,7 +155,6 @@ export class DueIndex {
       present.add(key);
       if (!this.seen.has(key)) fresh.push(n);
     }
-    this.seen = present;
-    return fresh;
+    return { fresh, present };
   }
 }
