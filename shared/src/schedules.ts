@@ -275,13 +275,15 @@ export const RunSummary = z.object({
 
 /** Counts over the schedule's run ledger. */
 export const ScheduleStats = z.object({
-  runs: z.number().int(),
+  /** Every run recorded for the schedule's slots and by hand: those that ended plus `active`. */
+  runs: z.number().int().describe('Runs recorded: those that ended plus the active ones'),
   succeeded: z.number().int(),
   failed: z.number().int(),
   timed_out: z.number().int(),
   missed: z.number().int(),
   cancelled: z.number().int(),
-  active: z.number().int(),
+  /** Queued or running now (counted from the run queue). */
+  active: z.number().int().describe('Runs queued or running now'),
 });
 export type ScheduleStats = z.infer<typeof ScheduleStats>;
 
@@ -342,7 +344,13 @@ export const Schedule = z.object({
   error_hook: HookTarget.nullable(),
   success_hook: HookTarget.nullable(),
   missed_hook: HookTarget.nullable(),
-  next_run_at: IsoDateTime.nullable(),
+  /**
+   * The next slot to fire; null when paused or when a one-off is over. While a fired run is
+   * still going, this is that run's slot: it moves on when the run ends.
+   */
+  next_run_at: IsoDateTime.nullable().describe(
+    'The next slot to fire; null when paused or when a one-off is over. While a fired run is still going, its slot: it moves on when the run ends',
+  ),
   last_run: RunSummary.nullable(),
   stats: ScheduleStats,
   /**

@@ -2,7 +2,7 @@ import { runStatuses, type Overview, type Percentiles, type RunStatus } from '@c
 import { Types } from 'mongoose';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { slotsBetween } from '../scheduler/slots.ts';
 import { whenOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
@@ -117,8 +117,9 @@ export async function overview(principal: Principal, now = new Date()): Promise<
   const failing: Overview['failing'] = [];
   for (const s of shown) {
     const st = states.get(s._id.toHexString());
-    const next = st?.next_run_at ?? null;
-    // next_run_at is the scheduler's own next slot; a slot due but not yet fired is still upcoming.
+    const next = nextSlotOf(st);
+    // The stored next slot (nextSlotOf): a slot due but not yet fired is still upcoming, and so,
+    // until its run ends, is one fired a moment ago.
     if (!s.paused && next && next <= horizon) {
       const from = new Date(Math.max(next.getTime(), now.getTime()) - 1);
       const times = slotsBetween(whenOf(s), s.timezone, from, horizon, OVERVIEW_LIMITS.upcomingPerSchedule);

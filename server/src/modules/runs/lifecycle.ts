@@ -1,7 +1,7 @@
 import { activeRunStatuses, type RunStatus } from '@crony/shared';
 import { randomUUID } from 'node:crypto';
 import { Types, type UpdateQuery } from 'mongoose';
-import { recordLastRun } from '../scheduler/schedule-state.model.ts';
+import { recordLastRun, type FiredSlot } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel, claimIdOf, type ClaimDoc } from './claim.model.ts';
 import { admit, releasePlace, returnPlace } from './concurrency.ts';
 import { dispatchable } from './dispatchable.ts';
@@ -436,7 +436,8 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
 }
 
 /**
- * Counts the final outcome on the schedule's state and moves its last_run forward.
+ * Counts the final outcome on the schedule's state and moves its last_run forward, and for a
+ * scheduled run its `fired` (how far firing got), all in one write.
  */
 export async function recordOutcome(run: RunDoc, status: RunStatus, now: Date): Promise<void> {
   if (run.trigger === 'hook') return; // a command hook's run is not one of the schedule's runs
@@ -444,5 +445,12 @@ export async function recordOutcome(run: RunDoc, status: RunStatus, now: Date): 
     run.schedule_id,
     { id: run._id, status, nominal_at: run.nominal_at, finished_at: now },
     { [`stats.${status}`]: 1 },
+    firedBy(run),
   );
+}
+
+/** The `fired` a scheduled run records when it ends; none for manual runs and older records. */
+export function firedBy(run: Pick<RunDoc, 'trigger' | 'nominal_at' | 'next_slot_at'>): FiredSlot | undefined {
+  if (run.trigger !== 'schedule' || run.next_slot_at === undefined) return undefined;
+  return { slot: run.nominal_at, next: run.next_slot_at };
 }

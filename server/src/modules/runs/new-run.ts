@@ -11,7 +11,14 @@ import type { RunDoc } from './run.model.ts';
  */
 export function newRun(
   s: ScheduleDoc,
-  slot: { key: string; nominalAt: Date; trigger: RunDoc['trigger']; retryOf?: Types.ObjectId },
+  slot: {
+    key: string;
+    nominalAt: Date;
+    trigger: RunDoc['trigger'];
+    retryOf?: Types.ObjectId;
+    /** A scheduled slot's successor (RunDoc.next_slot_at). */
+    nextSlotAt?: Date | null;
+  },
   fate: { status: 'queued' } | { status: 'missed'; reason: string },
   now: Date,
   limits: RunLimits = defaultLimits(),
@@ -33,6 +40,7 @@ export function newRun(
     reason:
       fate.status === 'missed' ? fate.reason : slot.retryOf ? 'retry' : slot.trigger === 'manual' ? 'manual' : null,
     nominal_at: slot.nominalAt,
+    ...(slot.nextSlotAt !== undefined ? { next_slot_at: slot.nextSlotAt } : {}),
     attempt: 1,
     epoch: 1,
     max_attempts: retry.max_attempts,

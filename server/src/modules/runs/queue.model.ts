@@ -15,6 +15,8 @@ export interface QueueDoc {
   /** The run's id. */
   _id: Types.ObjectId;
   schedule_id: Types.ObjectId;
+  /** The run's trigger: a command hook's run is not one of the schedule's active runs. Absent on older entries. */
+  trigger?: 'schedule' | 'manual' | 'hook';
   /** Workers only ever see entries of their own tenant. */
   tenant_id: Types.ObjectId;
   /** Labels a worker must carry to take it (command targets). */
@@ -44,6 +46,7 @@ export interface QueueDoc {
 const queueSchema = new Schema<QueueDoc>(
   {
     schedule_id: { type: Schema.Types.ObjectId, required: true },
+    trigger: { type: String, default: undefined },
     tenant_id: { type: Schema.Types.ObjectId, required: true },
     labels: { type: Schema.Types.Mixed, default: {} },
     status: { type: String, enum: ['queued', 'running'], required: true },
@@ -72,6 +75,7 @@ export const QueueModel = model<QueueDoc>('RunQueue', queueSchema, 'run_queue');
 export function queueEntryFor(run: {
   _id: Types.ObjectId;
   schedule_id: Types.ObjectId;
+  trigger: QueueDoc['trigger'];
   tenant_id: Types.ObjectId;
   epoch: number;
   available_at: Date;
@@ -83,6 +87,7 @@ export function queueEntryFor(run: {
   return {
     _id: run._id,
     schedule_id: run.schedule_id,
+    trigger: run.trigger,
     tenant_id: run.tenant_id,
     labels: run.target.labels ?? {},
     status: 'queued',
@@ -100,6 +105,36 @@ export function queueEntryFor(run: {
     stop_at: null,
     stop_code: null,
   };
+}
+
+/** A schedule's runs in flight: how many, and the latest slot among its scheduled ones (null: none). */
+export interface InFlight {
+  count: number;
+  latestSlot: Date | null;
+}
+
+/**
+ * Each schedule's active runs (queued or running), its command hooks' runs left out. The
+ * queue holds exactly the runs in flight, so this is one read of a small collection rather
+ * than a read of the ledger (which FerretDB would scan whole). Schedules with none are absent.
+ */
+export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promise<Map<string, InFlight>> {
+  const found = new Map<string, InFlight>();
+  if (scheduleIds.length === 0) return found;
+  const entries = await QueueModel.find(
+    scheduleIds.length === 1 ? { schedule_id: scheduleIds[0] } : { schedule_id: { $in: scheduleIds } },
+  )
+    .select({ schedule_id: 1, trigger: 1, nominal_at: 1 })
+    .lean<Pick<QueueDoc, '_id' | 'schedule_id' | 'trigger' | 'nominal_at'>[]>();
+  for (const e of entries) {
+    if (e.trigger === 'hook') continue;
+    const key = e.schedule_id.toHexString();
+    const f = found.get(key) ?? { count: 0, latestSlot: null };
+    f.count++;
+    if (e.trigger === 'schedule' && (!f.latestSlot || e.nominal_at > f.latestSlot)) f.latestSlot = e.nominal_at;
+    found.set(key, f);
+  }
+  return found;
 }
 
 /** The queue fields a running attempt gets: when the sweep must stop it (realtime.ts). */

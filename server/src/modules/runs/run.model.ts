@@ -22,6 +22,12 @@ export interface RunDoc {
   /** Why the run is missed/cancelled, or `manual`; see RunReason in shared/. */
   reason: string | null;
   nominal_at: Date;
+  /**
+   * A scheduled run's next slot, as the schedule stood when this one was recorded (null: none
+   * after it). When the run ends it moves the schedule's `fired` forward (schedule-state.model.ts):
+   * the firing itself writes nothing to the schedule. Absent on manual runs and older records.
+   */
+  next_slot_at?: Date | null;
   /** The current attempt, from 1, as users see it. */
   attempt: number;
   /**
@@ -100,6 +106,7 @@ const runSchema = new Schema<RunDoc>(
     status: { type: String, enum: runStatuses, required: true },
     reason: { type: String, default: null },
     nominal_at: { type: Date, required: true },
+    next_slot_at: { type: Date, default: undefined },
     attempt: { type: Number, required: true, default: 1 },
     epoch: { type: Number, required: true, default: 1 },
     max_attempts: { type: Number, required: true, default: 1 },

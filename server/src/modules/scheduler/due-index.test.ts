@@ -17,17 +17,21 @@ const ids = (due: { _id: Types.ObjectId }[]) => due.map((d) => d._id.toHexString
 
 test('the first refresh loads every next slot; due() gives those up to the horizon, earliest first', async () => {
   await ScheduleStateModel.deleteMany({});
-  const [a, b, c, paused] = [1, 2, 3, 4].map(() => new Types.ObjectId());
+  const [a, b, c, paused, ran, over] = [1, 2, 3, 4, 5, 6].map(() => new Types.ObjectId());
   await ScheduleStateModel.insertMany([
     { _id: a, next_run_at: at('05') },
     { _id: b, next_run_at: at('01') },
     { _id: c, next_run_at: at('30') },
-    { _id: paused, next_run_at: null },
+    { _id: paused, next_run_at: null, fired: { slot: at('00'), next: at('08') } },
+    // Runs of the stored slot and later ended: the slot after the latest of them is next.
+    { _id: ran, next_run_at: at('00'), fired: { slot: at('02'), next: at('07') } },
+    { _id: over, next_run_at: at('00'), fired: { slot: at('00'), next: null } }, // a one-off that ran
   ]);
   const index = new DueIndex(() => at('00'));
   assert.deepEqual(await index.refresh(), { loaded: true, applied: 0 });
-  assert.equal(index.size, 3, 'a schedule without a next slot is not kept');
-  assert.deepEqual(ids(index.due(at('10'), 100)), [b, a].map(String));
+  assert.equal(index.size, 4, 'a schedule without a next slot is not kept');
+  assert.deepEqual(ids(index.due(at('10'), 100)), [b, a, ran].map(String));
+  assert.equal(index.at(ran)?.toISOString(), at('07').toISOString());
   assert.deepEqual(ids(index.due(at('10'), 1)), [String(b)], 'at most `limit`, the earliest');
 });
 
@@ -53,7 +57,7 @@ test('writes after the load reach the index through retime notes, and only those
   await index.refresh();
   assert.deepEqual(ids(index.due(at('10'), 100)), []);
   await ScheduleStateModel.updateOne({ _id: created }, { $set: { next_run_at: null } });
-  assert.equal((await index.reread(created))?.next_run_at, null);
+  assert.equal(await index.reread(created), null);
   assert.equal(index.size, 0);
 });
 

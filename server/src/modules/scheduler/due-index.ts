@@ -2,9 +2,11 @@ import { Types } from 'mongoose';
 import { NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes.model.ts';
 import { findById } from '../../db/by-ids.ts';
 import { scheduleCache } from './schedule-cache.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 
 type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
+/** What a schedule's next slot is read from (`nextSlotOf`). */
+const CURSOR = { _id: 1, next_run_at: 1, fired: 1 } as const;
 
 /**
  * Every schedule's next slot, in this process's memory, so that a tick finds what is due
@@ -17,10 +19,13 @@ type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
  * schedule's state and drops the process's copy of the schedule (schedule-cache.ts). Before a
  * slot fires, the ticker waits for a read of the notes that started at or after the slot
  * (`followSince`), so a pause, retime or delete acknowledged before a slot stops that slot, for
- * one read of the notes per instant instead of one read of the state per firing. What the
- * notes do not tell (another process firing the same schedules) leaves an entry too early; its
- * firing records nothing (the ledger's unique index), its guarded write of the state fails,
- * and the entry is re-read.
+ * one read of the notes per instant instead of one read of the state per firing.
+ *
+ * Firings write nothing to the schedule's state: the entry a firing leaves here is the
+ * scheduler's cursor. What the database holds (`nextSlotOf`: the slot stored by the last edit,
+ * or the slot after the latest run that ended) lags behind it by the runs still in flight, so
+ * an entry loaded or re-read from it can be too early, as can one whose slot another process
+ * fired. Its firing then records nothing (the ledger's unique index) and moves the entry on.
  */
 export class DueIndex {
   private next = new Map<string, number>();
@@ -92,11 +97,11 @@ export class DueIndex {
     else this.next.delete(id.toHexString());
   }
 
-  /** Reads a schedule's state by `_id`, updates its entry, and returns it. */
-  async reread(id: Types.ObjectId): Promise<Due | null> {
-    const st = await findById<Due>(ScheduleStateModel, id, { _id: 1, next_run_at: 1 });
-    this.set(id, st?.next_run_at);
-    return st;
+  /** Reads a schedule's state by `_id` and updates its entry; returns the next slot read, if any. */
+  async reread(id: Types.ObjectId): Promise<Date | null> {
+    const next = nextSlotOf(await findById<ScheduleStateDoc>(ScheduleStateModel, id, CURSOR));
+    this.set(id, next);
+    return next;
   }
 
   /** Drops notes older than NOTE_TTL_MS; one process's ticker calls it now and then. */
@@ -110,10 +115,11 @@ export class DueIndex {
     const { present } = await this.unseenNotes();
     const next = new Map<string, number>();
     for await (const st of ScheduleStateModel.find({})
-      .select({ _id: 1, next_run_at: 1 })
-      .lean<Due>()
+      .select(CURSOR)
+      .lean<ScheduleStateDoc>()
       .cursor({ batchSize: 5000 })) {
-      if (st.next_run_at) next.set(st._id.toHexString(), st.next_run_at.getTime());
+      const at = nextSlotOf(st);
+      if (at) next.set(st._id.toHexString(), at.getTime());
     }
     this.next = next;
     this.seen = present;

@@ -6,7 +6,8 @@ import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts'
 import { RunModel } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { fire, fireDue, recordDueAsPaused } from './fire.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { cancelRun } from '../runs/lifecycle.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -46,6 +47,8 @@ async function schedule(
   await ScheduleStateModel.create({ _id, next_run_at: next });
   return { ...(await state(_id)), schedule: (await ScheduleModel.findById(_id).lean<ScheduleDoc>())! };
 }
+/** The cursor a scheduler holds for `s` after firing its earlier slots. */
+const at = (s: { _id: Types.ObjectId }, iso: string) => ({ _id: s._id, next_run_at: new Date(iso) });
 const state = async (id: Types.ObjectId) => (await ScheduleStateModel.findById(id).lean<ScheduleStateDoc>())!;
 
 const ledger = async (s: { _id: Types.ObjectId }) =>
@@ -58,36 +61,51 @@ describe('fireDue', () => {
     const slot = new Date('2026-11-27T10:00:05Z');
     const s = await schedule(slot);
     const now = new Date('2026-11-27T10:00:05.010Z');
-    const fired = await Promise.all([fireDue(s, now), fireDue(s, now), fireDue(s, now)]);
-    assert.equal(fired.flat().length, 1, 'one caller wins the slot');
+    const fired = await Promise.all([fire(s, now), fire(s, now), fire(s, now)]);
+    assert.equal(fired.flatMap((f) => f.queued).length, 1, 'one caller wins the slot');
     assert.deepEqual(await ledger(s), ['10:00:05 queued']);
-    assert.equal(
-      (await state(s._id)).next_run_at?.toISOString(),
-      '2026-11-27T10:00:10.000Z',
-      'and the schedule moves on',
+    assert.deepEqual(
+      fired.map((f) => f.next?.toISOString()),
+      Array(3).fill('2026-11-27T10:00:10.000Z'),
+      'and each moves on',
     );
   });
 
-  test('re-firing a slot already recorded (a crash between the two writes) adds nothing', async () => {
+  test('a firing writes nothing to the schedule state; the run records how far firing got when it ends', async () => {
+    const s = await schedule(new Date('2026-11-27T10:30:00Z'));
+    const before = await state(s._id);
+    const { queued, next } = await fire(s, new Date('2026-11-27T10:30:00.010Z'));
+    assert.equal(next?.toISOString(), '2026-11-27T10:30:05.000Z');
+    assert.deepEqual(await state(s._id), before, 'no write of the state per firing');
+    assert.equal(nextSlotOf(await state(s._id))?.toISOString(), '2026-11-27T10:30:00.000Z', 'in flight: stored lags');
+
+    assert.equal(await cancelRun(queued[0]!, 'user', new Date('2026-11-27T10:30:01Z')), true);
+    const ended = await state(s._id);
+    assert.equal(nextSlotOf(ended)?.toISOString(), '2026-11-27T10:30:05.000Z', 'the ended run moved it on');
+    assert.equal(ended.next_run_at?.toISOString(), '2026-11-27T10:30:00.000Z', 'next_run_at is the edits’ own');
+    assert.deepEqual([ended.stats.cancelled, ended.last_run?.status], [1, 'cancelled']);
+  });
+
+  test('re-firing a slot already recorded (a scheduler taking over from the stored cursor) adds nothing', async () => {
     const slot = new Date('2026-11-27T11:00:00Z');
     const s = await schedule(slot);
     await fireDue(s, new Date('2026-11-27T11:00:00.100Z'));
-    await ScheduleStateModel.updateOne({ _id: s._id }, { $set: { next_run_at: slot } }); // as if the advance was lost
-    assert.deepEqual(await fireDue(s, new Date('2026-11-27T11:00:00.500Z')), []);
+    const stored = nextSlotOf(await state(s._id)); // the run is still in flight
+    assert.equal(stored?.toISOString(), slot.toISOString());
+    assert.deepEqual(await fireDue({ _id: s._id, next_run_at: stored }, new Date('2026-11-27T11:00:00.500Z')), []);
     assert.deepEqual(await ledger(s), ['11:00:00 queued']);
   });
 
-  test('a paused schedule does not fire, and a due cursor left by a lost write is cleared', async () => {
+  test('a paused schedule does not fire, and its cursor is dropped until a resume sets one', async () => {
     const slot = new Date('2026-11-27T12:00:00Z');
     const s = await schedule(slot, { paused: true });
-    assert.deepEqual(await fireDue(s, slot), []);
+    assert.deepEqual(await fire(s, slot), { queued: [], next: null });
     assert.deepEqual(await ledger(s), []);
-    assert.equal((await state(s._id)).next_run_at, null);
   });
 
   test('after downtime, run_once runs the latest slot and records every other one as missed', async () => {
     const s = await schedule(new Date('2026-11-27T13:00:00Z'), { misfire_policy: 'run_once' });
-    const queued = await fireDue(s, new Date('2026-11-27T13:00:21Z'));
+    const { queued, next } = await fire(s, new Date('2026-11-27T13:00:21Z'));
     assert.equal(queued.length, 2, 'the two slots within the grace period run');
     assert.deepEqual(await ledger(s), [
       '13:00:00 missed (misfire)',
@@ -96,7 +114,11 @@ describe('fireDue', () => {
       '13:00:15 queued', // within the 10 s grace: simply late
       '13:00:20 queued',
     ]);
-    assert.equal((await state(s._id)).next_run_at?.toISOString(), '2026-11-27T13:00:25.000Z');
+    assert.equal(next?.toISOString(), '2026-11-27T13:00:25.000Z');
+    // The missed slots moved `fired` at once (with their count); the queued ones will when they end.
+    const st = await state(s._id);
+    assert.equal(nextSlotOf(st)?.toISOString(), '2026-11-27T13:00:15.000Z');
+    assert.equal(st.stats.missed, 3);
   });
 
   test('time a slot waited for its turn in the scheduler is not a misfire; time before it is', async () => {
@@ -137,23 +159,23 @@ describe('fireDue', () => {
   test('forbid records a slot that comes while a run is active as overlap', async () => {
     const s = await schedule(new Date('2026-11-27T15:00:00Z'), { concurrency_policy: 'forbid' });
     await fireDue(s, new Date('2026-11-27T15:00:00.050Z'));
-    await fireDue(await state(s._id), new Date('2026-11-27T15:00:05.050Z'));
+    await fireDue(at(s, '2026-11-27T15:00:05Z'), new Date('2026-11-27T15:00:05.050Z'));
     assert.deepEqual(await ledger(s), ['15:00:00 queued', '15:00:05 missed (overlap)']);
   });
 
   test('replace cancels the active run and starts the new one', async () => {
     const s = await schedule(new Date('2026-11-27T16:00:00Z'), { concurrency_policy: 'replace' });
     await fireDue(s, new Date('2026-11-27T16:00:00.050Z'));
-    await fireDue(await state(s._id), new Date('2026-11-27T16:00:05.050Z'));
+    await fireDue(at(s, '2026-11-27T16:00:05Z'), new Date('2026-11-27T16:00:05.050Z'));
     assert.deepEqual(await ledger(s), ['16:00:00 cancelled (replaced)', '16:00:05 queued']);
   });
 
   test('replace given a slot someone else already fired leaves the active run alone', async () => {
     const s = await schedule(new Date('2026-11-27T16:30:00Z'), { concurrency_policy: 'replace' });
-    await fireDue(s, new Date('2026-11-27T16:30:00.050Z')); // the state moves on to 16:30:05
-    // A second scheduler whose hint still says 16:30:00 (it did not fire it itself).
+    await fireDue(s, new Date('2026-11-27T16:30:00.050Z')); // this scheduler moves on to 16:30:05
+    // A second scheduler whose cursor still says 16:30:00 (it did not fire it itself).
     const late = await fire(s, new Date('2026-11-27T16:30:01Z'));
-    assert.deepEqual(late, { queued: [] });
+    assert.deepEqual(late, { queued: [], next: new Date('2026-11-27T16:30:05Z') }, 'it moves on too');
     assert.deepEqual(await ledger(s), ['16:30:00 queued'], 'the run of the slot is not cancelled');
   });
 
@@ -173,10 +195,10 @@ describe('fireDue', () => {
   test('a long backlog is worked off in bounded batches without losing a slot', async () => {
     const s = await schedule(new Date('2026-11-27T00:00:00Z'), { cron: '* * * * * *', misfire_policy: 'skip' });
     const now = new Date('2026-11-27T00:25:00Z'); // 1500 slots behind
-    let current: ScheduleStateDoc = s;
+    let current: Pick<ScheduleStateDoc, '_id' | 'next_run_at'> = s;
     for (let i = 0; i < 3 && current.next_run_at && current.next_run_at <= now; i++) {
-      await fireDue(current, now);
-      current = await state(s._id);
+      const { next } = await fire(current, now);
+      current = { _id: s._id, next_run_at: next ?? null };
     }
     assert.equal(await RunModel.countDocuments({ schedule_id: s._id }), 1501);
     assert.equal(

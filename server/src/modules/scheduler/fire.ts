@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { activeRunsOf, bornRunning, cancelRun, mayBeBornRunning, type Lease } from '../runs/lifecycle.ts';
+import { activeRunsOf, bornRunning, cancelRun, firedBy, mayBeBornRunning, type Lease } from '../runs/lifecycle.ts';
 import { newRun } from '../runs/new-run.ts';
 import { QueueModel, queueEntryFor, type QueueDoc } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
@@ -7,14 +7,13 @@ import { SettingsLookup } from '../profiles/lookup.ts';
 import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { MISFIRE_GRACE_MS, planSlots, type Decision } from './plan.ts';
-import { recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { nextSlotOf, recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import { scheduleCache } from './schedule-cache.ts';
 import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
 import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { batchedInsert } from '../../db/write-batch.ts';
-import { updateIf } from '../../db/update-if.ts';
 import { runsMissed } from '../hooks/emit.ts';
 
 /** Most slots one firing records; a longer backlog is worked off by the following ticks. */
@@ -22,12 +21,13 @@ export const MAX_SLOTS_PER_FIRING = 1000;
 
 /**
  * Fires every due slot of the schedule: each slot gets exactly one ledger record, queued or
- * `missed` with its reason (misfire and concurrency policies decide), then `next_run_at`
- * moves past them. Records are inserted before `next_run_at` moves, and the ledger's unique
- * (schedule, slot) index decides who recorded a slot, so a crash between the two steps, or two
- * schedulers firing at once, cannot lose or duplicate a slot. Returns the queued runs this call
- * created, for the executor. `ctx` caches the groups and profiles read; the ticker shares one
- * per tick.
+ * `missed` with its reason (misfire and concurrency policies decide). The ledger's unique
+ * (schedule, slot) index decides who recorded a slot, so two schedulers firing at once cannot
+ * duplicate one. Nothing else is written: the caller keeps the next slot (`Fired.next`), and
+ * each run records how far firing got when it ends (`fired` in schedule-state.model.ts), so a
+ * scheduler that takes over after a crash starts from there and the ledger refuses what was
+ * recorded since. Returns the queued runs this call created, for the executor. `ctx` caches the
+ * groups and profiles read; the ticker shares one per tick.
  */
 export async function fireDue(
   state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
@@ -62,24 +62,23 @@ export interface FireOptions {
   executor?: ImmediateExecutor;
 }
 
-/** What a firing did: the queued runs it created, and the slot it stored as next (when it moved it). */
+/** What a firing did: the queued runs it created, and the slot after those it fired. */
 export interface Fired {
   /** Runs recorded queued, to be claimed (runs the executor took at once are not among them). */
   queued: RunDoc[];
-  /** The next slot written by this firing; undefined when it wrote none (nothing due, or another writer). */
+  /** The schedule's next slot after this firing (null: none, or paused or deleted); undefined when nothing was due. */
   next?: Date | null;
 }
 
 /**
  * fireDue, returning the queued runs whole (the executor claims them without reading them back).
  * `state.next_run_at` is the slot the caller holds as next, which may be stale (another process
- * fired it): then the ledger refuses the records, the guarded write of the state fails and
- * `next` comes back undefined, so the caller reads the state again.
+ * fired it): then the ledger refuses the records, and `next` is still the slot after them.
  * `waitedMs`: how long the slot waited for its turn in this scheduler (the ticker fires a
  * bounded number at once). That wait extends the misfire grace: the scheduler was up and held
  * the slot, so a burst it works through is not an outage, and `skip` must not drop its tail.
  * `executor`: runs it reserves are recorded running and handed to it as soon as they are
- * recorded, before the schedule's state is written.
+ * recorded.
  */
 export async function fire(
   state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
@@ -91,19 +90,11 @@ export async function fire(
   if (!first || first.getTime() > now.getTime()) return { queued: [] };
   const current = await scheduleCache.get(state._id);
   const group = current ? await ctx.freshGroup(current.tenant_id, current.group_id ?? null) : null;
-  if (!current || current.paused || group?.paused) {
-    // Deleted, paused, or in a paused group: a cursor left due (a racing write undid the
-    // pause's null) is cleared. Resuming computes the next slot from then.
-    const cleared = await updateIf(
-      ScheduleStateModel,
-      state._id,
-      { next_run_at: first },
-      { $set: { next_run_at: null } },
-    );
-    return cleared ? { queued: [], next: null } : { queued: [] };
-  }
+  // Deleted, paused, or in a paused group: nothing to fire until a resume sets the next slot
+  // (from then) and leaves a change note.
+  if (!current || current.paused || group?.paused) return { queued: [], next: null };
 
-  const { slots, next } = dueSlots(current, first, now);
+  const { slots: due, next } = dueSlots(current, first, now);
   // The profile reads the run records need overlap with the active-run read: a slow firing
   // widens the window in which a pause and the firing race for the same slot.
   const warming = ctx.effective(current, now).catch(() => undefined); // errors surface in record()
@@ -111,6 +102,15 @@ export async function fire(
   // (and the read scans the run queue, which is long exactly when many slots fall due at once).
   const needActive = current.concurrency_policy !== 'allow';
   const [active] = await Promise.all([needActive ? activeRunsOf(current._id) : Promise.resolve([]), warming]);
+  // `first` may be stale (another process fired from a later cursor: due-index.ts). An active
+  // run of a slot means every slot up to it was recorded, as firing records all due slots in
+  // order; those are left out, so that replace never cancels a run of a slot at or after its own.
+  const latest = Math.max(
+    Number.NEGATIVE_INFINITY,
+    ...active.filter((r) => r.trigger === 'schedule').map((r) => r.nominal_at.getTime()),
+  );
+  const slots = due.filter((t) => t.getTime() > latest);
+  if (slots.length === 0) return { queued: [], next };
   const plan = planSlots({
     slots,
     now,
@@ -120,24 +120,10 @@ export async function fire(
     activeRun: active.length > 0,
     graceMs: MISFIRE_GRACE_MS + waitedMs,
   });
-  if (plan.cancelActive) {
-    // The one step a slot someone else already fired must not take (the ledger undoes the
-    // rest): the caller's `first` may be a stale hint (due-index.ts), so it is checked first.
-    const stored = await findById<ScheduleStateDoc>(ScheduleStateModel, state._id, { next_run_at: 1 });
-    if (stored?.next_run_at?.getTime() !== first.getTime()) return { queued: [] };
-    for (const run of active) await cancelRun(run, 'replaced', now);
-  }
+  if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
 
-  const { queued, counts } = await record(current, plan.decisions, now, ctx, executor);
-  // The counters ride on the write that moves next_run_at: one write per firing, not two.
-  const moved = await updateIf(
-    ScheduleStateModel,
-    current._id,
-    { next_run_at: first },
-    { $set: { next_run_at: next }, ...incOf(counts) },
-  );
-  if (!moved) await count(current._id, counts);
-  return moved ? { queued, next } : { queued };
+  const queued = await record(current, plan.decisions, next, now, ctx, executor);
+  return { queued, next };
 }
 
 /**
@@ -146,28 +132,19 @@ export async function fire(
  * a past slot vanish. Slots after the pause are not recorded: the paused period is not replayed.
  */
 export async function recordDueAsPaused(s: ScheduleDoc, now: Date, ctx = new SettingsLookup()): Promise<void> {
-  const state = await ScheduleStateModel.findById(s._id).lean<ScheduleStateDoc>();
-  const first = state?.next_run_at;
+  const state = await findById<ScheduleStateDoc>(ScheduleStateModel, s._id, { next_run_at: 1, fired: 1 });
+  // From how far firing got by the stored record: slots fired since that are still in flight
+  // are refused by the ledger, not recorded twice.
+  const first = nextSlotOf(state);
   if (!first || first.getTime() > now.getTime()) return;
-  const { slots } = dueSlots(s, first, now);
-  const { counts } = await record(
+  const { slots, next } = dueSlots(s, first, now);
+  await record(
     s,
     slots.map((slot) => ({ slot, action: 'missed', reason: 'paused' }) as const),
+    next,
     now,
     ctx,
   );
-  await count(s._id, counts);
-}
-
-/** Schedule counters to add, e.g. `{ 'stats.runs': 3 }`. */
-type Counts = Record<string, number>;
-
-function incOf(counts: Counts): { $inc?: Counts } {
-  return Object.keys(counts).length > 0 ? { $inc: counts } : {};
-}
-
-async function count(scheduleId: Types.ObjectId, counts: Counts): Promise<void> {
-  if (Object.keys(counts).length > 0) await ScheduleStateModel.updateOne({ _id: scheduleId }, { $inc: counts });
 }
 
 /** `first` and the slots after it up to `now`, at most MAX_SLOTS_PER_FIRING; and the slot after those. */
@@ -179,23 +156,31 @@ function dueSlots(s: ScheduleDoc, first: Date, now: Date): { slots: Date[]; next
 type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
 
 /**
- * Writes one ledger record per decision (queue entries first); returns the new queued runs and
- * the schedule counters they add, which the caller writes. Runs `executor` reserves are
- * recorded running and handed to it once recorded.
+ * Writes one ledger record per decision (queue entries first); returns the new queued runs.
+ * Each run carries the slot after its own (`next` after the last), which it records in the
+ * schedule's `fired` when it ends. Slots recorded missed count and move `fired` at once, in the
+ * one write of `last_run`. Runs `executor` reserves are recorded running and handed to it once
+ * recorded.
  */
 async function record(
   s: ScheduleDoc,
   decisions: readonly Fate[],
+  next: Date | null,
   now: Date,
   ctx: SettingsLookup,
   executor?: ImmediateExecutor,
-): Promise<{ queued: RunDoc[]; counts: Counts }> {
+): Promise<RunDoc[]> {
   const runSchedule = await runScheduleFor(s, ctx);
   const docs = await Promise.all(
-    decisions.map(async (d) =>
+    decisions.map(async (d, i) =>
       newRun(
         runSchedule,
-        { key: d.slot.toISOString(), nominalAt: d.slot, trigger: 'schedule' },
+        {
+          key: d.slot.toISOString(),
+          nominalAt: d.slot,
+          trigger: 'schedule',
+          nextSlotAt: decisions[i + 1]?.slot ?? next,
+        },
         d.action === 'run' ? { status: 'queued' } : { status: 'missed', reason: d.reason },
         now,
         await runLimitsFor(s, d.slot, ctx),
@@ -233,20 +218,16 @@ async function record(
 
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));
   await runsMissed(s, missed, now);
-  const counts: Counts =
-    inserted.size > 0
-      ? { 'stats.runs': inserted.size, ...(missed.length > 0 ? { 'stats.missed': missed.length } : {}) }
-      : {};
   const lastMissed = missed[missed.length - 1];
   if (lastMissed) {
-    await recordLastRun(s._id, {
-      id: lastMissed._id,
-      status: 'missed',
-      nominal_at: lastMissed.nominal_at,
-      finished_at: now,
-    });
+    await recordLastRun(
+      s._id,
+      { id: lastMissed._id, status: 'missed', nominal_at: lastMissed.nominal_at, finished_at: now },
+      { 'stats.missed': missed.length },
+      firedBy(lastMissed),
+    );
   }
-  return { queued: queued.filter((d) => inserted.has(d._id.toHexString())), counts };
+  return queued.filter((d) => inserted.has(d._id.toHexString()));
 }
 
 /**
@@ -293,6 +274,5 @@ export async function fireManual(
     await QueueModel.deleteOne({ _id: doc._id }); // the slot was recorded already (a retry made twice)
     throw err;
   }
-  await ScheduleStateModel.updateOne({ _id: s._id }, { $inc: { 'stats.runs': 1 } });
   return doc;
 }

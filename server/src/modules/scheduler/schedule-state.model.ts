@@ -12,11 +12,23 @@ import { Schema, model, type Types } from 'mongoose';
 export interface ScheduleStateDoc {
   /** The schedule's id. */
   _id: Types.ObjectId;
-  /** The next slot to fire; null when paused or when a one-off has fired. */
+  /**
+   * The next slot as last set by a write of the schedule (create, edit, pause, resume); null
+   * when paused or when a one-off is over. Firings do not move it: the firing process keeps
+   * its cursor in memory, and finished runs record how far firing got in `fired`. Read the
+   * next slot with `nextSlotOf`, never from here.
+   */
   next_run_at: Date | null;
+  /**
+   * The latest slot whose run ended or was recorded missed, and the slot after it as the
+   * schedule stood when that run was recorded (null: a one-off, nothing after it). Moved
+   * forward with `$max` by the write that records `last_run`, so it costs no write of its own.
+   */
+  fired?: { slot: Date; next: Date | null } | null;
   last_run: { id: Types.ObjectId; status: RunStatus; nominal_at: Date; finished_at: Date | null } | null;
   /**
-   * Counters kept with `$inc` as runs are recorded and end. The ledger is the truth: on
+   * Counters kept with `$inc` as runs end (`runs` is no longer written: the API counts runs as
+   * ended plus active, the active ones from the run queue). The ledger is the truth: on
    * FerretDB 1.x an increment is a read and a separate write, so writers racing on one
    * schedule can lose a count; on MongoDB they are exact.
    */
@@ -26,6 +38,10 @@ export interface ScheduleStateDoc {
 const stateSchema = new Schema<ScheduleStateDoc>(
   {
     next_run_at: { type: Date, default: null },
+    fired: {
+      type: new Schema({ slot: { type: Date, required: true }, next: { type: Date, default: null } }, { _id: false }),
+      default: null,
+    },
     last_run: {
       type: new Schema(
         {
@@ -55,18 +71,39 @@ const stateSchema = new Schema<ScheduleStateDoc>(
 export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', stateSchema, 'schedule_state');
 
 /**
+ * The schedule's next slot: the stored `next_run_at`, unless runs of that slot or later have
+ * since ended, in which case the slot after the latest of them. Edits, pauses and resumes set
+ * `next_run_at` from the time they are made, which is after every slot fired before, so a
+ * write of the schedule always wins over what firing recorded before it; a pause (null) wins
+ * outright. While a fired run is still in flight this lags behind the firing process's own
+ * cursor by that slot: a reader that fires from it has the ledger refuse the slot again.
+ */
+export function nextSlotOf(state: Pick<ScheduleStateDoc, 'next_run_at' | 'fired'> | null | undefined): Date | null {
+  const stored = state?.next_run_at ?? null;
+  const fired = state?.fired;
+  if (!stored || !fired || fired.slot.getTime() < stored.getTime()) return stored;
+  return fired.next;
+}
+
+/** A finished scheduled run's slot and the slot after it, for `fired` (manual runs have none). */
+export type FiredSlot = NonNullable<ScheduleStateDoc['fired']>;
+
+/**
  * Moves last_run forward, never back: a slow older run finishing late does not hide a newer one.
- * One write, with the counters (`inc`) in it. `$max` compares embedded documents field by field,
- * in order (BSON comparison, on MongoDB and FerretDB alike), so with the slot first the run of
- * the later slot wins, then the later finish; and a guarded write (a read and a write here)
- * would cost one more round trip per finished run. Written through the driver: mongoose would
- * cast the value into the schema's field order, which is not the comparison order. A
- * `last_run` stored in the old order (id first) compares lower, so the next run replaces it.
+ * One write, with the counters (`inc`) and, for a scheduled run, how far firing got (`fired`)
+ * in it: that is the only write of the schedule's state a run costs. `$max` compares embedded
+ * documents field by field, in order (BSON comparison, on MongoDB and FerretDB alike), so with
+ * the slot first the run of the later slot wins, then the later finish; and a guarded write (a
+ * read and a write here) would cost one more round trip per finished run. Written through the
+ * driver: mongoose would cast the value into the schema's field order, which is not the
+ * comparison order. A `last_run` stored in the old order (id first) compares lower, so the next
+ * run replaces it.
  */
 export async function recordLastRun(
   scheduleId: Types.ObjectId,
   lastRun: NonNullable<ScheduleStateDoc['last_run']>,
   inc: Record<string, number> = {},
+  fired?: FiredSlot,
 ) {
   const ordered = {
     nominal_at: lastRun.nominal_at,
@@ -74,8 +111,10 @@ export async function recordLastRun(
     id: lastRun.id,
     status: lastRun.status,
   };
+  const max: Record<string, unknown> = { last_run: ordered };
+  if (fired) max.fired = { slot: fired.slot, next: fired.next };
   await ScheduleStateModel.collection.updateOne(
     { _id: scheduleId },
-    { $max: { last_run: ordered }, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
+    { $max: max, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
   );
 }

@@ -160,7 +160,7 @@ export class Ticker {
       const current = { _id: s._id, next_run_at: first };
       // Runs the dispatcher has room for start as they are recorded; the rest queue for it.
       const { queued, next } = await fire(current, this.clock(), ctx, { waitedMs, executor: this.dispatcher });
-      // The entry follows what the firing stored; only when it stored nothing is it read back.
+      // The firing wrote no cursor: the entry is the cursor. Only when nothing was due is it read back.
       if (next !== undefined) this.index.set(s._id, next);
       else await this.index.reread(s._id);
       for (const run of queued) this.dispatcher.dispatch(run);

@@ -1,35 +1,56 @@
 import type { EffectiveSettings, RunStatus, Schedule, ScheduleStats, Target } from '@crony/shared';
 import type { GroupDoc } from '../groups/group.model.ts';
 import type { SettingsLookup } from '../profiles/lookup.ts';
-import type { ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { nextSlotOf, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import type { ScheduleDoc } from './schedule.model.ts';
+import type { InFlight } from '../runs/queue.model.ts';
+import { compiledOf } from '../scheduler/when.ts';
 
-/** `active` is what is recorded but not yet ended: queued or running. */
-function statsOf(state: ScheduleStateDoc | null): ScheduleStats {
-  const { runs = 0, succeeded = 0, failed = 0, timed_out = 0, missed = 0, cancelled = 0 } = state?.stats ?? {};
+/** What the scheduler knows of a schedule: its state, and its runs queued or running. */
+export interface Known {
+  state: ScheduleStateDoc | null;
+  inFlight: InFlight | null;
+}
+
+/** `runs` is every run recorded: those that ended (counted on the state) and the active ones. */
+function statsOf({ state, inFlight }: Known): ScheduleStats {
+  const { succeeded = 0, failed = 0, timed_out = 0, missed = 0, cancelled = 0 } = state?.stats ?? {};
   const ended = succeeded + failed + timed_out + missed + cancelled;
-  return { runs, succeeded, failed, timed_out, missed, cancelled, active: Math.max(0, runs - ended) };
+  const active = inFlight?.count ?? 0;
+  return { runs: ended + active, succeeded, failed, timed_out, missed, cancelled, active };
+}
+
+/**
+ * The schedule's next slot as the scheduler holds it: what the state records (the last edit's
+ * slot, or the slot after the latest run that ended), moved past the latest slot still in
+ * flight, since firing records every due slot in order.
+ */
+export function nextRunAtOf(s: ScheduleDoc, { state, inFlight }: Known): Date | null {
+  const stored = nextSlotOf(state);
+  const latest = inFlight?.latestSlot;
+  if (!stored || !latest || latest < stored) return stored;
+  return compiledOf(s).nextAfter(latest);
 }
 
 /** A schedule as the API shows it, with its effective settings resolved through `lookup`. */
 export async function presentSchedule(
   s: ScheduleDoc,
-  state: ScheduleStateDoc | null,
+  known: Known,
   lookup: SettingsLookup,
   now = new Date(),
 ): Promise<Schedule> {
   const { effective, group } = await lookup.effective(s, now);
-  return toSchedule(s, state, group, effective);
+  return toSchedule(s, known, group, effective);
 }
 
-/** A schedule as the API shows it: its settings, and what the scheduler knows of it (`state`). */
+/** A schedule as the API shows it: its settings, and what the scheduler knows of it. */
 export function toSchedule(
   s: ScheduleDoc,
-  state: ScheduleStateDoc | null,
+  known: Known,
   group: Pick<GroupDoc, '_id' | 'name'> | null,
   effective: EffectiveSettings,
 ): Schedule {
-  const lastRun = state?.last_run ?? null;
+  const lastRun = known.state?.last_run ?? null;
   return {
     id: s._id.toString(),
     name: s.name,
@@ -54,7 +75,7 @@ export function toSchedule(
     error_hook: s.error_hook ?? null,
     success_hook: s.success_hook ?? null,
     missed_hook: s.missed_hook ?? null,
-    next_run_at: state?.next_run_at?.toISOString() ?? null,
+    next_run_at: nextRunAtOf(s, known)?.toISOString() ?? null,
     last_run: lastRun
       ? {
           id: lastRun.id.toString(),
@@ -63,7 +84,7 @@ export function toSchedule(
           finished_at: lastRun.finished_at?.toISOString() ?? null,
         }
       : null,
-    stats: statsOf(state),
+    stats: statsOf(known),
     created_at: s.created_at.toISOString(),
     updated_at: s.updated_at.toISOString(),
   };

@@ -7,7 +7,8 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
-import { presentSchedule } from './schedules.presenter.ts';
+import { nextRunAtOf, presentSchedule, type Known } from './schedules.presenter.ts';
+import { inFlightOf } from '../runs/queue.model.ts';
 import { errorsOf } from '../errors/errors.queries.ts';
 import { findByIds } from '../../db/by-ids.ts';
 
@@ -48,9 +49,9 @@ export async function listSchedules(
     .limit(q.limit + 1)
     .lean<ScheduleDoc[]>();
   const { page, next_cursor } = paginate(docs, q.limit);
-  const states = await statesOf(page.map((d) => d._id));
+  const known = await knownOf(page.map((d) => d._id));
   const lookup = new SettingsLookup();
-  const data = await Promise.all(page.map((d) => presentSchedule(d, states.get(d._id.toHexString()) ?? null, lookup)));
+  const data = await Promise.all(page.map((d) => presentSchedule(d, known(d._id), lookup)));
   return { data, next_cursor };
 }
 
@@ -69,14 +70,14 @@ async function listJoined(
     .sort({ _id: -1 })
     .limit(MAX_SORTED_SCHEDULES)
     .lean<ScheduleDoc[]>();
-  const states = await statesOf(docs.map((d) => d._id));
-  let rows: Row[] = docs.map((doc) => ({ doc, state: states.get(doc._id.toHexString()) ?? null }));
-  if (q.status) rows = rows.filter((r) => (r.state?.last_run?.status ?? 'never') === q.status);
+  const known = await knownOf(docs.map((d) => d._id));
+  let rows: Row[] = docs.map((doc) => ({ doc, known: known(doc._id) }));
+  if (q.status) rows = rows.filter((r) => (r.known.state?.last_run?.status ?? 'never') === q.status);
   const order = q.order ?? (q.sort === 'last_run' ? 'desc' : 'asc');
   rows.sort(comparator(q.sort, order));
   const lookup = new SettingsLookup();
   const data = await Promise.all(
-    rows.slice(offset, offset + q.limit).map((r) => presentSchedule(r.doc, r.state, lookup)),
+    rows.slice(offset, offset + q.limit).map((r) => presentSchedule(r.doc, r.known, lookup)),
   );
   const more = rows.length > offset + q.limit;
   return { data, next_cursor: more ? encodeOffset(offset + q.limit) : null };
@@ -84,18 +85,24 @@ async function listJoined(
 
 interface Row {
   doc: ScheduleDoc;
-  state: ScheduleStateDoc | null;
+  known: Known;
 }
 
 /** Schedules without the sort key (never run, paused) go last in either order. */
 function comparator(sort: string, order: 'asc' | 'desc') {
-  const key = ({ doc, state }: Row): string | null =>
+  // Each row's key once, not once per comparison: the next slot is computed from the expression.
+  const keys = new Map<Row, string | null>();
+  const key = (row: Row): string | null => {
+    if (!keys.has(row)) keys.set(row, keyOf(row));
+    return keys.get(row)!;
+  };
+  const keyOf = ({ doc, known }: Row): string | null =>
     sort === 'name'
       ? doc.name.toLowerCase()
       : sort === 'next_run_at'
-        ? (state?.next_run_at?.toISOString() ?? null)
+        ? (nextRunAtOf(doc, known)?.toISOString() ?? null)
         : sort === 'last_run'
-          ? (state?.last_run?.nominal_at?.toISOString() ?? null)
+          ? (known.state?.last_run?.nominal_at?.toISOString() ?? null)
           : doc.created_at.toISOString();
   const sign = order === 'asc' ? 1 : -1;
   return (a: Row, b: Row) => {
@@ -123,14 +130,23 @@ function decodeOffset(cursor: string | undefined): number {
 /** One schedule; with `groupId`, only if it is a task of that group (else 404, as for another tenant's). */
 export async function getSchedule(principal: Principal, id: string, groupId?: Types.ObjectId): Promise<Schedule> {
   const doc = await findSchedule(principal, id, groupId);
-  const state = await ScheduleStateModel.findById(doc._id).lean<ScheduleStateDoc>();
-  return { ...(await presentSchedule(doc, state, new SettingsLookup())), errors: await errorsOf(doc._id) };
+  const known = await knownOf([doc._id]);
+  return { ...(await presentSchedule(doc, known(doc._id), new SettingsLookup())), errors: await errorsOf(doc._id) };
 }
 
 export async function findSchedule(principal: Principal, id: string, groupId?: Types.ObjectId): Promise<ScheduleDoc> {
   const doc = await scoped(ScheduleModel, principal).findById(id).lean<ScheduleDoc>();
   if (!doc || (groupId && !doc.group_id?.equals(groupId))) throw notFound(groupId ? 'Task in this group' : 'Schedule');
   return doc;
+}
+
+/**
+ * What the scheduler knows of each schedule (its state, its runs in flight), by schedule id;
+ * the ids come from a tenant-scoped read.
+ */
+export async function knownOf(ids: Types.ObjectId[]): Promise<(id: Types.ObjectId) => Known> {
+  const [states, inFlight] = await Promise.all([statesOf(ids), inFlightOf(ids)]);
+  return (id) => ({ state: states.get(id.toHexString()) ?? null, inFlight: inFlight.get(id.toHexString()) ?? null });
 }
 
 /** States are keyed by schedule id; the ids come from a tenant-scoped read. */

@@ -20,7 +20,7 @@ import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteRetimed } from '../scheduler/retime-notes.model.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
 import { Types } from 'mongoose';
@@ -30,6 +30,7 @@ import { SettingsLookup } from '../profiles/lookup.ts';
 import { profileRef } from '../profiles/profiles.service.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { presentSchedule } from './schedules.presenter.ts';
+import { knownOf } from './schedules.queries.ts';
 import { deleteHookRecords } from '../hooks/cleanup.ts';
 
 export interface ScheduleDeps {
@@ -153,7 +154,7 @@ export async function createSchedule(
     const paused = input.paused || group?.paused === true; // a task of a paused group waits for it
     const state = await ScheduleStateModel.create({ _id: doc._id, next_run_at: nextRunAt(timing, paused, now) });
     await noteRetimed([doc._id], now); // the schedulers' due indexes learn of its first slot
-    return await presentSchedule(doc, state.toObject(), new SettingsLookup(), now);
+    return await presentSchedule(doc, { state: state.toObject(), inFlight: null }, new SettingsLookup(), now);
   } catch (err) {
     await ScheduleModel.deleteOne({ _id: doc._id }); // no half-created schedule
     throw err;
@@ -234,12 +235,7 @@ export async function updateSchedule(
   }
   // Every edit, not only a retime: the schedulers drop their copy of the schedule (schedule-cache.ts).
   await noteRetimed([updated._id], now);
-  return presentSchedule(
-    updated,
-    await ScheduleStateModel.findById(updated._id).lean<ScheduleStateDoc>(),
-    new SettingsLookup(),
-    now,
-  );
+  return presentSchedule(updated, (await knownOf([updated._id]))(updated._id), new SettingsLookup(), now);
 }
 
 /** Runs the schedule's target now, outside its slots; recorded with trigger `manual`. */
