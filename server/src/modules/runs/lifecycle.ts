@@ -1,6 +1,6 @@
 import { activeRunStatuses, type RunStatus } from '@crony/shared';
 import { randomUUID } from 'node:crypto';
-import { Types, type UpdateQuery } from 'mongoose';
+import { Types } from 'mongoose';
 import { recordLastRun, type FiredSlot } from '../scheduler/schedule-state.model.ts';
 import { ClaimModel, claimIdOf, type ClaimDoc } from './claim.model.ts';
 import { admit, releasePlace, returnPlace } from './concurrency.ts';
@@ -248,22 +248,25 @@ export async function completeRun(lease: Lease, outcome: Outcome, now = new Date
  * the ledger just now, so the guarded write checks that copy instead of reading it again.
  */
 async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date, justRead = false): Promise<boolean> {
+  // Values in their stored form, field for field as the schema has them: with `justRead` the
+  // write goes through the driver uncast (updateIfJustRead).
+  const error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
+  const httpStatus = outcome.http_status ?? null;
   const attempts = run.attempts.map((a) =>
-    a.attempt === run.attempt
-      ? { ...a, status: outcome.status, finished_at: now, http_status: outcome.http_status, error: outcome.error }
-      : a,
+    a.attempt === run.attempt ? { ...a, status: outcome.status, finished_at: now, http_status: httpStatus, error } : a,
   );
   const availableAt = nextAttemptAt(run, outcome, now, retryDelayMs(run.attempt, run.retry));
   const guard = { 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: LEASED } };
-  const write = (update: UpdateQuery<RunDoc>) =>
+  const write = (update: { $set: Record<string, unknown> }) =>
     justRead ? updateIfJustRead(RunModel, run, guard, update) : updateIf(RunModel, run._id, guard, update);
   const common = {
     attempts,
     lease: null,
     exit_code: outcome.exit_code ?? null,
-    http_status: outcome.http_status,
-    response_excerpt: outcome.response_excerpt,
-    error: outcome.error,
+    http_status: httpStatus,
+    response_excerpt: outcome.response_excerpt ?? null,
+    error,
+    updated_at: now,
   };
   if (availableAt) {
     const requeued = await write({
