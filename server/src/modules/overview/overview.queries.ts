@@ -2,12 +2,12 @@ import { runStatuses, type Overview, type Percentiles, type RunStatus } from '@c
 import { Types } from 'mongoose';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
-import { nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { slotsBetween } from '../scheduler/slots.ts';
 import { whenOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { listWorkers } from '../workers/workers.service.ts';
-import { findByIds } from '../../db/by-ids.ts';
+import { knownOf } from '../schedules/schedules.queries.ts';
+import { nextRunAtOf } from '../schedules/schedules.presenter.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -103,23 +103,15 @@ export async function overview(principal: Principal, now = new Date()): Promise<
     .lean<ScheduleDoc[]>();
   if (schedules.length > OVERVIEW_LIMITS.schedules) truncated = true;
   const shown = schedules.slice(0, OVERVIEW_LIMITS.schedules);
-  const states = new Map(
-    (
-      await findByIds<ScheduleStateDoc>(
-        ScheduleStateModel,
-        shown.map((s) => s._id),
-      )
-    ).map((st) => [st._id.toHexString(), st]),
-  );
+  const known = await knownOf(shown.map((s) => s._id));
 
   const horizon = new Date(now.getTime() + HOUR);
   const upcoming: Overview['upcoming'] = [];
   const failing: Overview['failing'] = [];
   for (const s of shown) {
-    const st = states.get(s._id.toHexString());
-    const next = nextSlotOf(st);
-    // The stored next slot (nextSlotOf): a slot due but not yet fired is still upcoming, and so,
-    // until its run ends, is one fired a moment ago.
+    const k = known(s._id);
+    const next = nextRunAtOf(s, k);
+    // A slot due but not yet fired is still upcoming.
     if (!s.paused && next && next <= horizon) {
       const from = new Date(Math.max(next.getTime(), now.getTime()) - 1);
       const times = slotsBetween(whenOf(s), s.timezone, from, horizon, OVERVIEW_LIMITS.upcomingPerSchedule);
@@ -128,7 +120,7 @@ export async function overview(principal: Principal, now = new Date()): Promise<
         upcoming.push({ schedule_id: s._id.toHexString(), schedule_name: s.name, at: at.toISOString() });
       }
     }
-    const last = st?.last_run ?? null;
+    const last = k.state?.last_run ?? null;
     const f = failures.get(s._id.toHexString());
     const lastFailed = last && failedStatuses.has(last.status);
     if (lastFailed || f) {

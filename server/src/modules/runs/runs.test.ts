@@ -127,6 +127,53 @@ describe('controls', () => {
     }
   });
 
+  test('a schedule whose run is still going shows it as active and its next slot after it', async () => {
+    const hang = http.createServer(() => {});
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/hang`;
+      const s = (await (
+        await api.post('/v1/schedules', {
+          name: 'long runs',
+          cron: '* * * * * *',
+          target: { type: 'http', url, method: 'GET', timeout_ms: 60_000 },
+        })
+      ).json()) as Schedule;
+      const running = await waitFor(
+        async () => (await runsOf(s.id)).find((r) => r.status === 'running'),
+        10_000,
+        'a run to start',
+      );
+      // No run has ended: the schedule's state still holds the first slot, yet firing is past it.
+      const got = (await (await api.get(`/v1/schedules/${s.id}`)).json()) as Schedule;
+      assert.ok(Date.parse(got.next_run_at!) > Date.parse(running.nominal_at), 'next_run_at is after the running slot');
+      assert.ok(got.stats.active >= 1);
+      assert.equal(got.stats.runs, got.stats.active, 'every run recorded is still active');
+
+      await api.post(`/v1/schedules/${s.id}/pause`);
+      // A slot due just before the pause may still be fired: cancel until none is active.
+      const ended = await waitFor(
+        async () => {
+          for (const r of await runsOf(s.id)) {
+            if (r.status === 'running' || r.status === 'queued') await api.post(`/v1/runs/${r.id}/cancel`);
+          }
+          const after = (await (await api.get(`/v1/schedules/${s.id}`)).json()) as Schedule;
+          return after.stats.active === 0 ? after : undefined;
+        },
+        10_000,
+        'every run cancelled',
+      );
+      const count = (await runsOf(s.id)).length;
+      assert.deepEqual(
+        [ended.stats.active, ended.stats.cancelled + ended.stats.missed, ended.stats.runs, ended.next_run_at],
+        [0, count, count, null],
+      );
+    } finally {
+      hang.closeAllConnections();
+      hang.close();
+    }
+  });
+
   test('runs filter by status, schedule and time range', async () => {
     const s = (await (
       await api.post('/v1/schedules', { name: 'filters', cron: '0 0 1 1 *', target: target() })

@@ -31,7 +31,7 @@ test('the first refresh loads every next slot; due() gives those up to the horiz
   assert.deepEqual(await index.refresh(), { loaded: true, applied: 0 });
   assert.equal(index.size, 4, 'a schedule without a next slot is not kept');
   assert.deepEqual(ids(index.due(at('10'), 100)), [b, a, ran].map(String));
-  assert.equal(index.at(ran)?.toISOString(), at('07').toISOString());
+  assert.equal(index.at(ran!)?.toISOString(), at('07').toISOString());
   assert.deepEqual(ids(index.due(at('10'), 1)), [String(b)], 'at most `limit`, the earliest');
 });
 
