@@ -59,6 +59,7 @@ test('the harness runs Cloud Crony end to end and writes a well-formed report', 
   assert.ok(c.rss_mib_max === null || c.rss_mib_max > 1, 'RSS is in MiB');
   const x = s.crony_extras;
   assert.ok(x.catch_up_ms === null || x.catch_up_ms >= 0, 'when the scheduler kept up after its start, or null');
+  assert.ok(typeof x.db_cpu_cores === 'number' && x.db_cpu_cores >= 0, 'the embedded database server’s CPU');
   assert.ok(x.api, 'API latency was measured');
   assert.equal(x.api.list.sent, 5);
   assert.equal(x.api.create.sent, 5);
@@ -69,5 +70,6 @@ test('the harness runs Cloud Crony end to end and writes a well-formed report', 
   const md = toMarkdown(report);
   assert.match(md, /\| start lateness p99 \|/);
   assert.match(md, /after start: kept up/);
+  assert.match(md, /database server CPU \(cores busy in the window\)/);
   assert.match(md, /GET \/v1\/schedules\?limit=50 at 5\/s open loop/);
 });

@@ -55,8 +55,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       .entries()) {
       const { description } = buildScenario(name, n);
       await untilDatabaseQuiet(db, log);
+      const dbPid = db.pid?.();
       const crony = await runCronyScenario({
         dbUri: db.uri,
+        ...(dbPid === undefined ? {} : { dbPid }),
         scenario: name,
         n,
         seconds,

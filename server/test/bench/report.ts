@@ -118,6 +118,7 @@ export function toMarkdown(r: BenchReport): string {
         ? `not within ${CATCH_UP_LIMIT_MS / 1000} s (the window started anyway)`
         : `${(x.catch_up_ms / 1000).toFixed(1)} s`,
     ]);
+    if (x.db_cpu_cores !== null) extra.push(['database server CPU (cores busy in the window)', fmt(x.db_cpu_cores)]);
     if (x.dispatch_runs_per_s !== null)
       extra.push(['dispatch throughput (burst, slot → completed)', `${x.dispatch_runs_per_s} runs/s`]);
     if (x.fire_drain_ms !== null)
