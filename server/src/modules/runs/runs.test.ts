@@ -26,6 +26,18 @@ after(async () => {
 });
 
 const target = () => ({ type: 'http', url: `${receiver.url}/c`, method: 'POST' });
+
+/** Runs `fn` with the URL of a target that never answers, so its runs stay running. */
+async function withHangingTarget(fn: (url: string) => Promise<void>): Promise<void> {
+  const hang = http.createServer(() => {});
+  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+  try {
+    await fn(`http://127.0.0.1:${(hang.address() as AddressInfo).port}/hang`);
+  } finally {
+    hang.closeAllConnections();
+    hang.close();
+  }
+}
 const runsOf = async (id: string) =>
   ((await (await api.get(`/v1/schedules/${id}/runs`)).json()) as { data: Run[] }).data;
 
@@ -88,11 +100,7 @@ describe('controls', () => {
   });
 
   test('a running run can be cancelled; it stops and is not retried', async () => {
-    // A target that never answers, so the run stays running until cancelled.
-    const hang = http.createServer(() => {});
-    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/hang`;
+    await withHangingTarget(async (url) => {
       const s = (await (
         await api.post('/v1/schedules', {
           name: 'hangs',
@@ -121,17 +129,11 @@ describe('controls', () => {
       const later = (await (await api.get(`/v1/runs/${run.id}`)).json()) as Run;
       assert.equal(later.status, 'cancelled', 'not retried');
       assert.equal(later.attempt, 1);
-    } finally {
-      hang.closeAllConnections();
-      hang.close();
-    }
+    });
   });
 
   test('a schedule whose run is still going shows it as active and its next slot after it', async () => {
-    const hang = http.createServer(() => {});
-    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/hang`;
+    await withHangingTarget(async (url) => {
       const s = (await (
         await api.post('/v1/schedules', {
           name: 'long runs',
@@ -168,10 +170,7 @@ describe('controls', () => {
         [ended.stats.active, ended.stats.cancelled + ended.stats.missed, ended.stats.runs, ended.next_run_at],
         [0, count, count, null],
       );
-    } finally {
-      hang.closeAllConnections();
-      hang.close();
-    }
+    });
   });
 
   test('runs filter by status, schedule and time range', async () => {
