@@ -4,10 +4,12 @@ import { Schema, model, type Types } from 'mongoose';
 /**
  * What the scheduler and executors write about a schedule, kept apart from the schedule
  * document that only users write. FerretDB 1.x applies an update by reading the whole document
- * and writing it back, so two writers of one document can undo each other: the scheduler
- * advancing `next_run_at` could write back `paused: false` over a pause made in between. With
- * the split, user settings are never written by the scheduler; a user's `next_run_at: null` lost
- * to a racing advance is healed by fireDue, which re-reads the schedule before firing.
+ * and writing it back, so two writers of one document can undo each other: a run ending could
+ * write back `paused: false` over a pause made in between. With the split, user settings are
+ * never written by the scheduler. Here the writers are edits (`next_run_at`) and ending runs
+ * (`last_run`, `fired`, counters); a pause's `next_run_at: null` lost to a run ending at the
+ * same moment does no harm (firing re-checks the schedule's own `paused`), but a resume lost
+ * that way leaves the schedule without a next slot until it is edited again (not healed yet).
  */
 export interface ScheduleStateDoc {
   /** The schedule's id. */
