@@ -34,3 +34,8 @@ test('next_run_at is the slot after the latest one fired, whether its run ended 
   // Manual runs in flight carry no slot.
   assert.equal(next({ state: state('10:00'), inFlight: { count: 1, latestSlot: null } }), '10:00');
 });
+
+test('a paused schedule has no next_run_at, even when its state still holds one', () => {
+  const paused = { ...everyFiveMinutes, paused: true } as ScheduleDoc;
+  assert.equal(nextRunAtOf(paused, { state: state('10:00'), inFlight: null }), null);
+});

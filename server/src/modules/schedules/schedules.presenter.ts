@@ -26,6 +26,9 @@ function statsOf({ state, inFlight }: Known): ScheduleStats {
  * flight, since firing records every due slot in order.
  */
 export function nextRunAtOf(s: ScheduleDoc, { state, inFlight }: Known): Date | null {
+  // A paused schedule has none, whatever the state says: a pause's null can be lost on FerretDB
+  // to a run ending at the same moment (schedule-state.model.ts).
+  if (s.paused) return null;
   const stored = nextSlotOf(state);
   const latest = inFlight?.latestSlot;
   if (!stored || !latest || latest < stored) return stored;
