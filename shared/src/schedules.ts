@@ -345,11 +345,11 @@ export const Schedule = z.object({
   success_hook: HookTarget.nullable(),
   missed_hook: HookTarget.nullable(),
   /**
-   * The next slot to fire; null when paused or when a one-off is over. While a fired run is
-   * still going, this is that run's slot: it moves on when the run ends.
+   * The next slot to fire, after any slot whose run is still going; null when paused or when a
+   * one-off is over. Earlier than now when the scheduler is behind.
    */
   next_run_at: IsoDateTime.nullable().describe(
-    'The next slot to fire; null when paused or when a one-off is over. While a fired run is still going, its slot: it moves on when the run ends',
+    'The next slot to fire, after any slot whose run is still going; null when paused or when a one-off is over. Earlier than now when the scheduler is behind',
   ),
   last_run: RunSummary.nullable(),
   stats: ScheduleStats,

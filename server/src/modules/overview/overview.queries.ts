@@ -110,9 +110,9 @@ export async function overview(principal: Principal, now = new Date()): Promise<
   const failing: Overview['failing'] = [];
   for (const s of shown) {
     const k = known(s._id);
-    const next = nextRunAtOf(s, k);
+    const next = nextRunAtOf(s, k); // null while paused
     // A slot due but not yet fired is still upcoming.
-    if (!s.paused && next && next <= horizon) {
+    if (next && next <= horizon) {
       const from = new Date(Math.max(next.getTime(), now.getTime()) - 1);
       const times = slotsBetween(whenOf(s), s.timezone, from, horizon, OVERVIEW_LIMITS.upcomingPerSchedule);
       if (next < now) times.unshift(next);

@@ -61,6 +61,26 @@ test('writes after the load reach the index through retime notes, and only those
   assert.equal(index.size, 0);
 });
 
+test('a firing moves the cursor on, unless a note applied meanwhile retimed the schedule', async () => {
+  await ScheduleStateModel.deleteMany({});
+  await RetimeNoteModel.deleteMany({});
+  const [plain, retimed] = [new Types.ObjectId(), new Types.ObjectId()];
+  await ScheduleStateModel.insertMany([
+    { _id: plain, next_run_at: at('01') },
+    { _id: retimed, next_run_at: at('01') },
+  ]);
+  const index = new DueIndex(() => at('01'));
+  await index.refresh();
+  // Both slots at 01 are being fired; meanwhile an edit retimes one of them to 30.
+  await ScheduleStateModel.updateOne({ _id: retimed }, { $set: { next_run_at: at('30') } });
+  await noteRetimed([retimed]);
+  await index.followSince(at('01').getTime() + 1);
+  index.advance(plain, at('01'), at('06'));
+  index.advance(retimed, at('01'), at('06')); // computed from the schedule as it was
+  assert.equal(index.at(plain)?.toISOString(), at('06').toISOString());
+  assert.equal(index.at(retimed)?.toISOString(), at('30').toISOString(), 'the edit is kept');
+});
+
 test('an index that did not refresh for longer than half the notes are kept reloads everything', async () => {
   await ScheduleStateModel.deleteMany({});
   let now = at('00');

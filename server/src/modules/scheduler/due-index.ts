@@ -2,11 +2,9 @@ import { Types } from 'mongoose';
 import { NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes.model.ts';
 import { findById } from '../../db/by-ids.ts';
 import { scheduleCache } from './schedule-cache.ts';
-import { nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { NEXT_SLOT_FIELDS, nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 
 type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
-/** What a schedule's next slot is read from (`nextSlotOf`). */
-const CURSOR = { _id: 1, next_run_at: 1, fired: 1 } as const;
 
 /**
  * Every schedule's next slot, in this process's memory, so that a tick finds what is due
@@ -97,9 +95,19 @@ export class DueIndex {
     else this.next.delete(id.toHexString());
   }
 
+  /**
+   * Moves a schedule's cursor on after a firing of `from`, unless its entry changed meanwhile:
+   * a note applied while the slot was being fired (an edit that retimed it) holds what the
+   * database now says, which a firing computed from the schedule as it was must not overwrite.
+   * The compare-and-set the database did while firings wrote the state, now done here.
+   */
+  advance(id: Types.ObjectId, from: Date, to: Date | null): void {
+    if (this.next.get(id.toHexString()) === from.getTime()) this.set(id, to);
+  }
+
   /** Reads a schedule's state by `_id` and updates its entry; returns the next slot read, if any. */
   async reread(id: Types.ObjectId): Promise<Date | null> {
-    const next = nextSlotOf(await findById<ScheduleStateDoc>(ScheduleStateModel, id, CURSOR));
+    const next = nextSlotOf(await findById<ScheduleStateDoc>(ScheduleStateModel, id, NEXT_SLOT_FIELDS));
     this.set(id, next);
     return next;
   }
@@ -115,7 +123,7 @@ export class DueIndex {
     const { present } = await this.unseenNotes();
     const next = new Map<string, number>();
     for await (const st of ScheduleStateModel.find({})
-      .select(CURSOR)
+      .select(NEXT_SLOT_FIELDS)
       .lean<ScheduleStateDoc>()
       .cursor({ batchSize: 5000 })) {
       const at = nextSlotOf(st);

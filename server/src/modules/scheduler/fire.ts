@@ -7,7 +7,13 @@ import { SettingsLookup } from '../profiles/lookup.ts';
 import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { MISFIRE_GRACE_MS, planSlots, type Decision } from './plan.ts';
-import { nextSlotOf, recordLastRun, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import {
+  NEXT_SLOT_FIELDS,
+  nextSlotOf,
+  recordLastRun,
+  ScheduleStateModel,
+  type ScheduleStateDoc,
+} from './schedule-state.model.ts';
 import { scheduleCache } from './schedule-cache.ts';
 import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
@@ -132,7 +138,7 @@ export async function fire(
  * a past slot vanish. Slots after the pause are not recorded: the paused period is not replayed.
  */
 export async function recordDueAsPaused(s: ScheduleDoc, now: Date, ctx = new SettingsLookup()): Promise<void> {
-  const state = await findById<ScheduleStateDoc>(ScheduleStateModel, s._id, { next_run_at: 1, fired: 1 });
+  const state = await findById<ScheduleStateDoc>(ScheduleStateModel, s._id, NEXT_SLOT_FIELDS);
   // From how far firing got by the stored record: slots fired since that are still in flight
   // are refused by the ledger, not recorded twice.
   const first = nextSlotOf(state);

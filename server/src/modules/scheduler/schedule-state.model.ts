@@ -29,12 +29,12 @@ export interface ScheduleStateDoc {
   fired?: { slot: Date; next: Date | null } | null;
   last_run: { id: Types.ObjectId; status: RunStatus; nominal_at: Date; finished_at: Date | null } | null;
   /**
-   * Counters kept with `$inc` as runs end (`runs` is no longer written: the API counts runs as
-   * ended plus active, the active ones from the run queue). The ledger is the truth: on
-   * FerretDB 1.x an increment is a read and a separate write, so writers racing on one
-   * schedule can lose a count; on MongoDB they are exact.
+   * Runs that ended, by outcome, kept with `$inc` as they end (the API adds the active ones,
+   * from the run queue, for `runs`; older states still hold a `runs` counter nothing reads).
+   * The ledger is the truth: on FerretDB 1.x an increment is a read and a separate write, so
+   * writers racing on one schedule can lose a count; on MongoDB they are exact.
    */
-  stats: { runs: number; succeeded: number; failed: number; timed_out: number; missed: number; cancelled: number };
+  stats: { succeeded: number; failed: number; timed_out: number; missed: number; cancelled: number };
 }
 
 const stateSchema = new Schema<ScheduleStateDoc>(
@@ -57,7 +57,6 @@ const stateSchema = new Schema<ScheduleStateDoc>(
       default: null,
     },
     stats: {
-      runs: { type: Number, default: 0 },
       succeeded: { type: Number, default: 0 },
       failed: { type: Number, default: 0 },
       timed_out: { type: Number, default: 0 },
@@ -71,6 +70,9 @@ const stateSchema = new Schema<ScheduleStateDoc>(
 // (due-index.ts) and reads states by _id only.
 
 export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', stateSchema, 'schedule_state');
+
+/** The fields `nextSlotOf` reads, as a projection. */
+export const NEXT_SLOT_FIELDS = { _id: 1, next_run_at: 1, fired: 1 } as const;
 
 /**
  * The schedule's next slot: the stored `next_run_at`, unless runs of that slot or later have

@@ -160,9 +160,8 @@ export class Ticker {
       const current = { _id: s._id, next_run_at: first };
       // Runs the dispatcher has room for start as they are recorded; the rest queue for it.
       const { queued, next } = await fire(current, this.clock(), ctx, { waitedMs, executor: this.dispatcher });
-      // The firing wrote no cursor: the entry is the cursor. Only when nothing was due is it read back.
-      if (next !== undefined) this.index.set(s._id, next);
-      else await this.index.reread(s._id);
+      // The firing wrote no cursor: the entry is the cursor, moved on unless a note changed it meanwhile.
+      if (next !== undefined) this.index.advance(s._id, first, next);
       for (const run of queued) this.dispatcher.dispatch(run);
       return queued.length > 0;
     } catch (err) {
