@@ -304,8 +304,9 @@ async function seed(
           created_at: now,
           updated_at: now,
         }).toObject();
+        doc.next_run_at = compiledOf(doc).nextAfter(now);
         schedules.push(doc);
-        states.push(new ScheduleStateModel({ _id, next_run_at: compiledOf(doc).nextAfter(now) }).toObject());
+        states.push(new ScheduleStateModel({ _id }).toObject());
       }
       await ScheduleModel.collection.insertMany(schedules, { ordered: false });
       await ScheduleStateModel.collection.insertMany(states, { ordered: false });

@@ -16,7 +16,8 @@ import { ProgressTokens } from '../runs/progress.ts';
 import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fire } from '../scheduler/fire.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
+import type { Due } from '../scheduler/due-index.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { Dispatcher } from './dispatcher.ts';
 
@@ -51,8 +52,9 @@ const dispatcher = (concurrency: number) =>
   new Dispatcher(new TargetPolicy(['127.0.0.1']), new ProgressTokens('k', () => ''), log, { concurrency });
 
 /** A schedule whose slot is due now, with a target path named after it. */
-async function dueSchedule(name: string): Promise<ScheduleStateDoc> {
+async function dueSchedule(name: string): Promise<Due> {
   const _id = new Types.ObjectId();
+  const next_run_at = new Date(Date.now() - 10);
   await ScheduleModel.collection.insertOne({
     _id,
     tenant_id: new Types.ObjectId(),
@@ -66,6 +68,7 @@ async function dueSchedule(name: string): Promise<ScheduleStateDoc> {
     timezone: 'UTC',
     target: { type: 'http', url: `${url}/${name}`, method: 'POST', headers: {}, timeout_ms: 30_000 },
     paused: false,
+    next_run_at,
     concurrency_policy: 'allow',
     misfire_policy: 'run_once',
     catchup_window: '24h',
@@ -74,8 +77,8 @@ async function dueSchedule(name: string): Promise<ScheduleStateDoc> {
     created_at: new Date(),
     updated_at: new Date(),
   });
-  await ScheduleStateModel.create({ _id, next_run_at: new Date(Date.now() - 10) });
-  return (await ScheduleStateModel.findById(_id).lean<ScheduleStateDoc>())!;
+  await ScheduleStateModel.create({ _id });
+  return { _id, next_run_at };
 }
 const runOf = async (s: { _id: Types.ObjectId }) => (await RunModel.findOne({ schedule_id: s._id }).lean<RunDoc>())!;
 const reached = (name: string) =>

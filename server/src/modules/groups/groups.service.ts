@@ -5,7 +5,6 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { profileRef } from '../profiles/profiles.service.ts';
 import { recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteRetimed } from '../scheduler/retime-notes.model.ts';
-import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { compiledOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
@@ -88,11 +87,9 @@ async function retimeTasks(principal: Principal, g: GroupDoc, now: Date): Promis
   for (const t of tasks) {
     if (t.paused) continue; // paused by itself: stays so either way
     if (g.paused) await recordDueAsPaused(t, now);
-    await ScheduleStateModel.updateOne(
-      { _id: t._id },
-      { $set: { next_run_at: g.paused ? null : compiledOf(t).nextAfter(now) } },
-      { upsert: true },
-    );
+    await scoped(ScheduleModel, principal).updateById(t._id, {
+      $set: { next_run_at: g.paused ? null : compiledOf(t).nextAfter(now) },
+    });
   }
   await noteRetimed(
     tasks.filter((t) => !t.paused).map((t) => t._id),

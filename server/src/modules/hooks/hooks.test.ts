@@ -8,7 +8,7 @@ import { Types } from 'mongoose';
 import { Webhook } from 'standardwebhooks';
 import { fireDue } from '../scheduler/fire.ts';
 import { DeliveryModel, HookClaimModel, HookQueueModel } from './delivery.model.ts';
-import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
+import { ScheduleModel } from '../schedules/schedule.model.ts';
 import {
   client,
   newTenant,
@@ -479,7 +479,7 @@ describe('hooks', () => {
     });
     // The scheduler was down at the slot: it is ten minutes overdue when fired.
     const slot = new Date(Date.now() - 600_000);
-    await ScheduleStateModel.updateOne({ _id: new Types.ObjectId(s.id) }, { $set: { next_run_at: slot } });
+    await ScheduleModel.updateOne({ _id: new Types.ObjectId(s.id) }, { $set: { next_run_at: slot } });
     await fireDue({ _id: new Types.ObjectId(s.id), next_run_at: slot }, new Date());
     const runs = await json<{ data: Run[] }>(api.get(`/v1/schedules/${s.id}/runs`));
     assert.deepEqual(

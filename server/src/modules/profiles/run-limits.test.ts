@@ -8,7 +8,8 @@ import { GroupModel } from '../groups/group.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { fire, fireDue, fireManual } from '../scheduler/fire.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
+import type { Due } from '../scheduler/due-index.ts';
 import { updateGroup } from '../groups/groups.service.ts';
 import { SettingsLookup } from './lookup.ts';
 import { ProfileModel } from './profile.model.ts';
@@ -70,6 +71,7 @@ async function schedule(tenant: Types.ObjectId, next: Date, extra: Partial<Sched
     timezone: 'UTC',
     target: command,
     paused: false,
+    next_run_at: next,
     concurrency_policy: 'allow',
     misfire_policy: 'run_once',
     catchup_window: '24h',
@@ -84,8 +86,8 @@ async function schedule(tenant: Types.ObjectId, next: Date, extra: Partial<Sched
     updated_at: new Date(),
     ...extra,
   });
-  await ScheduleStateModel.create({ _id, next_run_at: next });
-  return (await ScheduleStateModel.findById(_id).lean<ScheduleStateDoc>())!;
+  await ScheduleStateModel.create({ _id });
+  return { _id, next_run_at: next } satisfies Due;
 }
 
 const runsOf = (id: Types.ObjectId) => RunModel.find({ schedule_id: id }).lean<RunDoc[]>();
@@ -195,7 +197,7 @@ describe('a paused group', () => {
       (r) => `${r.nominal_at.toISOString().slice(11, 19)} ${r.status} ${r.reason}`,
     );
     assert.deepEqual(ledger.sort(), ['16:00:10 missed paused', '16:00:20 missed paused']);
-    assert.equal((await ScheduleStateModel.findById(st._id).lean<ScheduleStateDoc>())!.next_run_at, null);
+    assert.equal((await ScheduleModel.findById(st._id).lean<ScheduleDoc>())!.next_run_at, null);
 
     await updateGroup(
       principal,
@@ -204,7 +206,7 @@ describe('a paused group', () => {
       new TargetPolicy([]),
       new Date('2026-11-27T16:05:03Z'),
     );
-    const next = (await ScheduleStateModel.findById(st._id).lean<ScheduleStateDoc>())!.next_run_at;
+    const next = (await ScheduleModel.findById(st._id).lean<ScheduleDoc>())!.next_run_at;
     assert.equal(
       next?.toISOString(),
       '2026-11-27T16:05:10.000Z',

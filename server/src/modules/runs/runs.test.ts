@@ -88,15 +88,18 @@ describe('controls', () => {
     );
     assert.deepEqual(gap, [], 'nothing recorded for the paused period');
     // The counters are written just after the ledger: give an in-flight firing time to land.
+    let seen = '';
     await waitFor(
       async () => {
         const stats = ((await (await api.get(`/v1/schedules/${s.id}`)).json()) as Schedule).stats;
-        const count = (await runsOf(s.id)).length;
+        const ledger = await runsOf(s.id);
+        const count = ledger.length;
+        seen = JSON.stringify({ stats, ledger: ledger.map((r) => [r.nominal_at, r.status, r.trigger, r.reason]) });
         return stats.runs === count && stats.succeeded + stats.active + stats.failed === count ? true : undefined;
       },
       10_000,
       'the counters to match the run ledger',
-    );
+    ).catch((e: Error) => assert.fail(`${e.message}; last seen ${seen}`));
   });
 
   test('a running run can be cancelled; it stops and is not retried', async () => {

@@ -4,7 +4,8 @@ import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { DueIndex } from './due-index.ts';
 import { NOTE_TTL_MS, noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
-import { ScheduleStateModel } from './schedule-state.model.ts';
+import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { ScheduleModel } from '../schedules/schedule.model.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -15,10 +16,31 @@ after(() => db.close());
 const at = (s: string) => new Date(`2026-11-27T10:00:${s}Z`);
 const ids = (due: { _id: Types.ObjectId }[]) => due.map((d) => d._id.toHexString());
 
-test('the first refresh loads every next slot; due() gives those up to the horizon, earliest first', async () => {
+/** Schedules as the index reads them: their own next_run_at, and how far firing got on their state. */
+async function put(docs: { _id: Types.ObjectId; next_run_at: Date | null; fired?: ScheduleStateDoc['fired'] }[]) {
+  await ScheduleModel.collection.insertMany(docs.map(({ _id, next_run_at }) => ({ _id, next_run_at })));
+  const fired = docs.filter((d) => d.fired).map(({ _id, fired }) => ({ _id, fired }));
+  if (fired.length > 0) await ScheduleStateModel.collection.insertMany(fired);
+}
+/** An edit of the schedule's next slot (a retime, a pause). */
+const retime = (_id: Types.ObjectId, next_run_at: Date | null) =>
+  ScheduleModel.collection.updateOne({ _id }, { $set: { next_run_at } });
+async function clear() {
+  await ScheduleModel.deleteMany({});
   await ScheduleStateModel.deleteMany({});
-  const [a, b, c, paused, ran, over] = [1, 2, 3, 4, 5, 6].map(() => new Types.ObjectId());
-  await ScheduleStateModel.insertMany([
+}
+
+test('the first refresh loads every next slot; due() gives those up to the horizon, earliest first', async () => {
+  await clear();
+  const [a, b, c, paused, ran, over] = Array.from({ length: 6 }, () => new Types.ObjectId()) as [
+    Types.ObjectId,
+    Types.ObjectId,
+    Types.ObjectId,
+    Types.ObjectId,
+    Types.ObjectId,
+    Types.ObjectId,
+  ];
+  await put([
     { _id: a, next_run_at: at('05') },
     { _id: b, next_run_at: at('01') },
     { _id: c, next_run_at: at('30') },
@@ -36,13 +58,13 @@ test('the first refresh loads every next slot; due() gives those up to the horiz
 });
 
 test('writes after the load reach the index through retime notes, and only those', async () => {
-  await ScheduleStateModel.deleteMany({});
+  await clear();
   await RetimeNoteModel.deleteMany({});
   const index = new DueIndex(() => at('00'));
   await index.refresh();
   const created = new Types.ObjectId();
   const unnoted = new Types.ObjectId();
-  await ScheduleStateModel.insertMany([
+  await put([
     { _id: created, next_run_at: at('02') },
     { _id: unnoted, next_run_at: at('02') },
   ]);
@@ -52,27 +74,27 @@ test('writes after the load reach the index through retime notes, and only those
   assert.deepEqual(await index.refresh(), { loaded: false, applied: 0 }, 'a note is applied once');
 
   // Retimed later: the note moves the entry; paused: the re-read drops it.
-  await ScheduleStateModel.updateOne({ _id: created }, { $set: { next_run_at: at('40') } });
+  await retime(created, at('40'));
   await noteRetimed([created]);
   await index.refresh();
   assert.deepEqual(ids(index.due(at('10'), 100)), []);
-  await ScheduleStateModel.updateOne({ _id: created }, { $set: { next_run_at: null } });
+  await retime(created, null);
   assert.equal(await index.reread(created), null);
   assert.equal(index.size, 0);
 });
 
 test('a firing moves the cursor on, unless a note applied meanwhile retimed the schedule', async () => {
-  await ScheduleStateModel.deleteMany({});
+  await clear();
   await RetimeNoteModel.deleteMany({});
   const [plain, retimed] = [new Types.ObjectId(), new Types.ObjectId()];
-  await ScheduleStateModel.insertMany([
+  await put([
     { _id: plain, next_run_at: at('01') },
     { _id: retimed, next_run_at: at('01') },
   ]);
   const index = new DueIndex(() => at('01'));
   await index.refresh();
   // Both slots at 01 are being fired; meanwhile an edit retimes one of them to 30.
-  await ScheduleStateModel.updateOne({ _id: retimed }, { $set: { next_run_at: at('30') } });
+  await retime(retimed, at('30'));
   await noteRetimed([retimed]);
   await index.followSince(at('01').getTime() + 1);
   index.advance(plain, at('01'), at('06'));
@@ -82,12 +104,12 @@ test('a firing moves the cursor on, unless a note applied meanwhile retimed the 
 });
 
 test('an index that did not refresh for longer than half the notes are kept reloads everything', async () => {
-  await ScheduleStateModel.deleteMany({});
+  await clear();
   let now = at('00');
   const index = new DueIndex(() => now);
   await index.refresh();
   const missed = new Types.ObjectId();
-  await ScheduleStateModel.insertMany([{ _id: missed, next_run_at: at('05') }]); // its note was pruned
+  await put([{ _id: missed, next_run_at: at('05') }]); // its note was pruned
   now = new Date(now.getTime() + NOTE_TTL_MS / 2 + 1000);
   assert.deepEqual(await index.refresh(), { loaded: true, applied: 0 });
   assert.deepEqual(ids(index.due(now, 100)), [String(missed)]);
@@ -103,20 +125,20 @@ test('prune drops notes older than they are kept', async () => {
 });
 
 test('followSince(t) waits for a read of the notes that started at or after t; firings of one instant share it', async () => {
-  await ScheduleStateModel.deleteMany({});
+  await clear();
   await RetimeNoteModel.deleteMany({});
   let now = at('00');
   const index = new DueIndex(() => now);
   await index.refresh();
   const [a, b] = [new Types.ObjectId(), new Types.ObjectId()];
 
-  await ScheduleStateModel.insertMany([{ _id: a, next_run_at: at('05') }]);
+  await put([{ _id: a, next_run_at: at('05') }]);
   await noteRetimed([a]);
   now = at('01');
   await Promise.all([index.followSince(now.getTime()), index.followSince(now.getTime())]);
   assert.equal(index.at(a)?.toISOString(), at('05').toISOString(), 'a write noted before t is in the index');
 
-  await ScheduleStateModel.insertMany([{ _id: b, next_run_at: at('06') }]);
+  await put([{ _id: b, next_run_at: at('06') }]);
   await noteRetimed([b]);
   await index.followSince(now.getTime());
   assert.equal(index.at(b), undefined, 'a read since t was made already: no second read for the same instant');
@@ -126,7 +148,7 @@ test('followSince(t) waits for a read of the notes that started at or after t; f
 });
 
 test('a note whose re-read failed is applied again by the next read', async () => {
-  await ScheduleStateModel.deleteMany({});
+  await clear();
   await RetimeNoteModel.deleteMany({});
   let now = at('00');
   // The database failing the first re-read (a dropped connection, say), as seen by the index.
@@ -143,7 +165,7 @@ test('a note whose re-read failed is applied again by the next read', async () =
   const index = new FailingOnce(() => now);
   await index.refresh();
   const retimed = new Types.ObjectId();
-  await ScheduleStateModel.insertMany([{ _id: retimed, next_run_at: at('07') }]);
+  await put([{ _id: retimed, next_run_at: at('07') }]);
   await noteRetimed([retimed]);
   now = at('01');
   await assert.rejects(index.followSince(now.getTime()), /connection lost/);

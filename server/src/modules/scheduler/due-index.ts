@@ -2,9 +2,17 @@ import { Types } from 'mongoose';
 import { NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes.model.ts';
 import { findById } from '../../db/by-ids.ts';
 import { scheduleCache } from './schedule-cache.ts';
-import { NEXT_SLOT_FIELDS, nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
+import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { FIRED_FIELDS, nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 
-type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
+/** A schedule and the slot the caller holds as its next (the ticker fires from it). */
+export interface Due {
+  _id: Types.ObjectId;
+  next_run_at: Date | null;
+}
+
+/** What the index reads of a schedule besides its state. */
+const SCHEDULE_FIELDS = { _id: 1, next_run_at: 1 } as const;
 
 /**
  * Every schedule's next slot, in this process's memory, so that a tick finds what is due
@@ -14,14 +22,14 @@ type Due = Pick<ScheduleStateDoc, '_id' | 'next_run_at'>;
  *
  * The index follows the database through change notes (retime-notes.model.ts): every write to
  * a schedule by someone other than this scheduler leaves one, and applying a note re-reads that
- * schedule's state and drops the process's copy of the schedule (schedule-cache.ts). Before a
+ * schedule's next slot and drops the process's copy of the schedule (schedule-cache.ts). Before a
  * slot fires, the ticker waits for a read of the notes that started at or after the slot
  * (`followSince`), so a pause, retime or delete acknowledged before a slot stops that slot, for
  * one read of the notes per instant instead of one read of the state per firing.
  *
  * Firings write nothing to the schedule's state: the entry a firing leaves here is the
- * scheduler's cursor. What the database holds (`nextSlotOf`: the slot stored by the last edit,
- * or the slot after the latest run that ended) lags behind it by the runs still in flight, so
+ * scheduler's cursor. What the database holds (`nextSlotOf`: the slot the last edit stored on
+ * the schedule, or the slot after the latest run that ended, from its state) lags behind it by the runs still in flight, so
  * an entry loaded or re-read from it can be too early, as can one whose slot another process
  * fired. Its firing then records nothing (the ledger's unique index) and moves the entry on.
  */
@@ -105,9 +113,13 @@ export class DueIndex {
     if (this.next.get(id.toHexString()) === from.getTime()) this.set(id, to);
   }
 
-  /** Reads a schedule's state by `_id` and updates its entry; returns the next slot read, if any. */
+  /** Reads a schedule's next slot by `_id` and updates its entry; returns the slot read, if any. */
   async reread(id: Types.ObjectId): Promise<Date | null> {
-    const next = nextSlotOf(await findById<ScheduleStateDoc>(ScheduleStateModel, id, NEXT_SLOT_FIELDS));
+    const [s, state] = await Promise.all([
+      findById<Pick<ScheduleDoc, 'next_run_at'>>(ScheduleModel, id, SCHEDULE_FIELDS),
+      findById<ScheduleStateDoc>(ScheduleStateModel, id, FIRED_FIELDS),
+    ]);
+    const next = s ? nextSlotOf(s, state) : null; // deleted: nothing to fire
     this.set(id, next);
     return next;
   }
@@ -121,13 +133,16 @@ export class DueIndex {
     // Notes first: a write that lands during the scan leaves a note this list does not have,
     // and the next refresh re-reads that schedule.
     const { present } = await this.unseenNotes();
+    // Two passes, states first: only the states with a `fired` are kept meanwhile.
+    const fired = new Map<string, ScheduleStateDoc>();
+    for await (const st of ScheduleStateModel.collection.find({}, { projection: FIRED_FIELDS, batchSize: 5000 })) {
+      if (st.fired) fired.set(st._id.toHexString(), st as unknown as ScheduleStateDoc);
+    }
     const next = new Map<string, number>();
-    for await (const st of ScheduleStateModel.find({})
-      .select(NEXT_SLOT_FIELDS)
-      .lean<ScheduleStateDoc>()
-      .cursor({ batchSize: 5000 })) {
-      const at = nextSlotOf(st);
-      if (at) next.set(st._id.toHexString(), at.getTime());
+    for await (const s of ScheduleModel.collection.find({}, { projection: SCHEDULE_FIELDS, batchSize: 5000 })) {
+      const key = s._id.toHexString();
+      const at = nextSlotOf(s as unknown as Due, fired.get(key));
+      if (at) next.set(key, at.getTime());
     }
     this.next = next;
     this.seen = present;

@@ -8,12 +8,13 @@ import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { MISFIRE_GRACE_MS, planSlots, type Decision } from './plan.ts';
 import {
-  NEXT_SLOT_FIELDS,
+  FIRED_FIELDS,
   nextSlotOf,
   recordLastRun,
   ScheduleStateModel,
   type ScheduleStateDoc,
 } from './schedule-state.model.ts';
+import type { Due } from './due-index.ts';
 import { scheduleCache } from './schedule-cache.ts';
 import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
@@ -35,12 +36,8 @@ export const MAX_SLOTS_PER_FIRING = 1000;
  * recorded since. Returns the queued runs this call created, for the executor. `ctx` caches the
  * groups and profiles read; the ticker shares one per tick.
  */
-export async function fireDue(
-  state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
-  now: Date,
-  ctx = new SettingsLookup(),
-): Promise<Types.ObjectId[]> {
-  return (await fire(state, now, ctx)).queued.map((r) => r._id);
+export async function fireDue(due: Due, now: Date, ctx = new SettingsLookup()): Promise<Types.ObjectId[]> {
+  return (await fire(due, now, ctx)).queued.map((r) => r._id);
 }
 
 /**
@@ -78,7 +75,7 @@ export interface Fired {
 
 /**
  * fireDue, returning the queued runs whole (the executor claims them without reading them back).
- * `state.next_run_at` is the slot the caller holds as next, which may be stale (another process
+ * `entry.next_run_at` is the slot the caller holds as next, which may be stale (another process
  * fired it): then the ledger refuses the records, and `next` is still the slot after them.
  * `waitedMs`: how long the slot waited for its turn in this scheduler (the ticker fires a
  * bounded number at once). That wait extends the misfire grace: the scheduler was up and held
@@ -87,14 +84,14 @@ export interface Fired {
  * recorded.
  */
 export async function fire(
-  state: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
+  entry: Due,
   now: Date,
   ctx = new SettingsLookup(),
   { waitedMs = 0, executor }: FireOptions = {},
 ): Promise<Fired> {
-  const first = state.next_run_at;
+  const first = entry.next_run_at;
   if (!first || first.getTime() > now.getTime()) return { queued: [] };
-  const current = await scheduleCache.get(state._id);
+  const current = await scheduleCache.get(entry._id);
   const group = current ? await ctx.freshGroup(current.tenant_id, current.group_id ?? null) : null;
   // Deleted, paused, or in a paused group: nothing to fire until a resume sets the next slot
   // (from then) and leaves a change note.
@@ -138,10 +135,10 @@ export async function fire(
  * a past slot vanish. Slots after the pause are not recorded: the paused period is not replayed.
  */
 export async function recordDueAsPaused(s: ScheduleDoc, now: Date, ctx = new SettingsLookup()): Promise<void> {
-  const state = await findById<ScheduleStateDoc>(ScheduleStateModel, s._id, NEXT_SLOT_FIELDS);
+  const state = await findById<ScheduleStateDoc>(ScheduleStateModel, s._id, FIRED_FIELDS);
   // From how far firing got by the stored record: slots fired since that are still in flight
   // are refused by the ledger, not recorded twice.
-  const first = nextSlotOf(state);
+  const first = nextSlotOf(s, state);
   if (!first || first.getTime() > now.getTime()) return;
   const { slots, next } = dueSlots(s, first, now);
   await record(

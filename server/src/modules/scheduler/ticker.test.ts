@@ -10,7 +10,7 @@ import { ProgressTokens } from '../runs/progress.ts';
 import { RunModel } from '../runs/run.model.ts';
 import { createSchedule, updateSchedule } from '../schedules/schedules.service.ts';
 import { scheduleCache } from './schedule-cache.ts';
-import { ScheduleStateModel } from './schedule-state.model.ts';
+import { ScheduleModel } from '../schedules/schedule.model.ts';
 import { Ticker } from './ticker.ts';
 
 let db: TestDatabase;
@@ -39,7 +39,7 @@ test('a pause acknowledged after a slot was scheduled, but before its instant, s
   // Its next slot two whole seconds ahead (as a retime would set it), so that the pause below
   // is acknowledged well before it even on a slow machine; the first tick loads it.
   const slot = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
-  await ScheduleStateModel.updateOne({ _id: id }, { $set: { next_run_at: slot } });
+  await ScheduleModel.updateOne({ _id: id }, { $set: { next_run_at: slot } });
   assert.ok((await ticker.tick()) >= 1, 'the tick schedules the next slot');
   // The firing process holds its copy of the schedule, as after its first firing: without the
   // notes read at the slot's instant, that copy would fire the slot.

@@ -1,8 +1,7 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../executor/dispatcher.ts';
-import type { ScheduleStateDoc } from './schedule-state.model.ts';
-import { DueIndex } from './due-index.ts';
+import { DueIndex, type Due } from './due-index.ts';
 import { reapPlaces } from '../runs/concurrency.ts';
 import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
@@ -135,7 +134,7 @@ export class Ticker {
     await reapPlaces(this.clock(), LEASE_MS);
   }
 
-  private async fireOnTime(s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>, ctx: SettingsLookup): Promise<boolean> {
+  private async fireOnTime(s: Due, ctx: SettingsLookup): Promise<boolean> {
     const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const wokeAt = this.clock().getTime();
@@ -145,11 +144,7 @@ export class Ticker {
     );
   }
 
-  private async fireNow(
-    s: Pick<ScheduleStateDoc, '_id' | 'next_run_at'>,
-    ctx: SettingsLookup,
-    waitedMs: number,
-  ): Promise<boolean> {
+  private async fireNow(s: Due, ctx: SettingsLookup, waitedMs: number): Promise<boolean> {
     try {
       // Writes acknowledged before the slot (a pause, a retime, a delete) are in the index once
       // it has read the notes since the slot; the slot fired is the one it holds then.

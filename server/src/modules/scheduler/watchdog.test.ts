@@ -52,8 +52,8 @@ test('when Agenda does not tick, the watchdog fires due slots itself', async () 
     created_at: new Date(),
     updated_at: new Date(),
   });
-  await ScheduleModel.updateOne({ _id }, { $set: { paused: false } });
-  await ScheduleStateModel.create({ _id, next_run_at: new Date(Date.now() - 20_000) });
+  await ScheduleModel.updateOne({ _id }, { $set: { paused: false, next_run_at: new Date(Date.now() - 20_000) } });
+  await ScheduleStateModel.create({ _id });
 
   const stop = startWatchdog(agenda, ticker, log, 200);
   try {

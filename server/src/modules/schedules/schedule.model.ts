@@ -17,6 +17,14 @@ export interface ScheduleDoc {
   timezone: string;
   target: Target;
   paused: boolean;
+  /**
+   * The next slot as set by the last write that retimed the schedule (create, edit, pause,
+   * resume, its group's pause or resume); null when paused or a one-off is over. Kept here, in
+   * the document only users write, and never written by the scheduler: firings keep their
+   * cursor in memory and ending runs record how far firing got on the schedule's state. Read
+   * the next slot with `nextSlotOf` (schedule-state.model.ts), never from here alone.
+   */
+  next_run_at: Date | null;
   concurrency_policy: (typeof concurrencyPolicies)[number];
   misfire_policy: (typeof misfirePolicies)[number];
   catchup_window: string;
@@ -56,6 +64,7 @@ const scheduleSchema = new Schema<ScheduleDoc>(
     timezone: { type: String, required: true, default: 'UTC' },
     target: { type: Schema.Types.Mixed, required: true },
     paused: { type: Boolean, required: true, default: false },
+    next_run_at: { type: Date, default: null },
     concurrency_policy: { type: String, enum: concurrencyPolicies, required: true, default: 'allow' },
     misfire_policy: { type: String, enum: misfirePolicies, required: true, default: 'run_once' },
     catchup_window: { type: String, required: true, default: '24h' },

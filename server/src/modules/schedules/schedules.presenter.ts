@@ -21,15 +21,12 @@ function statsOf({ state, inFlight }: Known): ScheduleStats {
 }
 
 /**
- * The schedule's next slot as the scheduler holds it: what the state records (the last edit's
- * slot, or the slot after the latest run that ended), moved past the latest slot still in
+ * The schedule's next slot as the scheduler holds it: what the database records (the last
+ * edit's slot, or the slot after the latest run that ended), moved past the latest slot still in
  * flight, since firing records every due slot in order.
  */
 export function nextRunAtOf(s: ScheduleDoc, { state, inFlight }: Known): Date | null {
-  // A paused schedule has none, whatever the state says: a pause's null can be lost on FerretDB
-  // to a run ending at the same moment (schedule-state.model.ts).
-  if (s.paused) return null;
-  const stored = nextSlotOf(state);
+  const stored = nextSlotOf(s, state);
   const latest = inFlight?.latestSlot;
   if (!stored || !latest || latest < stored) return stored;
   return compiledOf(s).nextAfter(latest);

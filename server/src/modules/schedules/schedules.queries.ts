@@ -16,9 +16,9 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Most schedules a sorted or status-filtered list reads. Those orders depend on the scheduler's
- * state (next_run_at, last run), kept in another collection without a join on FerretDB, so the
- * tenant's schedules are joined and sorted in memory; beyond this bound the list says so by
- * answering with the first ones only.
+ * state (how far firing got, the last run), kept in another collection without a join on
+ * FerretDB, so the tenant's schedules are joined and sorted in memory; beyond this bound the
+ * list says so by answering with the first ones only.
  */
 export const MAX_SORTED_SCHEDULES = 2000;
 

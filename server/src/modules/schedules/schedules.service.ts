@@ -135,6 +135,8 @@ export async function createSchedule(
     description: input.description ?? null,
     target: input.target,
     paused: input.paused,
+    // A task of a paused group waits for it.
+    next_run_at: nextRunAt(timing, input.paused || group?.paused === true, now),
     concurrency_policy: input.concurrency_policy,
     misfire_policy: input.misfire_policy,
     catchup_window: input.catchup_window,
@@ -151,8 +153,7 @@ export async function createSchedule(
     missed_hook: input.missed_hook,
   });
   try {
-    const paused = input.paused || group?.paused === true; // a task of a paused group waits for it
-    const state = await ScheduleStateModel.create({ _id: doc._id, next_run_at: nextRunAt(timing, paused, now) });
+    const state = await ScheduleStateModel.create({ _id: doc._id });
     await noteRetimed([doc._id], now); // the schedulers' due indexes learn of its first slot
     return await presentSchedule(doc, { state: state.toObject(), inFlight: null }, new SettingsLookup(), now);
   } catch (err) {
@@ -222,17 +223,11 @@ export async function updateSchedule(
       ...(patch.max_runtime_seconds !== undefined ? { max_runtime_seconds: patch.max_runtime_seconds } : {}),
       ...hookPatch(patch),
       paused,
+      // Resuming computes the next slot from now: the paused period is not replayed.
+      ...(retime ? { next_run_at: nextRunAt(timing, held, now) } : {}),
     },
   });
   if (!updated) throw notFound('Schedule');
-  // Resuming computes the next slot from now: the paused period is not replayed.
-  if (retime) {
-    await ScheduleStateModel.updateOne(
-      { _id: updated._id },
-      { $set: { next_run_at: nextRunAt(timing, held, now) } },
-      { upsert: true },
-    );
-  }
   // Every edit, not only a retime: the schedulers drop their copy of the schedule (schedule-cache.ts).
   await noteRetimed([updated._id], now);
   return presentSchedule(updated, (await knownOf([updated._id]))(updated._id), new SettingsLookup(), now);
