@@ -1,6 +1,7 @@
 import mongoose, { type Model, type Types, type UpdateQuery } from 'mongoose';
 import * as siftModule from 'sift';
 import { findById } from './by-ids.ts';
+import { PerDocument } from './per-document.ts';
 
 /**
  * How a guarded update ("update this document if it is still in the state I read") is done.
@@ -8,9 +9,11 @@ import { findById } from './by-ids.ts';
  * 1.x only pushes a filter down to its SQLite index when it is `_id` alone; `_id` plus any other
  * field scans the whole collection, which made every run update cost a pass over the run
  * ledger. There the document is read by `_id`, the conditions are checked in memory (with
- * sift, the matcher mongoose uses), and the write goes by `_id`. FerretDB applies updates as a
- * read and a separate write anyway, so this gives up no atomicity there; correctness never
- * rests on it (unique indexes decide who fired a slot or claimed an attempt).
+ * sift, the matcher mongoose uses), and the write goes by `_id`, in the document's turn
+ * (`inTurn`), so that within this process the check and the write are one step. FerretDB
+ * applies updates as a read and a separate write anyway, so this gives up no atomicity there;
+ * between processes it is not a compare-and-set, and what must be exclusive is decided by
+ * unique indexes (who fired a slot, who claimed an attempt).
  */
 let idOnly: Promise<boolean> | undefined;
 
@@ -29,6 +32,27 @@ function idOnlyFilters(): Promise<boolean> {
   return idOnly;
 }
 
+/** This process's guarded writes and the writes that must not interleave with them, per document. */
+const turns = new PerDocument();
+
+/**
+ * Runs `work` in the document's turn: after the writes this process queued for it before, and
+ * before those queued after. On FerretDB a guarded write is a read, a check and a write, and
+ * the server applies any update as a read and a write of the whole document: two writes of one
+ * document in flight at once can both pass their checks, or one can write back what the other
+ * changed (a heartbeat read before a run ended wrote it back as running). In turn, this
+ * process's own writes cannot; writers in other processes still can, which only MongoDB rules
+ * out (README, Operations).
+ */
+export function inTurn<R>(
+  model: Pick<Model<unknown>, 'collection'>,
+  id: Types.ObjectId | string,
+  work: () => Promise<R>,
+): Promise<R> {
+  // String(): some collections key their documents by string (the hook queue).
+  return turns.run(`${model.collection.collectionName}:${String(id)}`, work);
+}
+
 /** Updates the document `id` if it matches `conditions`; true when it did. */
 export async function updateIf<T>(
   model: Model<T>,
@@ -40,18 +64,19 @@ export async function updateIf<T>(
     const res = await model.updateOne({ _id: id, ...conditions } as never, update);
     return res.modifiedCount === 1 || res.matchedCount === 1;
   }
-  const current = await findById(model, id);
-  if (!current || !sift(conditions)(current)) return false;
-  const res = await model.updateOne({ _id: id } as never, update);
-  return res.matchedCount === 1;
+  return inTurn(model, id, async () => {
+    const current = await findById(model, id);
+    if (!current || !sift(conditions)(current)) return false;
+    const res = await model.updateOne({ _id: id } as never, update);
+    return res.matchedCount === 1;
+  });
 }
 
 /**
- * updateIf for a document the caller read a moment ago (`current`, with nothing awaited in
- * between that could have changed it). On FerretDB the conditions are checked on that copy
- * rather than on a second read: the update is a read and a separate write there either way, so
- * this is one round trip shorter and no less atomic. On MongoDB the conditions stay in the
- * filter, an atomic compare-and-set.
+ * updateIf for a document the caller read in the document's turn (`inTurn`), which it still
+ * holds: no write of this process can have changed it since. On FerretDB the conditions are
+ * checked on that copy rather than on a second read: one round trip shorter and no less
+ * atomic. On MongoDB the conditions stay in the filter, an atomic compare-and-set.
  *
  * The update is sent through the driver as given: no casting, no timestamps, so it must hold
  * values in their stored form and set `updated_at` itself. This is the write that ends every

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { isLimited, limitsOf, type RunLimits } from './limits.ts';
 import { PlaceModel, type PlaceDoc } from './place.model.ts';
-import { QueueModel } from './queue.model.ts';
+import { QueueModel, setQueueFields } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
 /**
@@ -120,7 +120,7 @@ export async function admit(
 export async function noteWaiting(runId: Types.ObjectId, reason: string): Promise<void> {
   const entry = await QueueModel.findById(runId).select({ wait_reason: 1, status: 1 }).lean();
   if (!entry || entry.status !== 'queued' || entry.wait_reason === reason) return;
-  await QueueModel.updateOne({ _id: runId }, { $set: { wait_reason: reason } });
+  await setQueueFields(runId, { wait_reason: reason });
 }
 
 /**

@@ -167,6 +167,37 @@ describe('leases', () => {
   });
 });
 
+describe('writes racing on one run in one process', () => {
+  // FerretDB 1.x applies an update as a read of the whole run and a separate write of it: a
+  // heartbeat read before the run ended wrote it back as running, and of a cancel and a
+  // completion both could pass their guard. This process's writes to a run go in turn.
+  test('heartbeats in flight when the run completes do not write it back as running', async () => {
+    for (let i = 0; i < 5; i++) {
+      const run = await queuedRun(1);
+      const { lease } = (await claimRun(run._id, 'x', at(0)))!;
+      const beats = Array.from({ length: 10 }, (_, k) => heartbeat(lease, at(10 + k)));
+      const [completed] = await Promise.all([completeRun(lease, ok, at(100)), ...beats]);
+      assert.equal(completed, true);
+      const fresh = await load(run);
+      assert.deepEqual([fresh.status, fresh.lease], ['succeeded', null], `round ${i}`);
+    }
+  });
+
+  test('of a cancel and a completion at the same moment, exactly one ends the run', async () => {
+    for (let i = 0; i < 5; i++) {
+      const run = await queuedRun(1);
+      const { lease } = (await claimRun(run._id, 'x', at(0)))!;
+      const running = await load(run);
+      const [cancelled, completed] = await Promise.all([
+        cancelRun(running, 'user', at(100)),
+        completeRun(lease, ok, at(100)),
+      ]);
+      assert.equal(Number(cancelled) + Number(completed), 1, `round ${i}: one of them ended it`);
+      assert.equal((await load(run)).status, cancelled ? 'cancelled' : 'succeeded');
+    }
+  });
+});
+
 test('retry delays grow by the coefficient up to the maximum', () => {
   const retry = { initial_interval_ms: 1000, backoff_coefficient: 2, max_interval_ms: 5000 };
   assert.deepEqual(

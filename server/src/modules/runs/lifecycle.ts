@@ -7,11 +7,11 @@ import { admit, releasePlace, returnPlace } from './concurrency.ts';
 import { dispatchable } from './dispatchable.ts';
 import { isLimited, limitsOf } from './limits.ts';
 import { nextAttemptAt } from './retry-rule.ts';
-import { QueueModel, queueEntryFor, runningFields, type QueueDoc } from './queue.model.ts';
+import { QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc } from './queue.model.ts';
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
-import { updateIf, updateIfJustRead } from '../../db/update-if.ts';
+import { inTurn, updateIf, updateIfJustRead } from '../../db/update-if.ts';
 import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { attemptEnded, runCancelled } from '../hooks/emit.ts';
@@ -153,7 +153,7 @@ export async function claimRun(
     if (place !== 'unlimited') await returnPlace(place);
     return null;
   }
-  await QueueModel.updateOne({ _id: run._id }, { $set: start.queueFields });
+  await setQueueFields(run._id, start.queueFields);
   return { run: { ...run, ...start.fields }, lease: start.lease };
 }
 
@@ -227,29 +227,56 @@ export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean
     { $set: { 'lease.expires_at': expires } },
   );
   if (!ours) return false;
-  await QueueModel.updateOne({ _id: lease.runId }, { $set: { lease_expires_at: expires } });
+  await setQueueFields(lease.runId, { lease_expires_at: expires });
   return true;
 }
 
 /**
  * Records the attempt's outcome. A failure with attempts left requeues the run as the next
- * attempt after its backoff; otherwise the run ends. False when the lease is stale.
+ * attempt after its backoff; otherwise the run ends. False when the lease is stale. The read
+ * and the write that ends the attempt go in the run's turn (`inTurn`): a heartbeat or a cancel
+ * of this process cannot come in between.
  */
 export async function completeRun(lease: Lease, outcome: Outcome, now = new Date()): Promise<boolean> {
-  const run = await findById<RunDoc>(RunModel, lease.runId);
-  if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !LEASED.includes(run.status)) {
-    return false;
-  }
-  return finishAttempt(run, outcome, now, true);
+  const ended = await inTurn(RunModel, lease.runId, async () => {
+    const run = await findById<RunDoc>(RunModel, lease.runId);
+    if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !LEASED.includes(run.status)) {
+      return null;
+    }
+    const end = await writeAttemptEnd(run, outcome, now, (guard, update) =>
+      updateIfJustRead(RunModel, run, guard, update),
+    );
+    return end ? { run, end } : null;
+  });
+  if (!ended) return false;
+  await afterAttemptEnd(ended.run, outcome, ended.end, now);
+  return true;
 }
 
+/** Ends the attempt `run` is on; false when it already ended. */
+async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date): Promise<boolean> {
+  const end = await writeAttemptEnd(run, outcome, now, (guard, update) => updateIf(RunModel, run._id, guard, update));
+  if (!end) return false;
+  await afterAttemptEnd(run, outcome, end, now);
+  return true;
+}
+
+type GuardedWrite = (guard: Record<string, unknown>, update: { $set: Record<string, unknown> }) => Promise<boolean>;
+/** How an attempt ended: its run requeued as the next attempt (from `requeuedAt`), or ended (null). */
+type AttemptEnd = { requeuedAt: Date | null };
+
 /**
- * Ends the attempt `run` is on; false when it already ended. `justRead`: `run` was read from
- * the ledger just now, so the guarded write checks that copy instead of reading it again.
+ * The guarded write that ends the attempt `run` is on, through `write`; null when the attempt
+ * had already ended.
  */
-async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date, justRead = false): Promise<boolean> {
-  // Values in their stored form, field for field as the schema has them: with `justRead` the
-  // write goes through the driver uncast (updateIfJustRead).
+async function writeAttemptEnd(
+  run: RunDoc,
+  outcome: Outcome,
+  now: Date,
+  write: GuardedWrite,
+): Promise<AttemptEnd | null> {
+  // Values in their stored form, field for field as the schema has them: completeRun's write
+  // goes through the driver uncast (updateIfJustRead).
   const error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
   const httpStatus = outcome.http_status ?? null;
   const attempts = run.attempts.map((a) =>
@@ -257,8 +284,6 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date, justRead 
   );
   const availableAt = nextAttemptAt(run, outcome, now, retryDelayMs(run.attempt, run.retry));
   const guard = { 'lease.id': run.lease?.id, epoch: run.epoch, status: { $in: LEASED } };
-  const write = (update: { $set: Record<string, unknown> }) =>
-    justRead ? updateIfJustRead(RunModel, run, guard, update) : updateIf(RunModel, run._id, guard, update);
   const common = {
     attempts,
     lease: null,
@@ -269,28 +294,12 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date, justRead 
     updated_at: now,
   };
   if (availableAt) {
-    const requeued = await write({
+    const requeued = await write(guard, {
       $set: { ...common, status: 'queued', attempt: run.attempt + 1, epoch: run.epoch + 1, available_at: availableAt },
     });
-    if (!requeued) return false;
-    await QueueModel.updateOne(
-      { _id: run._id },
-      {
-        $set: {
-          status: 'queued',
-          epoch: run.epoch + 1,
-          available_at: availableAt,
-          lease_expires_at: null,
-          stop_at: null,
-          stop_code: null,
-        },
-      },
-    );
-    await releasePlace(run, run.epoch);
-    await attemptEnded(run, outcome, false, now);
-    return true;
+    return requeued ? { requeuedAt: availableAt } : null;
   }
-  const ended = await write({
+  const ended = await write(guard, {
     $set: {
       ...common,
       status: outcome.status,
@@ -298,12 +307,28 @@ async function finishAttempt(run: RunDoc, outcome: Outcome, now: Date, justRead 
       duration_ms: run.started_at ? now.getTime() - run.started_at.getTime() : null,
     },
   });
-  if (!ended) return false;
+  return ended ? { requeuedAt: null } : null;
+}
+
+/** What follows an attempt's end: its queue entry, its place, the counters and the hooks. */
+async function afterAttemptEnd(run: RunDoc, outcome: Outcome, { requeuedAt }: AttemptEnd, now: Date): Promise<void> {
+  if (requeuedAt) {
+    await setQueueFields(run._id, {
+      status: 'queued',
+      epoch: run.epoch + 1,
+      available_at: requeuedAt,
+      lease_expires_at: null,
+      stop_at: null,
+      stop_code: null,
+    });
+    await releasePlace(run, run.epoch);
+    await attemptEnded(run, outcome, false, now);
+    return;
+  }
   await recordOutcome(run, outcome.status, now);
   await batchedDelete(QueueModel, run._id);
   await releasePlace(run, run.epoch);
   await attemptEnded(run, outcome, true, now);
-  return true;
 }
 
 /**
@@ -370,29 +395,24 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
           message: `executor ${run.lease.owner} stopped heartbeating; the attempt was abandoned`,
         },
       };
-      if (await finishAttempt(run, lapsed, now, true)) out.requeued++;
+      if (await finishAttempt(run, lapsed, now)) out.requeued++;
     } else if (run.status === 'queued' && (await claimedBefore(run, stale))) {
       if (
         await updateIf(RunModel, run._id, { status: 'queued', epoch: run.epoch }, { $set: { epoch: run.epoch + 1 } })
       ) {
-        await QueueModel.updateOne({ _id: run._id }, { $set: { epoch: run.epoch + 1 } });
+        await setQueueFields(run._id, { epoch: run.epoch + 1 });
         out.released++;
       }
     } else if (entry.status !== (run.status === 'queued' ? 'queued' : 'running') || entry.epoch !== run.epoch) {
-      await QueueModel.updateOne(
-        { _id: run._id },
-        {
-          $set: {
-            status: run.status === 'queued' ? 'queued' : 'running',
-            epoch: run.epoch,
-            available_at: run.available_at,
-            lease_expires_at: run.lease?.expires_at ?? null,
-            ...(run.status === 'queued'
-              ? { stop_at: null, stop_code: null }
-              : runningFields(limitsOf(run), run.attempts.at(-1)?.started_at ?? now)),
-          },
-        },
-      );
+      await setQueueFields(run._id, {
+        status: run.status === 'queued' ? 'queued' : 'running',
+        epoch: run.epoch,
+        available_at: run.available_at,
+        lease_expires_at: run.lease?.expires_at ?? null,
+        ...(run.status === 'queued'
+          ? { stop_at: null, stop_code: null }
+          : runningFields(limitsOf(run), run.attempts.at(-1)?.started_at ?? now)),
+      });
       out.repaired++;
     }
   }

@@ -1,5 +1,6 @@
 import { Schema, model, type Types } from 'mongoose';
 import { limitsOf, stopAt, type RunLimits } from './limits.ts';
+import { inTurn } from '../../db/update-if.ts';
 
 /**
  * The runs that still need an executor: one entry per queued or running run, keyed by the
@@ -135,6 +136,15 @@ export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promis
     found.set(key, f);
   }
   return found;
+}
+
+/**
+ * Sets fields of a queue entry, in its turn (`inTurn`): FerretDB applies an update as a read
+ * and a write of the whole entry, so two of this process's updates in flight at once could
+ * undo each other (a heartbeat's lease expiry writing back a requeue's status).
+ */
+export async function setQueueFields(id: Types.ObjectId, fields: Partial<Omit<QueueDoc, '_id'>>): Promise<void> {
+  await inTurn(QueueModel, id, () => QueueModel.updateOne({ _id: id }, { $set: fields }));
 }
 
 /** The queue fields a running attempt gets: when the sweep must stop it (realtime.ts). */
