@@ -29,7 +29,10 @@ workerTokenSchema.index({ hash: 1 }, { unique: true });
 workerTokenSchema.index({ tenant_id: 1 });
 export const WorkerTokenModel = model<WorkerTokenDoc>('WorkerToken', workerTokenSchema, 'worker_tokens');
 
-/** A registered worker. Its credential is stored hashed; revoking it refuses the worker at once. */
+/**
+ * A registered worker. Its credential is stored hashed; revoking it refuses the worker at once.
+ * When it was last heard from is on its `worker_seen` document (worker-seen.model.ts).
+ */
 export interface WorkerDoc {
   _id: Types.ObjectId;
   tenant_id: Types.ObjectId;
@@ -39,7 +42,6 @@ export interface WorkerDoc {
   concurrency: number;
   credential_hash: string;
   draining: boolean;
-  last_heartbeat_at: Date | null;
   created_at: Date;
   revoked_at: Date | null;
 }
@@ -53,7 +55,6 @@ const workerSchema = new Schema<WorkerDoc>(
     concurrency: { type: Number, required: true },
     credential_hash: { type: String, required: true },
     draining: { type: Boolean, default: false },
-    last_heartbeat_at: { type: Date, default: null },
     revoked_at: { type: Date, default: null },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: false }, minimize: false },

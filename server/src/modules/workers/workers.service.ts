@@ -6,19 +6,25 @@ import type {
   Worker,
   WorkerToken,
 } from '@crony/shared';
+import { Types } from 'mongoose';
+import { findByIds } from '../../db/by-ids.ts';
+import { isDuplicateKey } from '../../db/errors.ts';
+import { WriteThrottle } from '../../db/throttle.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../runs/lifecycle.ts';
 import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { hashToken, newTokenSecret } from '../tokens/secrets.ts';
+import { WorkerSeenModel, type WorkerSeenDoc } from './worker-seen.model.ts';
 import { WorkerModel, WorkerTokenModel, type WorkerDoc, type WorkerTokenDoc } from './worker.model.ts';
-import { findByIds } from '../../db/by-ids.ts';
 
 export const REGISTRATION_PREFIX = 'crony_wr_';
 export const CREDENTIAL_PREFIX = 'crony_w_';
 /** A worker silent for longer than this (ms) is shown offline. */
 export const OFFLINE_AFTER_MS = 30_000;
+/** A worker's liveness is written at most this often (ms) per worker by one process. */
+export const SEEN_EVERY_MS = 2000;
 
 const toWorkerToken = (t: WorkerTokenDoc): WorkerToken => ({
   id: t._id.toHexString(),
@@ -63,14 +69,18 @@ export async function registerWorker(input: RegisterWorkerBody): Promise<Registe
     throw new AppError('unauthenticated', 'The registration token is unknown or revoked; create one under Workers');
   }
   const { secret, hash } = newTokenSecret(CREDENTIAL_PREFIX);
+  // Seen first: a registration that fails after it leaves a stray worker_seen document, which
+  // nothing shows, rather than a worker without one.
+  const _id = new Types.ObjectId();
+  await markSeen({ _id });
   const worker = await WorkerModel.create({
+    _id,
     tenant_id: token.tenant_id,
     name: input.name,
     labels: { ...(token.labels ?? {}), ...input.labels },
     version: input.version,
     concurrency: input.concurrency,
     credential_hash: hash,
-    last_heartbeat_at: new Date(),
   });
   return { worker_id: worker._id.toHexString(), credential: secret, lease_ms: LEASE_MS, heartbeat_ms: HEARTBEAT_MS };
 }
@@ -82,10 +92,25 @@ export async function workerForCredential(secret: string): Promise<WorkerDoc | n
   return worker && !worker.revoked_at ? worker : null;
 }
 
-/** Records that the worker is alive (throttled: at most one write per 2 s per worker). */
-export async function markSeen(worker: WorkerDoc, now = new Date()): Promise<void> {
-  if (worker.last_heartbeat_at && now.getTime() - worker.last_heartbeat_at.getTime() < 2000) return;
-  await WorkerModel.updateOne({ _id: worker._id }, { $set: { last_heartbeat_at: now } });
+/** This process's liveness writes: when it last wrote each worker's (see markSeen). */
+const seenWrites = new WriteThrottle(SEEN_EVERY_MS);
+
+/**
+ * Records that the worker is alive, in `worker_seen` (see worker-seen.model.ts for why not on
+ * the worker document): at most one write per worker per SEEN_EVERY_MS in this process,
+ * decided without a read.
+ */
+export async function markSeen(worker: Pick<WorkerDoc, '_id'>, now = new Date()): Promise<void> {
+  const key = worker._id.toHexString();
+  if (!seenWrites.take(key, now.getTime())) return;
+  try {
+    await WorkerSeenModel.collection.updateOne({ _id: worker._id }, { $max: { at: now } }, { upsert: true });
+  } catch (err) {
+    // Two first writes at once: both upserts inserted on FerretDB and one lost. The worker is seen.
+    if (isDuplicateKey(err)) return;
+    seenWrites.release(key, now.getTime());
+    throw err;
+  }
 }
 
 export async function setDraining(worker: WorkerDoc): Promise<void> {
@@ -93,8 +118,15 @@ export async function setDraining(worker: WorkerDoc): Promise<void> {
 }
 
 export async function listWorkers(principal: Principal, now = new Date()): Promise<Worker[]> {
-  const docs = await scoped(WorkerModel, principal).find().sort({ _id: -1 }).lean<WorkerDoc[]>();
-  const running = await QueueModel.find({ tenant_id: principal.tenantId, status: 'running' }).select({ _id: 1 }).lean();
+  const docs = await scoped(WorkerModel, principal).find().sort({ _id: -1 }).lean<(WorkerDoc & Legacy)[]>();
+  const [seenDocs, running] = await Promise.all([
+    findByIds<WorkerSeenDoc>(
+      WorkerSeenModel,
+      docs.map((w) => w._id),
+    ),
+    QueueModel.find({ tenant_id: principal.tenantId, status: 'running' }).select({ _id: 1 }).lean(),
+  ]);
+  const seen = new Map(seenDocs.map((s) => [s._id.toHexString(), s.at]));
   const held = new Map<string, number>();
   if (running.length > 0) {
     const runs = await findByIds<RunDoc>(
@@ -107,24 +139,32 @@ export async function listWorkers(principal: Principal, now = new Date()): Promi
       if (owner?.startsWith('worker:')) held.set(owner.slice(7), (held.get(owner.slice(7)) ?? 0) + 1);
     }
   }
-  return docs.map((w) => ({
-    id: w._id.toHexString(),
-    name: w.name,
-    labels: w.labels ?? {},
-    version: w.version,
-    concurrency: w.concurrency,
-    state: w.revoked_at
-      ? 'revoked'
-      : !w.last_heartbeat_at || now.getTime() - w.last_heartbeat_at.getTime() > OFFLINE_AFTER_MS
-        ? 'offline'
-        : w.draining
-          ? 'draining'
-          : 'online',
-    running: held.get(w._id.toHexString()) ?? 0,
-    last_heartbeat_at: w.last_heartbeat_at?.toISOString() ?? null,
-    created_at: w.created_at.toISOString(),
-    revoked_at: w.revoked_at?.toISOString() ?? null,
-  }));
+  return docs.map((w): Worker => {
+    const lastSeen = seen.get(w._id.toHexString()) ?? w.last_heartbeat_at ?? null;
+    return {
+      id: w._id.toHexString(),
+      name: w.name,
+      labels: w.labels ?? {},
+      version: w.version,
+      concurrency: w.concurrency,
+      state: w.revoked_at
+        ? 'revoked'
+        : !lastSeen || now.getTime() - lastSeen.getTime() > OFFLINE_AFTER_MS
+          ? 'offline'
+          : w.draining
+            ? 'draining'
+            : 'online',
+      running: held.get(w._id.toHexString()) ?? 0,
+      last_heartbeat_at: lastSeen?.toISOString() ?? null,
+      created_at: w.created_at.toISOString(),
+      revoked_at: w.revoked_at?.toISOString() ?? null,
+    };
+  });
+}
+
+/** Left on worker documents by versions before `worker_seen`; read only until the worker is next seen. */
+interface Legacy {
+  last_heartbeat_at?: Date | null;
 }
 
 export async function revokeWorker(principal: Principal, id: string, now = new Date()): Promise<void> {
