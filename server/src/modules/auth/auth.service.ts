@@ -5,6 +5,7 @@ import { AppError } from '../../http/errors.ts';
 import type { Principal } from '../../tenancy/scope.ts';
 import { hashToken } from '../tokens/secrets.ts';
 import { ApiToken } from '../tokens/token.model.ts';
+import { noteTokenUse } from '../tokens/tokens.service.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { Tenant, User } from './tenant.model.ts';
 
@@ -56,10 +57,7 @@ export async function principalForUser(userId: string): Promise<Principal | null
 export async function principalForToken(secret: string, now = new Date()): Promise<Principal | null> {
   const token = await ApiToken.findOne({ hash: hashToken(secret) });
   if (!token || token.revoked_at || (token.expires_at && token.expires_at <= now)) return null;
-  // Throttled so a busy client does not turn every request into a write.
-  if (!token.last_used_at || now.getTime() - token.last_used_at.getTime() > 60_000) {
-    await ApiToken.updateOne({ _id: token._id }, { $set: { last_used_at: now } });
-  }
+  await noteTokenUse(token._id, now);
   return { tenantId: token.tenant_id, role: token.role as Role, userId: token.created_by ?? null, tokenId: token._id };
 }
 

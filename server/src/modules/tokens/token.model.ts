@@ -1,6 +1,7 @@
 import { roles, type Role } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
 
+/** An API token. When it was last used is on its `token_usage` document (token-usage.model.ts). */
 export interface ApiTokenDoc {
   _id: Types.ObjectId;
   tenant_id: Types.ObjectId;
@@ -12,7 +13,6 @@ export interface ApiTokenDoc {
   hash: string;
   created_by: Types.ObjectId | null;
   expires_at: Date | null;
-  last_used_at: Date | null;
   revoked_at: Date | null;
   created_at: Date;
 }
@@ -26,7 +26,6 @@ const tokenSchema = new Schema<ApiTokenDoc>(
     hash: { type: String, required: true },
     created_by: { type: Schema.Types.ObjectId, default: null },
     expires_at: { type: Date, default: null },
-    last_used_at: { type: Date, default: null },
     revoked_at: { type: Date, default: null },
   },
   { timestamps: { createdAt: 'created_at', updatedAt: false } },

@@ -1,10 +1,18 @@
 import { roleRank, type CreateTokenBody, type CreatedToken, type Token } from '@crony/shared';
+import type { Types } from 'mongoose';
+import { findByIds } from '../../db/by-ids.ts';
+import { isDuplicateKey } from '../../db/errors.ts';
+import { WriteThrottle } from '../../db/throttle.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { newTokenSecret } from './secrets.ts';
+import { TokenUsageModel, type TokenUsageDoc } from './token-usage.model.ts';
 import { ApiToken, type ApiTokenDoc } from './token.model.ts';
 
-export function toToken(t: ApiTokenDoc): Token {
+/** A token's last use is written at most this often (ms) per token by one process. */
+export const USE_NOTED_EVERY_MS = 60_000;
+
+export function toToken(t: ApiTokenDoc, lastUsedAt: Date | null = null): Token {
   return {
     id: t._id.toString(),
     name: t.name,
@@ -12,7 +20,7 @@ export function toToken(t: ApiTokenDoc): Token {
     prefix: t.prefix,
     created_at: t.created_at.toISOString(),
     expires_at: t.expires_at?.toISOString() ?? null,
-    last_used_at: t.last_used_at?.toISOString() ?? null,
+    last_used_at: lastUsedAt?.toISOString() ?? null,
     revoked_at: t.revoked_at?.toISOString() ?? null,
   };
 }
@@ -43,8 +51,39 @@ export async function createToken(
 }
 
 export async function listTokens(principal: Principal): Promise<Token[]> {
-  const docs = await scoped(ApiToken, principal).find().sort({ _id: -1 }).lean<ApiTokenDoc[]>();
-  return docs.map(toToken);
+  const docs = await scoped(ApiToken, principal).find().sort({ _id: -1 }).lean<(ApiTokenDoc & Legacy)[]>();
+  const usage = await findByIds<TokenUsageDoc>(
+    TokenUsageModel,
+    docs.map((t) => t._id),
+  );
+  const lastUsed = new Map(usage.map((u) => [u._id.toHexString(), u.last_used_at]));
+  return docs.map((t) => toToken(t, lastUsed.get(t._id.toHexString()) ?? t.last_used_at ?? null));
+}
+
+/** Left on token documents by versions before `token_usage`; read only until the token is next used. */
+interface Legacy {
+  last_used_at?: Date | null;
+}
+
+/** This process's writes of last uses: when it last wrote each token's (see noteTokenUse). */
+const useWrites = new WriteThrottle(USE_NOTED_EVERY_MS);
+
+/**
+ * Records that a token was used, in `token_usage` (see token-usage.model.ts for why not on the
+ * token document): at most one write per token per USE_NOTED_EVERY_MS in this process, decided
+ * without a read, so a busy client does not turn every request into a write.
+ */
+export async function noteTokenUse(tokenId: Types.ObjectId, now = new Date()): Promise<void> {
+  const key = tokenId.toHexString();
+  if (!useWrites.take(key, now.getTime())) return;
+  try {
+    await TokenUsageModel.collection.updateOne({ _id: tokenId }, { $max: { last_used_at: now } }, { upsert: true });
+  } catch (err) {
+    // Two first writes at once: both upserts inserted on FerretDB and one lost. The use is noted.
+    if (isDuplicateKey(err)) return;
+    useWrites.release(key, now.getTime());
+    throw err;
+  }
 }
 
 export async function revokeToken(principal: Principal, id: string, now = new Date()): Promise<void> {
