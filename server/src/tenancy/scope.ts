@@ -48,6 +48,23 @@ export class TenantScope<T extends TenantOwned> {
     return this.model.findOne({ _id: id } as QueryFilter<T>).transform((doc) => this.own(doc));
   }
 
+  /**
+   * Documents by id, in the order given, leaving out those that are gone or another tenant's:
+   * one read by `_id` each (see findById), through the driver, as stored (lean); or through
+   * `read`, a reader of such documents that may answer from a copy (schedule-cache.ts).
+   */
+  async findByIds<D extends TenantOwned = T>(
+    ids: readonly Types.ObjectId[],
+    read: (id: Types.ObjectId) => Promise<D | null> = async (id) =>
+      (await this.model.collection.findOne({ _id: id })) as D | null,
+  ): Promise<D[]> {
+    const docs = await Promise.all(ids.map(read));
+    return docs.flatMap((doc) => {
+      const mine = this.own(doc as D | null);
+      return mine ? [mine] : [];
+    });
+  }
+
   findOne(filter: Filter) {
     return this.model.findOne(this.scope(filter));
   }

@@ -15,10 +15,13 @@ after(() => db.close());
 
 const at = (s: string) => new Date(`2026-11-27T10:00:${s}Z`);
 const ids = (due: { _id: Types.ObjectId }[]) => due.map((d) => d._id.toHexString());
+const tenant = new Types.ObjectId();
 
 /** Schedules as the index reads them: their own next_run_at, and how far firing got on their state. */
 async function put(docs: { _id: Types.ObjectId; next_run_at: Date | null; fired?: ScheduleStateDoc['fired'] }[]) {
-  await ScheduleModel.collection.insertMany(docs.map(({ _id, next_run_at }) => ({ _id, next_run_at })));
+  await ScheduleModel.collection.insertMany(
+    docs.map(({ _id, next_run_at }) => ({ _id, next_run_at, tenant_id: tenant, name: 'due', paused: false })),
+  );
   const fired = docs.filter((d) => d.fired).map(({ _id, fired }) => ({ _id, fired }));
   if (fired.length > 0) await ScheduleStateModel.collection.insertMany(fired);
 }

@@ -3,6 +3,7 @@ import { NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes
 import { findById } from '../../db/by-ids.ts';
 import { scheduleCache } from './schedule-cache.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { LISTED_FIELDS, scheduleDirectory, type Listed } from '../schedules/schedule-directory.ts';
 import { FIRED_FIELDS, nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 
 /** A schedule and the slot the caller holds as its next (the ticker fires from it). */
@@ -11,8 +12,12 @@ export interface Due {
   next_run_at: Date | null;
 }
 
-/** What the index reads of a schedule besides its state. */
-const SCHEDULE_FIELDS = { _id: 1, next_run_at: 1 } as const;
+/**
+ * What the index reads of a schedule besides its state: its next slot, and what the schedule
+ * directory keeps (schedule-directory.ts), which follows the notes with the index.
+ */
+const SCHEDULE_FIELDS = { ...LISTED_FIELDS, next_run_at: 1 } as const;
+type Read = Listed & Pick<ScheduleDoc, 'next_run_at'>;
 
 /**
  * Every schedule's next slot, in this process's memory, so that a tick finds what is due
@@ -22,7 +27,8 @@ const SCHEDULE_FIELDS = { _id: 1, next_run_at: 1 } as const;
  *
  * The index follows the database through change notes (retime-notes.model.ts): every write to
  * a schedule by someone other than this scheduler leaves one, and applying a note re-reads that
- * schedule's next slot and drops the process's copy of the schedule (schedule-cache.ts). Before a
+ * schedule's next slot and drops the process's copy of the schedule (schedule-cache.ts); the
+ * schedule directory (schedule-directory.ts) is kept the same way. Before a
  * slot fires, the ticker waits for a read of the notes that started at or after the slot
  * (`followSince`), so a pause, retime or delete acknowledged before a slot stops that slot, for
  * one read of the notes per instant instead of one read of the state per firing.
@@ -116,9 +122,11 @@ export class DueIndex {
   /** Reads a schedule's next slot by `_id` and updates its entry; returns the slot read, if any. */
   async reread(id: Types.ObjectId): Promise<Date | null> {
     const [s, state] = await Promise.all([
-      findById<Pick<ScheduleDoc, 'next_run_at'>>(ScheduleModel, id, SCHEDULE_FIELDS),
+      findById<Read>(ScheduleModel, id, SCHEDULE_FIELDS),
       findById<ScheduleStateDoc>(ScheduleStateModel, id, FIRED_FIELDS),
     ]);
+    if (s) scheduleDirectory.put(s);
+    else scheduleDirectory.remove(id.toHexString());
     const next = s ? nextSlotOf(s, state) : null; // deleted: nothing to fire
     this.set(id, next);
     return next;
@@ -139,16 +147,21 @@ export class DueIndex {
       if (st.fired) fired.set(st._id.toHexString(), st as unknown as ScheduleStateDoc);
     }
     const next = new Map<string, number>();
-    for await (const s of ScheduleModel.collection.find({}, { projection: SCHEDULE_FIELDS, batchSize: 5000 })) {
+    const listed: Read[] = [];
+    for await (const doc of ScheduleModel.collection.find({}, { projection: SCHEDULE_FIELDS, batchSize: 5000 })) {
+      const s = doc as unknown as Read;
       const key = s._id.toHexString();
-      const at = nextSlotOf(s as unknown as Due, fired.get(key));
+      const at = nextSlotOf(s, fired.get(key));
       if (at) next.set(key, at.getTime());
+      listed.push(s);
     }
+    scheduleDirectory.load(listed);
     this.next = next;
     this.seen = present;
     this.followedFrom = now;
     scheduleCache.forgetAll();
     scheduleCache.followed();
+    scheduleDirectory.followed();
   }
 
   /**
@@ -164,6 +177,7 @@ export class DueIndex {
     this.seen = present;
     this.followedFrom = now;
     scheduleCache.followed();
+    scheduleDirectory.followed();
     return ids.length;
   }
 

@@ -5,6 +5,8 @@ import { decodeCursor, paginate } from '../../http/cursor.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
+import { scheduleDirectory, type ListFilter } from './schedule-directory.ts';
+import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { nextRunAtOf, presentSchedule, type Known } from './schedules.presenter.ts';
@@ -31,28 +33,47 @@ export async function listSchedules(
   q: Omit<z.output<typeof ListSchedulesQuery>, 'group'>,
   groupId?: Types.ObjectId,
 ): Promise<{ data: Schedule[]; next_cursor: string | null }> {
-  const filter: Record<string, unknown> = {};
-  if (groupId) filter.group_id = groupId;
-  if (q.q) filter.name = { $regex: escapeRegex(q.q), $options: 'i' };
-  if (q.paused) filter.paused = q.paused === 'true';
-  if (q.label) {
-    const [key, ...rest] = q.label.split('=');
-    filter[`target.labels.${key!.trim()}`] = rest.join('=').trim();
-  }
-  if (q.sort !== 'created' || q.status) return listJoined(principal, q, filter);
+  const wanted: ListFilter = {
+    ...(q.q ? { q: q.q } : {}),
+    ...(q.paused ? { paused: q.paused === 'true' } : {}),
+    ...(groupId ? { groupId } : {}),
+    ...(q.label ? { label: labelOf(q.label) } : {}),
+  };
+  if (q.sort !== 'created' || q.status) return listJoined(principal, q, queryOf(wanted));
 
   const after = decodeCursor(q.cursor);
-  if (after) filter._id = { $lt: after };
-  const docs = await scoped(ScheduleModel, principal)
-    .find(filter)
-    .sort({ _id: q.order === 'asc' ? 1 : -1 })
-    .limit(q.limit + 1)
-    .lean<ScheduleDoc[]>();
+  const asc = q.order === 'asc';
+  const docs = scheduleDirectory.live
+    ? await scoped(ScheduleModel, principal).findByIds<ScheduleDoc>(
+        scheduleDirectory.page(principal.tenantId, wanted, { after, asc, limit: q.limit + 1 }),
+        (id) => scheduleCache.get(id), // trusted while the directory is: both follow the notes
+      )
+    : await scoped(ScheduleModel, principal)
+        .find({ ...queryOf(wanted), ...(after ? { _id: asc ? { $gt: after } : { $lt: after } } : {}) })
+        .sort({ _id: asc ? 1 : -1 })
+        .limit(q.limit + 1)
+        .lean<ScheduleDoc[]>();
   const { page, next_cursor } = paginate(docs, q.limit);
   const known = await knownOf(page.map((d) => d._id));
   const lookup = new SettingsLookup();
   const data = await Promise.all(page.map((d) => presentSchedule(d, known(d._id), lookup)));
   return { data, next_cursor };
+}
+
+/** `key=value` → [key, value], trimmed. */
+function labelOf(label: string): [string, string] {
+  const [key, ...rest] = label.split('=');
+  return [key!.trim(), rest.join('=').trim()];
+}
+
+/** The filter as a database query (the directory's `page` matches the same). */
+function queryOf(f: ListFilter): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  if (f.groupId) filter.group_id = f.groupId;
+  if (f.q) filter.name = { $regex: escapeRegex(f.q), $options: 'i' };
+  if (f.paused !== undefined) filter.paused = f.paused;
+  if (f.label) filter[`target.labels.${f.label[0]}`] = f.label[1];
+  return filter;
 }
 
 /**

@@ -20,6 +20,8 @@ import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteRetimed } from '../scheduler/retime-notes.model.ts';
+import { scheduleDirectory } from './schedule-directory.ts';
+import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
@@ -155,6 +157,7 @@ export async function createSchedule(
   try {
     const state = await ScheduleStateModel.create({ _id: doc._id });
     await noteRetimed([doc._id], now); // the schedulers' due indexes learn of its first slot
+    scheduleDirectory.put(doc); // listed here at once; other processes learn from the note
     return await presentSchedule(doc, { state: state.toObject(), inFlight: null }, new SettingsLookup(), now);
   } catch (err) {
     await ScheduleModel.deleteOne({ _id: doc._id }); // no half-created schedule
@@ -230,6 +233,9 @@ export async function updateSchedule(
   if (!updated) throw notFound('Schedule');
   // Every edit, not only a retime: the schedulers drop their copy of the schedule (schedule-cache.ts).
   await noteRetimed([updated._id], now);
+  // This process's copies at once, so that its next list shows the edit; others follow the note.
+  scheduleCache.forget([updated._id.toHexString()]);
+  scheduleDirectory.put(updated);
   return presentSchedule(updated, (await knownOf([updated._id]))(updated._id), new SettingsLookup(), now);
 }
 
@@ -243,6 +249,8 @@ export async function triggerSchedule(principal: Principal, id: string, now = ne
 export async function deleteSchedule(principal: Principal, id: string): Promise<void> {
   const res = await scoped(ScheduleModel, principal).deleteById(id);
   if (res.deletedCount !== 1) throw notFound('Schedule');
+  scheduleCache.forget([id]);
+  scheduleDirectory.remove(id);
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
   await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
   await ScheduleStateModel.deleteOne({ _id: id });
