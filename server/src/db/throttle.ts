@@ -1,3 +1,7 @@
+import type { Collection, Document } from 'mongodb';
+import type { Types } from 'mongoose';
+import { isDuplicateKey } from './errors.ts';
+
 /**
  * Remembers, per key, when this process last wrote a value that many requests refresh (a
  * worker's heartbeat, an API token's last use), so that it is written at most once per
@@ -29,6 +33,24 @@ export class WriteThrottle {
   /** Forgets the write `take` noted for `key` at `now` when it failed, so the next request tries again. */
   release(key: string, now: number): void {
     if (this.last.get(key) === now) this.last.delete(key);
+  }
+
+  /**
+   * Sets `field` to `now` on the document `id` of `collection` (created if missing; `$max`, so a
+   * slower earlier write never moves it back) when this process has not done so within the
+   * interval. Two first writes at once can both insert on FerretDB: the loser's duplicate key
+   * means the value is written. A failed write is forgotten, so the next call tries again.
+   */
+  async writeLatest(collection: Collection<Document>, id: Types.ObjectId, field: string, now: Date): Promise<void> {
+    const key = id.toHexString();
+    if (!this.take(key, now.getTime())) return;
+    try {
+      await collection.updateOne({ _id: id }, { $max: { [field]: now } }, { upsert: true });
+    } catch (err) {
+      if (isDuplicateKey(err)) return;
+      this.release(key, now.getTime());
+      throw err;
+    }
   }
 
   /** Keys noted (for tests). */

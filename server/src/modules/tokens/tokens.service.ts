@@ -1,7 +1,6 @@
 import { roleRank, type CreateTokenBody, type CreatedToken, type Token } from '@crony/shared';
 import type { Types } from 'mongoose';
 import { findByIds } from '../../db/by-ids.ts';
-import { isDuplicateKey } from '../../db/errors.ts';
 import { WriteThrottle } from '../../db/throttle.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
@@ -74,16 +73,7 @@ const useWrites = new WriteThrottle(USE_NOTED_EVERY_MS);
  * without a read, so a busy client does not turn every request into a write.
  */
 export async function noteTokenUse(tokenId: Types.ObjectId, now = new Date()): Promise<void> {
-  const key = tokenId.toHexString();
-  if (!useWrites.take(key, now.getTime())) return;
-  try {
-    await TokenUsageModel.collection.updateOne({ _id: tokenId }, { $max: { last_used_at: now } }, { upsert: true });
-  } catch (err) {
-    // Two first writes at once: both upserts inserted on FerretDB and one lost. The use is noted.
-    if (isDuplicateKey(err)) return;
-    useWrites.release(key, now.getTime());
-    throw err;
-  }
+  await useWrites.writeLatest(TokenUsageModel.collection, tokenId, 'last_used_at', now);
 }
 
 export async function revokeToken(principal: Principal, id: string, now = new Date()): Promise<void> {

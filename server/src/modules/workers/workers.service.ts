@@ -8,7 +8,6 @@ import type {
 } from '@crony/shared';
 import { Types } from 'mongoose';
 import { findByIds } from '../../db/by-ids.ts';
-import { isDuplicateKey } from '../../db/errors.ts';
 import { WriteThrottle } from '../../db/throttle.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
@@ -101,16 +100,7 @@ const seenWrites = new WriteThrottle(SEEN_EVERY_MS);
  * decided without a read.
  */
 export async function markSeen(worker: Pick<WorkerDoc, '_id'>, now = new Date()): Promise<void> {
-  const key = worker._id.toHexString();
-  if (!seenWrites.take(key, now.getTime())) return;
-  try {
-    await WorkerSeenModel.collection.updateOne({ _id: worker._id }, { $max: { at: now } }, { upsert: true });
-  } catch (err) {
-    // Two first writes at once: both upserts inserted on FerretDB and one lost. The worker is seen.
-    if (isDuplicateKey(err)) return;
-    seenWrites.release(key, now.getTime());
-    throw err;
-  }
+  await seenWrites.writeLatest(WorkerSeenModel.collection, worker._id, 'at', now);
 }
 
 export async function setDraining(worker: WorkerDoc): Promise<void> {
