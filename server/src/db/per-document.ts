@@ -20,9 +20,4 @@ export class PerDocument {
     });
     return done;
   }
-
-  /** Documents with writes queued or in flight (for tests). */
-  get size(): number {
-    return this.tails.size;
-  }
 }

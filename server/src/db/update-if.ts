@@ -44,11 +44,13 @@ const turns = new PerDocument();
  * process's own writes cannot; writers in other processes still can, which only MongoDB rules
  * out (README, Operations).
  */
-export function inTurn<R>(
+export async function inTurn<R>(
   model: Pick<Model<unknown>, 'collection'>,
   id: Types.ObjectId | string,
   work: () => Promise<R>,
 ): Promise<R> {
+  // MongoDB applies each update atomically and updateIf checks in its filter: no turn needed.
+  if (!(await idOnlyFilters())) return work();
   // String(): some collections key their documents by string (the hook queue).
   return turns.run(`${model.collection.collectionName}:${String(id)}`, work);
 }

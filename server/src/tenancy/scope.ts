@@ -49,14 +49,12 @@ export class TenantScope<T extends TenantOwned> {
   }
 
   /**
-   * Documents by id, in the order given, leaving out those that are gone or another tenant's:
-   * one read by `_id` each (see findById), through the driver, as stored (lean); or through
-   * `read`, a reader of such documents that may answer from a copy (schedule-cache.ts).
+   * Documents by id, in the order given, read by `read` (which may answer from a copy, as
+   * schedule-cache.ts does), leaving out those that are gone or another tenant's.
    */
   async findByIds<D extends TenantOwned = T>(
     ids: readonly Types.ObjectId[],
-    read: (id: Types.ObjectId) => Promise<D | null> = async (id) =>
-      (await this.model.collection.findOne({ _id: id })) as D | null,
+    read: (id: Types.ObjectId) => Promise<D | null>,
   ): Promise<D[]> {
     const docs = await Promise.all(ids.map(read));
     return docs.flatMap((doc) => {

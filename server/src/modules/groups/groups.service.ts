@@ -5,7 +5,6 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { profileRef } from '../profiles/profiles.service.ts';
 import { recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteRetimed } from '../scheduler/retime-notes.model.ts';
-import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { compiledOf } from '../scheduler/when.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
@@ -92,9 +91,10 @@ async function retimeTasks(principal: Principal, g: GroupDoc, now: Date): Promis
       $set: { next_run_at: g.paused ? null : compiledOf(t).nextAfter(now) },
     });
   }
-  const retimed = tasks.filter((t) => !t.paused).map((t) => t._id);
-  await noteRetimed(retimed, now);
-  scheduleCache.forget(retimed.map(String)); // this process's lists show the new next slots at once
+  await noteRetimed(
+    tasks.filter((t) => !t.paused).map((t) => t._id),
+    now,
+  );
 }
 
 /**

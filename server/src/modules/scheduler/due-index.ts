@@ -35,9 +35,9 @@ type Read = Listed & Pick<ScheduleDoc, 'next_run_at'>;
  *
  * Firings write nothing to the schedule's state: the entry a firing leaves here is the
  * scheduler's cursor. What the database holds (`nextSlotOf`: the slot the last edit stored on
- * the schedule, or the slot after the latest run that ended, from its state) lags behind it by the runs still in flight, so
- * an entry loaded or re-read from it can be too early, as can one whose slot another process
- * fired. Its firing then records nothing (the ledger's unique index) and moves the entry on.
+ * the schedule, or the slot after the latest run that ended, from its state) lags behind it by
+ * the runs still in flight, so an entry loaded or re-read from it can be too early, as can one
+ * whose slot another process fired. Its firing then records nothing (the ledger's unique index) and moves the entry on.
  */
 export class DueIndex {
   private next = new Map<string, number>();
@@ -161,7 +161,6 @@ export class DueIndex {
     this.followedFrom = now;
     scheduleCache.forgetAll();
     scheduleCache.followed();
-    scheduleDirectory.followed();
   }
 
   /**
@@ -177,7 +176,6 @@ export class DueIndex {
     this.seen = present;
     this.followedFrom = now;
     scheduleCache.followed();
-    scheduleDirectory.followed();
     return ids.length;
   }
 

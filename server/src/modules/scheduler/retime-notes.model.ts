@@ -1,4 +1,5 @@
 import { Schema, Types, model } from 'mongoose';
+import { scheduleCache } from './schedule-cache.ts';
 
 /**
  * A note that a schedule or its `next_run_at` was written by someone other than the scheduler
@@ -29,11 +30,16 @@ const noteSchema = new Schema<RetimeNoteDoc>(
 
 export const RetimeNoteModel = model<RetimeNoteDoc>('RetimeNote', noteSchema, 'schedule_retimes');
 
-/** Tells every scheduler that these schedules were written (call after the write). */
+/**
+ * Tells every scheduler that these schedules were written (call after the write). This
+ * process drops its own copies at once, so that its next read or list shows the write; the
+ * others drop theirs when they read the note.
+ */
 export async function noteRetimed(scheduleIds: readonly Types.ObjectId[], now = new Date()): Promise<void> {
   if (scheduleIds.length === 0) return;
   await RetimeNoteModel.collection.insertMany(
     scheduleIds.map((id) => ({ _id: new Types.ObjectId(), schedule_id: id, at: now })),
     { ordered: false },
   );
+  scheduleCache.forget(scheduleIds.map(String));
 }

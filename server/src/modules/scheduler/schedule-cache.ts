@@ -93,8 +93,16 @@ export class ScheduleCache {
     this.warming?.clear();
   }
 
+  /**
+   * Whether this process follows the change notes now (its ticker read them lately), so that
+   * what it holds from them, these copies and the schedule directory, can be trusted.
+   */
+  get following(): boolean {
+    return performance.now() - this.followedAt <= FOLLOW_WINDOW_MS;
+  }
+
   private live(): boolean {
-    if (performance.now() - this.followedAt <= FOLLOW_WINDOW_MS) return true;
+    if (this.following) return true;
     if (this.docs.size > 0) this.forgetAll(); // edits made meanwhile were not followed
     return false;
   }

@@ -1,6 +1,6 @@
 import { runStatuses, type RunStatus } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
-import { PerDocument } from '../../db/per-document.ts';
+import { inTurn } from '../../db/update-if.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /**
@@ -10,8 +10,9 @@ import type { ScheduleDoc } from '../schedules/schedule.model.ts';
  * racing 100 `$set` on one document, 44 counted). With the split, a run ending can never write
  * back a pause, resume or edit made in between: the schedule's own `next_run_at` and `paused`
  * live on its document. Here the only writers are ending runs (and slots recorded missed), and
- * `recordLastRun` sends one process's writes for a schedule one at a time; writers in two
- * processes racing on one schedule can still lose a count on FerretDB (on MongoDB they are exact).
+ * `recordLastRun` sends one process's writes for a schedule one at a time (`inTurn`); writers
+ * in two processes racing on one schedule can still lose a count on FerretDB (on MongoDB they
+ * are exact).
  */
 export interface ScheduleStateDoc {
   /** The schedule's id. */
@@ -113,13 +114,10 @@ export async function recordLastRun(
   };
   const max: Record<string, unknown> = { last_run: ordered };
   if (fired) max.fired = { slot: fired.slot, next: fired.next };
-  await stateWrites.run(scheduleId.toHexString(), () =>
+  await inTurn(ScheduleStateModel, scheduleId, () =>
     ScheduleStateModel.collection.updateOne(
       { _id: scheduleId },
       { $max: max, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
     ),
   );
 }
-
-/** This process's writes of states, one at a time per schedule (FerretDB loses racing updates). */
-const stateWrites = new PerDocument();

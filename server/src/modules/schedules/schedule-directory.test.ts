@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import { Types } from 'mongoose';
 import { newTenant, startTestServer, type Client, type TestServer } from '../../../test/support/server.ts';
 import { DueIndex } from '../scheduler/due-index.ts';
-import { ScheduleDirectory, scheduleDirectory, type Listed } from './schedule-directory.ts';
+import { ScheduleDirectory, type Listed } from './schedule-directory.ts';
+import { scheduleCache } from '../scheduler/schedule-cache.ts';
 
 const tenant = new Types.ObjectId();
 const listed = (name: string, extra: Partial<Listed> = {}): Listed => ({
@@ -16,8 +17,7 @@ const listed = (name: string, extra: Partial<Listed> = {}): Listed => ({
   target: null,
   ...extra,
 });
-const names = (d: ScheduleDirectory, docs: Listed[], ids: Types.ObjectId[]) =>
-  ids.map((id) => docs.find((x) => x._id.equals(id))!.name);
+const names = (docs: Listed[], ids: Types.ObjectId[]) => ids.map((id) => docs.find((x) => x._id.equals(id))!.name);
 
 test('pages run newest first (or oldest first), after the cursor, with every filter applied, one tenant only', () => {
   const group = new Types.ObjectId();
@@ -32,7 +32,7 @@ test('pages run newest first (or oldest first), after the cursor, with every fil
   const d = new ScheduleDirectory();
   d.load([...docs].reverse()); // any order in, id order out
   const page = (filter = {}, after: Types.ObjectId | null = null, asc = false, limit = 10) =>
-    names(d, docs, d.page(tenant, filter, { after, asc, limit }));
+    names(docs, d.page(tenant, filter, { after, asc, limit }));
 
   assert.deepEqual(page(), ['hourly', 'grouped', 'gpu job', 'nightly report', 'Nightly backup']);
   assert.deepEqual(page({}, null, true, 2), ['Nightly backup', 'nightly report']);
@@ -53,7 +53,7 @@ test('put places a new schedule by id and replaces an edited one; remove drops i
   d.put(b);
   d.put({ ...a, name: 'a renamed', paused: true });
   assert.deepEqual(
-    names(d, [b, { ...a, name: 'a renamed' }], d.page(tenant, {}, { after: null, asc: false, limit: 10 })),
+    names([b, { ...a, name: 'a renamed' }], d.page(tenant, {}, { after: null, asc: false, limit: 10 })),
     ['b', 'a renamed'],
   );
   assert.equal(d.page(tenant, { paused: true }, { after: null, asc: false, limit: 10 }).length, 1);
@@ -108,7 +108,7 @@ test('a list answered from the directory is the list the database query gives', 
     let cursor: string | null = null;
     do {
       if (live) await new DueIndex().refresh(); // loads the directory and marks it followed
-      assert.equal(scheduleDirectory.live, live);
+      assert.equal(scheduleCache.following, live);
       const res = await api.get(`/v1/schedules?${qs}${cursor ? `&cursor=${cursor}` : ''}`);
       assert.equal(res.status, 200, await res.clone().text());
       const body = (await res.json()) as { data: Schedule[]; next_cursor: string | null };
@@ -136,7 +136,7 @@ test("the directory lists a schedule created or deleted in this process at once,
       target: { type: 'http', url: 'https://example.com/' },
     })
   ).json()) as Schedule;
-  assert.ok(scheduleDirectory.live);
+  assert.ok(scheduleCache.following);
   const first = async (c: Client) =>
     ((await (await c.get('/v1/schedules?limit=1')).json()) as { data: Schedule[] }).data[0]?.name;
   assert.equal(await first(api), 'just made');

@@ -30,12 +30,6 @@ interface Entry {
 }
 
 /**
- * How long after the last read of the change notes the directory is trusted, in ms (as for the
- * schedule copies in schedule-cache.ts): the ticker reads them every second.
- */
-const FOLLOW_WINDOW_MS = 3_000;
-
-/**
  * Every schedule's id, by tenant and in id order, with the fields a list filters on, in this
  * process's memory, so that a page of `GET /v1/schedules` reads the 50 schedules it shows
  * instead of the whole collection. FerretDB 1.x pushes no filter but `_id` alone down to
@@ -45,21 +39,14 @@ const FOLLOW_WINDOW_MS = 3_000;
  * It is loaded in the due index's pass over the schedules (due-index.ts) and follows the
  * change notes with it, which every write of a schedule leaves; this process's own writes
  * apply at once (`put`, `remove`), so a schedule created here is listed here at once. It is
- * trusted only while the notes are followed (a process whose ticker runs); otherwise lists
- * query the database.
+ * trusted only while the notes are followed (`scheduleCache.following`: a process whose ticker
+ * runs); otherwise lists query the database.
  */
 export class ScheduleDirectory {
   /** Tenant id → its schedules, ascending by id. */
   private tenants = new Map<string, Entry[]>();
   /** Schedule id → tenant id. */
   private tenantOf = new Map<string, string>();
-  private followedAt = Number.NEGATIVE_INFINITY;
-
-  /** Whether the directory follows the change notes, so a list may be answered from it. */
-  get live(): boolean {
-    return performance.now() - this.followedAt <= FOLLOW_WINDOW_MS;
-  }
-
   /** Everything anew, from a pass over all schedules. */
   load(docs: Iterable<Listed>): void {
     const tenants = new Map<string, Entry[]>();
@@ -96,11 +83,6 @@ export class ScheduleDirectory {
     const i = firstAfter(entries, id) - 1;
     if (entries[i]?.id === id) entries.splice(i, 1);
     if (entries.length === 0) this.tenants.delete(tenant);
-  }
-
-  /** The change notes were read up to now. */
-  followed(): void {
-    this.followedAt = performance.now();
   }
 
   /**

@@ -43,10 +43,10 @@ export async function listSchedules(
 
   const after = decodeCursor(q.cursor);
   const asc = q.order === 'asc';
-  const docs = scheduleDirectory.live
+  const docs = scheduleCache.following
     ? await scoped(ScheduleModel, principal).findByIds<ScheduleDoc>(
         scheduleDirectory.page(principal.tenantId, wanted, { after, asc, limit: q.limit + 1 }),
-        (id) => scheduleCache.get(id), // trusted while the directory is: both follow the notes
+        (id) => scheduleCache.get(id), // the directory and the copies follow the same notes
       )
     : await scoped(ScheduleModel, principal)
         .find({ ...queryOf(wanted), ...(after ? { _id: asc ? { $gt: after } : { $lt: after } } : {}) })

@@ -21,7 +21,6 @@ import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteRetimed } from '../scheduler/retime-notes.model.ts';
 import { scheduleDirectory } from './schedule-directory.ts';
-import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
@@ -233,8 +232,6 @@ export async function updateSchedule(
   if (!updated) throw notFound('Schedule');
   // Every edit, not only a retime: the schedulers drop their copy of the schedule (schedule-cache.ts).
   await noteRetimed([updated._id], now);
-  // This process's copies at once, so that its next list shows the edit; others follow the note.
-  scheduleCache.forget([updated._id.toHexString()]);
   scheduleDirectory.put(updated);
   return presentSchedule(updated, (await knownOf([updated._id]))(updated._id), new SettingsLookup(), now);
 }
@@ -249,7 +246,6 @@ export async function triggerSchedule(principal: Principal, id: string, now = ne
 export async function deleteSchedule(principal: Principal, id: string): Promise<void> {
   const res = await scoped(ScheduleModel, principal).deleteById(id);
   if (res.deletedCount !== 1) throw notFound('Schedule');
-  scheduleCache.forget([id]);
   scheduleDirectory.remove(id);
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
   await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
