@@ -414,7 +414,11 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'runs',
       params: [
         { name: 'schedule_id', in: 'query', description: 'Only this schedule' },
-        { name: 'run_id', in: 'query', description: 'Only this run' },
+        {
+          name: 'run_id',
+          in: 'query',
+          description: 'Only this run; the stream starts with its current state, even when it has already ended',
+        },
       ],
       ok: { status: 200 },
     },

@@ -24,6 +24,11 @@ const fingerprint = (r: RunDoc) =>
  * progress, lease or wait reason moves, and once more when it ends. Works across several server processes
  * without change streams (FerretDB 1.x has none): it polls the small queue of active runs and
  * reads the runs by id.
+ *
+ * A stream of one run (`runId`) starts with that run as it is now, final or not: a client reads
+ * the run, then subscribes, and a run that ended between the two (a target that fails at once)
+ * would otherwise never be reported, leaving the client showing it running. A reconnect is a
+ * new stream, so it gets the current state too.
  */
 export async function* watchRuns(
   principal: Principal,
@@ -32,6 +37,7 @@ export async function* watchRuns(
 ): AsyncGenerator<Run> {
   const seen = new Map<string, string>();
   const since = new Date();
+  let first = true;
   while (!stopped()) {
     const active = await QueueModel.find({
       tenant_id: principal.tenantId,
@@ -43,6 +49,9 @@ export async function* watchRuns(
     // The queue scan already holds each waiting run's reason (kept only there): no second read.
     const reasons = new Map(active.map((e) => [e._id.toHexString(), e.wait_reason ?? null]));
     const ids = new Set([...reasons.keys(), ...seen.keys()]);
+    const snapshot = first && filter.runId ? filter.runId : null;
+    if (snapshot) ids.add(snapshot);
+    first = false;
     for (const id of ids) {
       const run = await RunModel.findById(id).lean<RunDoc>();
       if (!run || !run.tenant_id.equals(principal.tenantId)) {
@@ -51,7 +60,7 @@ export async function* watchRuns(
       }
       // A queue entry outlives its run's final write by a moment: a run that ended before the
       // stream began is history, not an event.
-      if (!seen.has(id) && run.finished_at && run.finished_at < since) continue;
+      if (!seen.has(id) && run.finished_at && run.finished_at < since && id !== snapshot) continue;
       const shown = { ...run, wait_reason: reasons.get(id) ?? null };
       const fp = fingerprint(shown);
       if (seen.get(id) !== fp) yield toRun(shown);

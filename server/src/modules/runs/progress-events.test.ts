@@ -76,6 +76,26 @@ test('an HTTP target reports progress through its per-run callback; others canno
   assert.equal((await report(api.token)).status, 401, 'a tenant token is not a progress token');
 });
 
+/** Collects the `run` events of an open stream until it closes. */
+function readRunEvents(res: Response): { events: Run[]; reading: Promise<void> } {
+  const events: Run[] = [];
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data = block.split('\n').find((l) => l.startsWith('data: '));
+        if (block.includes('event: run') && data) events.push(JSON.parse(data.slice(6)) as Run);
+      }
+    }
+  })().catch(() => undefined);
+  return { events, reading };
+}
+
 test('GET /v1/events streams a run as it progresses and ends', async () => {
   const { schedule, run: first } = await triggerRun();
   await waitFor(
@@ -93,21 +113,7 @@ test('GET /v1/events streams a run as it progresses and ends', async () => {
     signal: abort.signal,
   });
   assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
-  const events: Run[] = [];
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const data = block.split('\n').find((l) => l.startsWith('data: '));
-        if (block.includes('event: run') && data) events.push(JSON.parse(data.slice(6)) as Run);
-      }
-    }
-  })().catch(() => undefined);
+  const { events, reading } = readRunEvents(res);
 
   const second = (await (await api.post(`/v1/schedules/${schedule.id}/trigger`)).json()) as Run;
   await waitFor(
@@ -128,4 +134,46 @@ test('GET /v1/events streams a run as it progresses and ends', async () => {
     false,
     'runs that ended before the stream are not replayed',
   );
+});
+
+test('a stream of one run starts with its current state, even when it ended before the stream', async () => {
+  // A client that read the run while it was running and subscribed after it ended must still
+  // learn that it ended (a target that fails at once did this to the console).
+  const { run } = await triggerRun();
+  await waitFor(
+    async () => {
+      const r = (await (await api.get(`/v1/runs/${run.id}`)).json()) as Run;
+      return r.status === 'succeeded' ? r : undefined;
+    },
+    15_000,
+    'the run',
+  );
+  const abort = new AbortController();
+  const res = await fetch(`${server.url}/v1/events?run_id=${run.id}`, {
+    headers: { authorization: `Bearer ${api.token}` },
+    signal: abort.signal,
+  });
+  const { events, reading } = readRunEvents(res);
+  await waitFor(async () => (events.length > 0 ? true : undefined), 10_000, 'the first event');
+  abort.abort();
+  await reading;
+  assert.deepEqual(
+    events.map((e) => [e.id, e.status]),
+    [[run.id, 'succeeded']],
+  );
+});
+
+test('a stream of one run does not show another tenant its run', async () => {
+  const { run } = await triggerRun();
+  const other = (await newTenant(server.url, 'Progress neighbour')).api;
+  const abort = new AbortController();
+  const res = await fetch(`${server.url}/v1/events?run_id=${run.id}`, {
+    headers: { authorization: `Bearer ${other.token}` },
+    signal: abort.signal,
+  });
+  const { events, reading } = readRunEvents(res);
+  await new Promise((r) => setTimeout(r, 2500));
+  abort.abort();
+  await reading;
+  assert.deepEqual(events, []);
 });
