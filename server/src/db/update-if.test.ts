@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Schema, Types, model } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
-import { updateIf, updateIfJustRead } from './update-if.ts';
+import { dropCopy, keepCopy, takeCopy, updateIf, updateIfJustRead } from './update-if.ts';
 
 interface GuardedDoc {
   _id: Types.ObjectId;
@@ -43,4 +43,31 @@ test('updateIfJustRead checks the copy read, writes $set as given and leaves und
     true,
   );
   assert.deepEqual(await read(_id), { _id, state: 'done', note: 'kept', at });
+});
+
+test('a kept copy is handed out once, and not after a guarded write of its document or once dropped', async () => {
+  const doc = { _id: new Types.ObjectId(), state: 'a', note: null, at: null };
+  await Guarded.collection.insertOne({ ...doc });
+  keepCopy(Guarded, doc);
+  assert.equal(takeCopy(Guarded, doc._id), doc);
+  assert.equal(takeCopy(Guarded, doc._id), null, 'taken already');
+
+  keepCopy(Guarded, doc);
+  assert.equal(await updateIf(Guarded, doc._id, { state: 'b' }, { $set: { note: 'refused' } }), false);
+  assert.equal(takeCopy(Guarded, doc._id), null, 'even a refused guarded write may have changed it');
+
+  keepCopy(Guarded, doc);
+  await updateIfJustRead(Guarded, doc, { state: 'a' }, { $set: { note: 'written' } });
+  assert.equal(takeCopy(Guarded, doc._id), null);
+
+  keepCopy(Guarded, doc);
+  const other = new Types.ObjectId();
+  await Guarded.collection.insertOne({ _id: other, state: 'a', note: null, at: null });
+  await updateIf(Guarded, other, { state: 'a' }, { $set: { note: 'elsewhere' } });
+  dropCopy(Guarded, new Types.ObjectId());
+  assert.equal(takeCopy(Guarded, doc._id), doc, 'writes of other documents leave it alone');
+
+  keepCopy(Guarded, doc);
+  dropCopy(Guarded, doc._id);
+  assert.equal(takeCopy(Guarded, doc._id), null);
 });

@@ -35,6 +35,44 @@ function idOnlyFilters(): Promise<boolean> {
 /** This process's guarded writes and the writes that must not interleave with them, per document. */
 const turns = new PerDocument();
 
+const keyOf = (model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId | string) =>
+  // String(): some collections key their documents by string (the hook queue).
+  `${model.collection.collectionName}:${String(id)}`;
+
+/**
+ * Copies of documents this process wrote whole and will write again from its copy, without
+ * reading them back first: a run born running here, until its executor reports the outcome.
+ * A guarded write of the document made meanwhile in this process (a heartbeat, a progress
+ * report, a cancel) marks the copy stale, and a stale copy is not handed out: the writer reads
+ * the document as before. What another process writes is not seen here, which is why the
+ * conditions of a write from a copy must hold on the copy (FerretDB) or in the filter
+ * (MongoDB), as for any guarded write (README, Operations: one process on FerretDB).
+ */
+const copies = new Map<string, { doc: unknown; stale: boolean }>();
+
+/** Keeps `doc`, as this process is about to store it, for one later `takeCopy`. */
+export function keepCopy(model: Pick<Model<unknown>, 'collection'>, doc: { _id: Types.ObjectId }): void {
+  copies.set(keyOf(model, doc._id), { doc, stale: false });
+}
+
+/** The kept copy of the document, unless a write made it stale; either way it is let go. */
+export function takeCopy<T>(model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId): T | null {
+  const key = keyOf(model, id);
+  const copy = copies.get(key);
+  copies.delete(key);
+  return copy && !copy.stale ? (copy.doc as T) : null;
+}
+
+/** Lets a kept copy go unused (its document was not stored, or its writer gave up). */
+export function dropCopy(model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId): void {
+  copies.delete(keyOf(model, id));
+}
+
+function markWritten(key: string): void {
+  const copy = copies.get(key);
+  if (copy) copy.stale = true;
+}
+
 /**
  * Runs `work` in the document's turn: after the writes this process queued for it before, and
  * before those queued after. On FerretDB a guarded write is a read, a check and a write, and
@@ -51,8 +89,7 @@ export async function inTurn<R>(
 ): Promise<R> {
   // MongoDB applies each update atomically and updateIf checks in its filter: no turn needed.
   if (!(await idOnlyFilters())) return work();
-  // String(): some collections key their documents by string (the hook queue).
-  return turns.run(`${model.collection.collectionName}:${String(id)}`, work);
+  return turns.run(keyOf(model, id), work);
 }
 
 /** Updates the document `id` if it matches `conditions`; true when it did. */
@@ -62,6 +99,7 @@ export async function updateIf<T>(
   conditions: Record<string, unknown>,
   update: UpdateQuery<T>,
 ): Promise<boolean> {
+  markWritten(keyOf(model, id));
   if (!(await idOnlyFilters())) {
     const res = await model.updateOne({ _id: id, ...conditions } as never, update);
     return res.modifiedCount === 1 || res.matchedCount === 1;
@@ -93,6 +131,7 @@ export async function updateIfJustRead<T>(
   update: { $set: Record<string, unknown> },
 ): Promise<boolean> {
   const $set = Object.fromEntries(Object.entries(update.$set).filter(([, v]) => v !== undefined));
+  markWritten(keyOf(model, current._id));
   if (!(await idOnlyFilters())) {
     const res = await model.collection.updateOne({ _id: current._id, ...conditions }, { $set });
     return res.matchedCount === 1;

@@ -9,7 +9,7 @@ import { waitFor } from '../../../test/support/server.ts';
 import { createLogger } from '../../log.ts';
 import { TargetPolicy } from '../outbound/policy.ts';
 import { ClaimModel } from '../runs/claim.model.ts';
-import { mayBeBornRunning } from '../runs/lifecycle.ts';
+import { cancelRun, mayBeBornRunning } from '../runs/lifecycle.ts';
 import { defaultLimits } from '../runs/limits.ts';
 import { newRun } from '../runs/new-run.ts';
 import { ProgressTokens } from '../runs/progress.ts';
@@ -20,6 +20,7 @@ import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import type { Due } from '../scheduler/due-index.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { updateIf } from '../../db/update-if.ts';
 
 /**
  * A fired HTTP run the in-process dispatcher has room for is recorded already running under
@@ -147,6 +148,66 @@ test('a slot another firing recorded first gives its reserved slot back', async 
   (await reached('beside')).answer();
   await ended(other);
   await d.drain();
+});
+
+/**
+ * Moves the stored run's start an hour back behind this process's back, as a writer elsewhere
+ * could: an outcome written from the kept copy still counts the duration from the start it
+ * recorded; one written after a read counts it from the stored start.
+ */
+async function backdateStart(run: RunDoc): Promise<void> {
+  await RunModel.collection.updateOne(
+    { _id: run._id },
+    { $set: { started_at: new Date(run.started_at!.getTime() - 3_600_000) } },
+  );
+}
+
+test('a run born running is ended from the copy it was recorded with, without reading it back', async () => {
+  const d = dispatcher(5);
+  const s = await dueSchedule('copied');
+  await fire(s, new Date(), undefined, { executor: d });
+  const request = await reached('copied');
+  const run = await runOf(s);
+  await backdateStart(run);
+  request.answer();
+  const done = await ended(s);
+  assert.equal(done.status, 'succeeded');
+  assert.ok(done.duration_ms !== null && done.duration_ms < 600_000, `duration ${done.duration_ms} ms: from the copy`);
+  assert.equal(done.lease, null);
+  assert.deepEqual(
+    done.attempts.map((a) => [a.attempt, a.status, a.executor, a.lease_id, a.http_status]),
+    [[1, 'succeeded', d.owner, run.lease!.id, 200]],
+  );
+  await d.drain();
+});
+
+test('a write in this process while the run is in flight makes the ending read the run again', async () => {
+  const d = dispatcher(5);
+  const s = await dueSchedule('rewritten');
+  await fire(s, new Date(), undefined, { executor: d });
+  const request = await reached('rewritten');
+  const run = await runOf(s);
+  await backdateStart(run);
+  // A guarded write of this process (a progress report's, here) leaves the kept copy behind.
+  assert.equal(await updateIf(RunModel, run._id, { 'lease.id': run.lease!.id }, { $set: { progress: null } }), true);
+  request.answer();
+  const done = await ended(s);
+  assert.equal(done.status, 'succeeded');
+  assert.ok(done.duration_ms! >= 3_600_000, `duration ${done.duration_ms} ms: from the stored start`);
+  await d.drain();
+});
+
+test('a run cancelled in this process while its request is in flight stays cancelled when the target answers', async () => {
+  const d = dispatcher(5);
+  const s = await dueSchedule('cancelled');
+  await fire(s, new Date(), undefined, { executor: d });
+  const request = await reached('cancelled');
+  assert.equal(await cancelRun(await runOf(s), 'user'), true);
+  request.answer();
+  await d.drain();
+  const run = await runOf(s);
+  assert.equal(run.status, 'cancelled', 'the outcome was not written over the cancel from the kept copy');
+  assert.equal(run.attempts[0]?.status, 'cancelled');
 });
 
 test('only a due, unlimited run before its deadline may be born running', () => {

@@ -6,7 +6,8 @@ import type { TargetPolicy } from '../outbound/policy.ts';
 import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease } from '../runs/lifecycle.ts';
 import type { ImmediateExecutor } from '../scheduler/fire.ts';
 import type { ProgressTokens } from '../runs/progress.ts';
-import type { RunDoc } from '../runs/run.model.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { dropCopy } from '../../db/update-if.ts';
 import { watchStop } from '../runs/stop-signals.ts';
 import { executeHttp } from './http.executor.ts';
 import { targetSignature } from '../hooks/signing.ts';
@@ -190,6 +191,7 @@ export class Dispatcher implements ImmediateExecutor {
     } finally {
       clearInterval(beat);
       unwatch();
+      dropCopy(RunModel, run._id); // a copy kept for completeRun, if it never came to that
     }
   }
 }

@@ -11,7 +11,7 @@ import { QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
-import { inTurn, updateIf, updateIfJustRead } from '../../db/update-if.ts';
+import { inTurn, takeCopy, updateIf, updateIfJustRead } from '../../db/update-if.ts';
 import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { attemptEnded, runCancelled } from '../hooks/emit.ts';
@@ -235,11 +235,13 @@ export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean
  * Records the attempt's outcome. A failure with attempts left requeues the run as the next
  * attempt after its backoff; otherwise the run ends. False when the lease is stale. The read
  * and the write that ends the attempt go in the run's turn (`inTurn`): a heartbeat or a cancel
- * of this process cannot come in between.
+ * of this process cannot come in between. A run born running in this process and written by
+ * nothing here since is not read at all: the copy kept when it was recorded is the run as
+ * stored (`keepCopy`), one read fewer for most runs.
  */
 export async function completeRun(lease: Lease, outcome: Outcome, now = new Date()): Promise<boolean> {
   const ended = await inTurn(RunModel, lease.runId, async () => {
-    const run = await findById<RunDoc>(RunModel, lease.runId);
+    const run = takeCopy<RunDoc>(RunModel, lease.runId) ?? (await findById<RunDoc>(RunModel, lease.runId));
     if (!run || run.lease?.id !== lease.leaseId || run.epoch !== lease.epoch || !LEASED.includes(run.status)) {
       return null;
     }

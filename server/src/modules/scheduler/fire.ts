@@ -20,6 +20,7 @@ import { slotsBetween } from './slots.ts';
 import { compiledOf, whenOf } from './when.ts';
 import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
+import { dropCopy, keepCopy } from '../../db/update-if.ts';
 import { batchedInsert } from '../../db/write-batch.ts';
 import { runsMissed } from '../hooks/emit.ts';
 
@@ -200,6 +201,7 @@ async function record(
       continue;
     }
     const born = bornRunning(d, owner, now);
+    keepCopy(RunModel, born.run); // its executor writes the outcome from this copy (completeRun)
     docs[i] = born.run;
     entries.push(born.entry);
     started.set(d._id.toHexString(), born);
@@ -212,7 +214,10 @@ async function record(
     // Every reservation ends here: a recorded run is executed, the others free their slot.
     for (const [id, { run, lease }] of started) {
       if (inserted.has(id)) executor!.startRecorded(run, lease);
-      else executor!.release();
+      else {
+        dropCopy(RunModel, run._id);
+        executor!.release();
+      }
     }
   }
   const lost = entries.filter((e) => !inserted.has(e._id.toHexString())).map((e) => e._id);
