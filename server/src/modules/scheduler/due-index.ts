@@ -98,11 +98,6 @@ export class DueIndex {
     return found.slice(0, limit).map(([id, at]) => ({ _id: new Types.ObjectId(id), next_run_at: new Date(at) }));
   }
 
-  /** The ids of the schedules that have a next slot. */
-  ids(): IterableIterator<string> {
-    return this.next.keys();
-  }
-
   /** Records what the database says of a schedule's next slot (null or absent: nothing to fire). */
   set(id: Types.ObjectId, at: Date | null | undefined): void {
     if (at) this.next.set(id.toHexString(), at.getTime());
@@ -146,9 +141,14 @@ export class DueIndex {
     for await (const st of ScheduleStateModel.collection.find({}, { projection: FIRED_FIELDS, batchSize: 5000 })) {
       if (st.fired) fired.set(st._id.toHexString(), st as unknown as ScheduleStateDoc);
     }
+    // Schedules that all fit in the process's copies are read whole and kept (scheduleCache),
+    // so that the first firings read none of them; beyond that only the fields needed here.
+    // (At 100,000 a pass for the copies slowed the first minute down; this pass is made anyway.)
+    const whole = (await ScheduleModel.estimatedDocumentCount()) <= scheduleCache.capacity;
     const next = new Map<string, number>();
     const listed: Read[] = [];
-    for await (const doc of ScheduleModel.collection.find({}, { projection: SCHEDULE_FIELDS, batchSize: 5000 })) {
+    const options = whole ? { batchSize: 5000 } : { projection: SCHEDULE_FIELDS, batchSize: 5000 };
+    for await (const doc of ScheduleModel.collection.find({}, options)) {
       const s = doc as unknown as Read;
       const key = s._id.toHexString();
       const at = nextSlotOf(s, fired.get(key));
@@ -161,6 +161,7 @@ export class DueIndex {
     this.followedFrom = now;
     scheduleCache.forgetAll();
     scheduleCache.followed();
+    if (whole) scheduleCache.keepAll(listed as unknown as ScheduleDoc[]);
   }
 
   /**

@@ -72,21 +72,23 @@ test('copies are dropped once the notes have not been followed for a few seconds
   assert.equal(await nameOf(id), 'second', 'edits made meanwhile were not followed');
 });
 
-test('warm() keeps the schedules asked for from one pass, and no others', async () => {
-  await following();
-  const [wanted, other] = [await schedule('wanted'), await schedule('other')];
-  assert.equal(await scheduleCache.warm([wanted.toHexString()]), 1);
-  await rename(wanted, 'wanted, edited');
-  await rename(other, 'other, edited');
-  assert.equal(await nameOf(wanted), 'wanted', 'kept by the pass: no read');
-  assert.equal(await nameOf(other), 'other, edited', 'not asked for: read');
+test('a due index that loads keeps the schedules it read whole: firings read none of them', async () => {
+  const [one, two] = [await schedule('one'), await schedule('two')];
+  await following(); // loads: every schedule stored fits in the copies
+  await rename(one, 'one, edited'); // no note
+  await rename(two, 'two, edited');
+  assert.equal(await nameOf(one), 'one', 'kept by the pass: no read');
+  assert.equal(await nameOf(two), 'two');
+
+  await noteRetimed([one]);
+  await new DueIndex().refresh(); // another load: notes written before it are its own
+  assert.equal(await nameOf(one), 'one, edited', 'a load keeps what it read, edits included');
 });
 
-test('warm() reads nothing when the schedules asked for do not all fit in the copies', async () => {
-  await following();
-  const id = await schedule('one of many');
-  const many = [id.toHexString(), ...Array.from({ length: 25_000 }, () => new Types.ObjectId().toHexString())];
-  assert.equal(await scheduleCache.warm(many), 0);
-  await rename(id, 'edited');
-  assert.equal(await nameOf(id), 'edited', 'not kept: read');
+test('keepAll() keeps no more schedules than fit in the copies', () => {
+  const docs = Array.from({ length: scheduleCache.capacity + 10 }, (_, i) => ({
+    _id: new Types.ObjectId(),
+    name: `s${i}`,
+  }));
+  assert.equal(scheduleCache.keepAll(docs as never), scheduleCache.capacity);
 });

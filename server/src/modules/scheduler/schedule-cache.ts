@@ -27,8 +27,6 @@ export class ScheduleCache {
   /** Moves on with every forget: a read that overlapped one is not kept (it may predate the edit). */
   private generation = 0;
   private followedAt = Number.NEGATIVE_INFINITY;
-  /** The schedules a warm() pass still may keep. */
-  private warming: Set<string> | null = null;
 
   /** The schedule, from this process's copy when one is trusted, else from the database. */
   async get(id: Types.ObjectId): Promise<ScheduleDoc | null> {
@@ -44,30 +42,22 @@ export class ScheduleCache {
     return doc;
   }
 
+  /** How many schedules are kept at most: the due index reads them whole up to this many. */
+  readonly capacity = MAX_CACHED_SCHEDULES;
+
   /**
-   * Reads the schedules `ids` in one pass over the collection and keeps them, when they all fit
-   * (returns how many it kept). After the due index loads (a start, or a takeover), every
-   * schedule's first firing would otherwise read it by `_id`: 10,000 reads in the first minute at
-   * 10,000 per-minute schedules, against one scan. More than fit are not read: at 100,000 a pass
-   * over all of them, at the start of the first minute, left fewer slots started in that minute
-   * than reading each schedule at its firing did (1,949 and 1,790 against 3,287 of 11,500).
-   * A schedule forgotten during the pass is not kept (its copy may predate the edit).
+   * Keeps the schedules the due index read whole in its pass, as it begins to follow the notes
+   * (`DueIndex.load`; returns how many it kept). Without them every schedule's first firing
+   * after a start or a takeover read it by `_id`: in a burst right after a start, about 0.6
+   * reads per run (counted). A write made during the pass leaves a note the next refresh
+   * applies, which drops the copy, as it does the pass's slot.
    */
-  async warm(ids: Iterable<string>): Promise<number> {
-    const pending = new Set(ids);
-    if (pending.size > MAX_CACHED_SCHEDULES || !this.live()) return 0;
-    this.warming = pending;
+  keepAll(docs: Iterable<ScheduleDoc>): number {
     let kept = 0;
-    try {
-      for await (const doc of ScheduleModel.collection.find({}, { batchSize: 5000 })) {
-        const key = doc._id.toHexString();
-        if (!pending.has(key)) continue;
-        if (!this.live()) break;
-        this.keep(key, doc as unknown as ScheduleDoc);
-        kept++;
-      }
-    } finally {
-      if (this.warming === pending) this.warming = null;
+    for (const doc of docs) {
+      if (kept >= MAX_CACHED_SCHEDULES) break;
+      this.keep(doc._id.toHexString(), doc);
+      kept++;
     }
     return kept;
   }
@@ -82,7 +72,6 @@ export class ScheduleCache {
     this.generation++;
     for (const id of ids) {
       this.docs.delete(id);
-      this.warming?.delete(id);
     }
   }
 
@@ -90,7 +79,6 @@ export class ScheduleCache {
   forgetAll(): void {
     this.generation++;
     this.docs.clear();
-    this.warming?.clear();
   }
 
   /**

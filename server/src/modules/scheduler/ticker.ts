@@ -7,7 +7,6 @@ import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { fire } from './fire.ts';
-import { scheduleCache } from './schedule-cache.ts';
 import { settleWithin } from '../../settle-within.ts';
 
 export interface TickerOptions {
@@ -89,12 +88,6 @@ export class Ticker {
     const synced = await this.index.refresh();
     if (synced.loaded) {
       this.log.info({ schedules: this.index.size }, 'scheduler loaded the next slots of all schedules');
-      // In the background: the first firings read what the pass has not reached yet themselves.
-      scheduleCache.warm(this.index.ids()).then(
-        (kept) => this.log.info({ schedules: kept }, 'scheduler read the schedules it will fire'),
-        (err: unknown) =>
-          this.log.warn({ err }, 'reading the schedules it will fire failed; firings read them one by one'),
-      );
     }
     if (this.clock().getTime() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = this.clock().getTime();
