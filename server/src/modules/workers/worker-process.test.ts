@@ -155,9 +155,11 @@ test('SIGTERM drains a worker: it finishes the run in hand, takes no new one, an
   const w = await startWorker('drainer');
   const r = await trigger(['sh', '-c', 'sleep 3; echo finished'], { retry: { max_attempts: 1 } });
   await waitFor(async () => ((await run(r.id)).status === 'running' ? true : undefined), 30_000, 'the run to start');
+  // Listening before the signal: on a slow machine the worker can be gone before the trigger below returns.
+  const exited = new Promise<number | null>((resolve) => w.proc.once('exit', resolve));
   w.proc.kill('SIGTERM');
   const queuedAfter = await trigger(['echo', 'never by this worker']);
-  const code = await new Promise<number | null>((resolve) => w.proc.once('exit', resolve));
+  const code = await exited;
   assert.equal(code, 0);
   assert.equal((await run(r.id)).status, 'succeeded', 'the run in hand was finished');
   assert.equal((await run(queuedAfter.id)).status, 'queued', 'no new run was taken');
@@ -170,8 +172,9 @@ test('a revoked worker is refused and stops', async () => {
   const w = await startWorker('doomed');
   const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
   const id = list.data.find((x) => x.name === 'doomed')!.id;
+  const exited = new Promise<number | null>((resolve) => w.proc.once('exit', resolve));
   assert.equal((await api.delete(`/v1/workers/${id}`)).status, 204);
-  const code = await new Promise<number | null>((resolve) => w.proc.once('exit', resolve));
+  const code = await exited;
   assert.equal(code, 3);
   assert.match(w.output(), /refused this worker's credential/);
 });
