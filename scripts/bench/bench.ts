@@ -14,7 +14,7 @@ import { SIZES, type Size } from '../../server/test/bench/workload.ts';
 
 const usage =
   'usage: npm run bench -- --size tiny|small|medium|large [--seconds N] [--peers agenda,bullmq|none] [--out DIR]\n' +
-  '                       [--api-rate N] [--api-seconds N] [--commands N]';
+  '                       [--api-rate N] [--api-seconds N] [--commands N] [--census DIR] [--db-pprof HOST:PORT]';
 
 function fail(problem: string): never {
   console.error(`${problem}\n${usage}`);
@@ -32,6 +32,8 @@ try {
       'api-rate': { type: 'string', default: '200' },
       'api-seconds': { type: 'string', default: '10' },
       commands: { type: 'string', default: '200' },
+      census: { type: 'string' },
+      'db-pprof': { type: 'string' },
     },
     strict: true,
   }));
@@ -54,6 +56,10 @@ const count = (name: 'api-rate' | 'api-seconds' | 'commands', max: number): numb
 // A stopped benchmark stops its processes: the exit handlers kill every child still running.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
+if (values['db-pprof'] && !/^(127\.0\.0\.1|localhost):\d+$/.test(values['db-pprof']))
+  fail(`--db-pprof takes a loopback address such as 127.0.0.1:6060; got "${values['db-pprof']}"`);
+if (values.census) await fs.mkdir(values.census, { recursive: true });
+
 const report = await runBench({
   size,
   seconds,
@@ -61,6 +67,8 @@ const report = await runBench({
   apiSeconds: count('api-seconds', 600),
   commands: count('commands', 100_000),
   peers: peers as PeerName[],
+  ...(values.census ? { census: path.resolve(values.census) } : {}),
+  ...(values['db-pprof'] ? { dbPprof: values['db-pprof'] } : {}),
   log: (s) => console.error(`[bench] ${s}`),
 });
 const md = toMarkdown(report);

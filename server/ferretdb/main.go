@@ -24,6 +24,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only with -pprof-addr
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -45,6 +47,7 @@ func run() error {
 	listenAddr := flag.String("listen-addr", "", "TCP address to listen on, e.g. 127.0.0.1:27099 (required)")
 	sqliteDir := flag.String("sqlite-dir", "", "directory for the SQLite databases, created if missing (required)")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	pprofAddr := flag.String("pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
 	flag.Parse()
 
 	if *listenAddr == "" || *sqliteDir == "" {
@@ -94,6 +97,15 @@ func run() error {
 	}
 
 	go fixIDIndexes(ctx, dir, logger)
+
+	if *pprofAddr != "" {
+		// For finding where the database spends its CPU under a benchmark (README, Benchmarks).
+		go func() {
+			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+				logger.Warn("serving the profiler", "addr", *pprofAddr, "error", err)
+			}
+		}()
+	}
 
 	// f.MongoDBURI() may block until Run has started the listener, so build the URI ourselves;
 	// the listener is already bound by ferretdb.New.

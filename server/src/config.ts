@@ -21,6 +21,8 @@ const Env = z.object({
   CRONY_CONSOLE: z.enum(['true', 'false']).default('true'),
   /** Entries kept in each schedule's `errors` (newest first). */
   CRONY_SCHEDULE_ERRORS_LIMIT: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** A file to tally the database commands this process sends into (db/command-census.ts); off by default. */
+  CRONY_DB_CENSUS: z.string().min(1).optional(),
   NODE_ENV: z.string().default('production'),
 });
 
@@ -46,6 +48,8 @@ export interface Config {
   consoleEnabled: boolean;
   /** Entries kept in each schedule's `errors`, newest first (default 50). */
   scheduleErrorsLimit: number;
+  /** Where to tally the database commands sent (`CRONY_DB_CENSUS`), for benchmarks; usually unset. */
+  dbCensusFile: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -70,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerEnabled: e.CRONY_SCHEDULER === 'true',
     consoleEnabled: e.CRONY_CONSOLE === 'true',
     scheduleErrorsLimit: e.CRONY_SCHEDULE_ERRORS_LIMIT,
+    dbCensusFile: e.CRONY_DB_CENSUS,
   };
 }

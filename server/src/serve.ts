@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { startCommandCensus } from './db/command-census.ts';
 import { startDatabase } from './db/launcher.ts';
 import { createLogger } from './log.ts';
 import { firstRun } from './modules/auth/bootstrap.ts';
@@ -22,7 +23,12 @@ export async function serve(config: Config, log: Logger = createLogger(config.lo
   const db = await startDatabase({ uri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   log.info({ kind: db.kind }, 'database ready');
   // On the embedded database the data lives in `crony`; an operator's URI names its own.
-  await mongoose.connect(db.uri, { ...(config.mongodbUri ? {} : { dbName: 'crony' }), ...connectionOptions });
+  await mongoose.connect(db.uri, {
+    ...(config.mongodbUri ? {} : { dbName: 'crony' }),
+    ...connectionOptions,
+    ...(config.dbCensusFile ? { monitorCommands: true } : {}),
+  });
+  if (config.dbCensusFile) startCommandCensus(mongoose.connection.getClient(), config.dbCensusFile);
   const server = await startServer(config, log);
 
   const first = await firstRun(config.dataDir);

@@ -40,6 +40,8 @@ export interface StartDatabaseOptions {
    * the fallback even on a machine that has `mongod`. Default: `mongod` if on PATH, else FerretDB.
    */
   engine?: 'mongod' | 'ferretdb';
+  /** FerretDB only: serve Go's profiler (`/debug/pprof/`) on this loopback address, e.g. for `npm run bench -- --db-pprof`. */
+  pprofAddr?: string;
 }
 
 export const FERRETDB_VERSION = '1.24.2';
@@ -97,7 +99,10 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Databas
   await fs.mkdir(sqliteDir, { recursive: true });
   return spawnServer('ferretdb', log, (port) => ({
     command: binary,
-    args: ['-listen-addr', `127.0.0.1:${port}`, '-sqlite-dir', sqliteDir, '-log-level', 'warn'],
+    args: [
+      ...['-listen-addr', `127.0.0.1:${port}`, '-sqlite-dir', sqliteDir, '-log-level', 'warn'],
+      ...(opts.pprofAddr ? ['-pprof-addr', opts.pprofAddr] : []),
+    ],
   }));
 }
 

@@ -86,6 +86,8 @@ export interface CronyScenarioOptions {
   dbPid?: number;
   /** Measure API latency and sandboxed commands in this scenario (after the window). */
   extras?: { apiRate: number; apiSeconds: number; commands: number };
+  /** Tally the scheduler's database commands into `<census>/commands-<scenario>.tsv` (db/command-census.ts). */
+  census?: string;
 }
 
 const READY_MS = 120_000;
@@ -127,6 +129,7 @@ export async function runCronyScenario(
         CRONY_LOG_LEVEL: 'warn',
         CRONY_DATA_DIR: path.join(opts.tmp, `crony-${opts.scenario}`),
         NODE_ENV: 'production',
+        ...(opts.census ? { CRONY_DB_CENSUS: path.join(opts.census, `commands-${opts.scenario}.tsv`) } : {}),
       }),
     );
     await waitHealthy(url, server);

@@ -30,6 +30,10 @@ export interface BenchOptions {
   commands?: number;
   /** Only these scenarios of the size (default: all of them). */
   scenarios?: ScenarioName[];
+  /** A directory to tally Cloud Crony's database commands per scenario into (`--census`). */
+  census?: string;
+  /** Serve FerretDB's Go profiler on this loopback address (`--db-pprof`). */
+  dbPprof?: string;
   log?: (s: string) => void;
 }
 
@@ -44,7 +48,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const started = Date.now();
   const loadStart = os.loadavg()[0]!;
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'crony-bench-'));
-  const db = await startDatabase({ dataDir: path.join(tmp, 'db'), log });
+  const db = await startDatabase({
+    dataDir: path.join(tmp, 'db'),
+    log,
+    ...(opts.dbPprof ? { pprofAddr: opts.dbPprof } : {}),
+  });
   let redis: { port: number; child: Child } | { skipped: string } | undefined;
   try {
     log(`database: ${db.kind} at ${db.uri}`);
@@ -64,6 +72,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         seconds,
         tmp,
         log,
+        ...(opts.census ? { census: opts.census } : {}),
         ...(i === 0
           ? {
               extras: {
