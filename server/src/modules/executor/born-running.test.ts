@@ -151,24 +151,26 @@ test('a slot another firing recorded first gives its reserved slot back', async 
 });
 
 /**
- * Moves the stored run's start an hour back behind this process's back, as a writer elsewhere
- * could: an outcome written from the kept copy still counts the duration from the start it
- * recorded; one written after a read counts it from the stored start.
+ * A run born running whose request the target holds, with its stored start then moved an hour
+ * back behind this process's back, as a writer elsewhere could: an outcome written from the
+ * kept copy still counts the duration from the start it recorded; one written after a read
+ * counts it from the stored start.
  */
-async function backdateStart(run: RunDoc): Promise<void> {
+async function bornBackdated(name: string) {
+  const d = dispatcher(5);
+  const s = await dueSchedule(name);
+  await fire(s, new Date(), undefined, { executor: d });
+  const request = await reached(name);
+  const run = await runOf(s);
   await RunModel.collection.updateOne(
     { _id: run._id },
     { $set: { started_at: new Date(run.started_at!.getTime() - 3_600_000) } },
   );
+  return { d, s, request, run };
 }
 
 test('a run born running is ended from the copy it was recorded with, without reading it back', async () => {
-  const d = dispatcher(5);
-  const s = await dueSchedule('copied');
-  await fire(s, new Date(), undefined, { executor: d });
-  const request = await reached('copied');
-  const run = await runOf(s);
-  await backdateStart(run);
+  const { d, s, request, run } = await bornBackdated('copied');
   request.answer();
   const done = await ended(s);
   assert.equal(done.status, 'succeeded');
@@ -182,12 +184,7 @@ test('a run born running is ended from the copy it was recorded with, without re
 });
 
 test('a write in this process while the run is in flight makes the ending read the run again', async () => {
-  const d = dispatcher(5);
-  const s = await dueSchedule('rewritten');
-  await fire(s, new Date(), undefined, { executor: d });
-  const request = await reached('rewritten');
-  const run = await runOf(s);
-  await backdateStart(run);
+  const { d, s, request, run } = await bornBackdated('rewritten');
   // A guarded write of this process (a progress report's, here) leaves the kept copy behind.
   assert.equal(await updateIf(RunModel, run._id, { 'lease.id': run.lease!.id }, { $set: { progress: null } }), true);
   request.answer();

@@ -51,16 +51,24 @@ async function triggerRun(): Promise<{ schedule: Schedule; run: Run }> {
   return { schedule, run };
 }
 
-test('an HTTP target reports progress through its per-run callback; others cannot', async () => {
-  const { run } = await triggerRun();
-  const done = await waitFor(
+/** The run once it has succeeded. */
+const succeeded = (id: string, what: string) =>
+  waitFor(
     async () => {
-      const r = (await (await api.get(`/v1/runs/${run.id}`)).json()) as Run;
+      const r = (await (await api.get(`/v1/runs/${id}`)).json()) as Run;
       return r.status === 'succeeded' ? r : undefined;
     },
     15_000,
-    'the run',
+    what,
   );
+
+/** Opens `GET /v1/events?<query>` as `client`; abort the signal to close it. */
+const openEvents = (query: string, client: Client, signal: AbortSignal) =>
+  fetch(`${server.url}/v1/events?${query}`, { headers: { authorization: `Bearer ${client.token}` }, signal });
+
+test('an HTTP target reports progress through its per-run callback; others cannot', async () => {
+  const { run } = await triggerRun();
+  const done = await succeeded(run.id, 'the run');
   assert.deepEqual([done.progress?.percent, done.progress?.message], [30, 'step 1 of 3']);
   const { url, token } = seen[seen.length - 1]!;
   assert.equal(url, `${server.url}/v1/runs/${run.id}/progress`);
@@ -98,20 +106,10 @@ function readRunEvents(res: Response): { events: Run[]; reading: Promise<void> }
 
 test('GET /v1/events streams a run as it progresses and ends', async () => {
   const { schedule, run: first } = await triggerRun();
-  await waitFor(
-    async () => {
-      const r = (await (await api.get(`/v1/runs/${first.id}`)).json()) as Run;
-      return r.status === 'succeeded' ? r : undefined;
-    },
-    15_000,
-    'the first run',
-  );
+  await succeeded(first.id, 'the first run');
 
   const abort = new AbortController();
-  const res = await fetch(`${server.url}/v1/events?schedule_id=${schedule.id}`, {
-    headers: { authorization: `Bearer ${api.token}` },
-    signal: abort.signal,
-  });
+  const res = await openEvents(`schedule_id=${schedule.id}`, api, abort.signal);
   assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   const { events, reading } = readRunEvents(res);
 
@@ -140,19 +138,9 @@ test('a stream of one run starts with its current state, even when it ended befo
   // A client that read the run while it was running and subscribed after it ended must still
   // learn that it ended (a target that fails at once did this to the console).
   const { run } = await triggerRun();
-  await waitFor(
-    async () => {
-      const r = (await (await api.get(`/v1/runs/${run.id}`)).json()) as Run;
-      return r.status === 'succeeded' ? r : undefined;
-    },
-    15_000,
-    'the run',
-  );
+  await succeeded(run.id, 'the run');
   const abort = new AbortController();
-  const res = await fetch(`${server.url}/v1/events?run_id=${run.id}`, {
-    headers: { authorization: `Bearer ${api.token}` },
-    signal: abort.signal,
-  });
+  const res = await openEvents(`run_id=${run.id}`, api, abort.signal);
   const { events, reading } = readRunEvents(res);
   await waitFor(async () => (events.length > 0 ? true : undefined), 10_000, 'the first event');
   abort.abort();
@@ -167,10 +155,7 @@ test('a stream of one run does not show another tenant its run', async () => {
   const { run } = await triggerRun();
   const other = (await newTenant(server.url, 'Progress neighbour')).api;
   const abort = new AbortController();
-  const res = await fetch(`${server.url}/v1/events?run_id=${run.id}`, {
-    headers: { authorization: `Bearer ${other.token}` },
-    signal: abort.signal,
-  });
+  const res = await openEvents(`run_id=${run.id}`, other, abort.signal);
   const { events, reading } = readRunEvents(res);
   await new Promise((r) => setTimeout(r, 2500));
   abort.abort();
