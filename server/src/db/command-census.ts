@@ -45,13 +45,15 @@ function describe(name: string, command: Record<string, unknown>): string {
   const collection = typeof command[name] === 'string' ? command[name] : '';
   const first = (list: unknown) => (Array.isArray(list) ? (list[0] as { q?: unknown } | undefined)?.q : undefined);
   const filter =
-    name === 'find' || name === 'count'
+    name === 'find'
       ? command.filter
-      : name === 'update'
-        ? first(command.updates)
-        : name === 'delete'
-          ? first(command.deletes)
-          : undefined;
+      : name === 'count'
+        ? command.query
+        : name === 'update'
+          ? first(command.updates)
+          : name === 'delete'
+            ? first(command.deletes)
+            : undefined;
   return [name, collection, filter === undefined ? '' : shape(filter)].filter(Boolean).join(' ');
 }
 

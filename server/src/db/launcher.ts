@@ -100,7 +100,12 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Databas
   return spawnServer('ferretdb', log, (port) => ({
     command: binary,
     args: [
-      ...['-listen-addr', `127.0.0.1:${port}`, '-sqlite-dir', sqliteDir, '-log-level', 'warn'],
+      '-listen-addr',
+      `127.0.0.1:${port}`,
+      '-sqlite-dir',
+      sqliteDir,
+      '-log-level',
+      'warn',
       ...(opts.pprofAddr ? ['-pprof-addr', opts.pprofAddr] : []),
     ],
   }));

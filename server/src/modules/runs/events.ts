@@ -37,7 +37,8 @@ export async function* watchRuns(
 ): AsyncGenerator<Run> {
   const seen = new Map<string, string>();
   const since = new Date();
-  let first = true;
+  // The run a one-run stream reports first whatever its state; only on the first pass.
+  let snapshot = filter.runId ?? null;
   while (!stopped()) {
     const active = await QueueModel.find({
       tenant_id: principal.tenantId,
@@ -49,9 +50,7 @@ export async function* watchRuns(
     // The queue scan already holds each waiting run's reason (kept only there): no second read.
     const reasons = new Map(active.map((e) => [e._id.toHexString(), e.wait_reason ?? null]));
     const ids = new Set([...reasons.keys(), ...seen.keys()]);
-    const snapshot = first && filter.runId ? filter.runId : null;
     if (snapshot) ids.add(snapshot);
-    first = false;
     for (const id of ids) {
       const run = await RunModel.findById(id).lean<RunDoc>();
       if (!run || !run.tenant_id.equals(principal.tenantId)) {
@@ -67,6 +66,7 @@ export async function* watchRuns(
       if (activeRunStatuses.includes(run.status)) seen.set(id, fp);
       else seen.delete(id);
     }
+    snapshot = null;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -37,7 +37,8 @@ type Read = Listed & Pick<ScheduleDoc, 'next_run_at'>;
  * scheduler's cursor. What the database holds (`nextSlotOf`: the slot the last edit stored on
  * the schedule, or the slot after the latest run that ended, from its state) lags behind it by
  * the runs still in flight, so an entry loaded or re-read from it can be too early, as can one
- * whose slot another process fired. Its firing then records nothing (the ledger's unique index) and moves the entry on.
+ * whose slot another process fired. Its firing then records nothing (the ledger's unique
+ * index) and moves the entry on.
  */
 export class DueIndex {
   private next = new Map<string, number>();
@@ -138,13 +139,17 @@ export class DueIndex {
     const { present } = await this.unseenNotes();
     // Two passes, states first: only the states with a `fired` are kept meanwhile.
     const fired = new Map<string, ScheduleStateDoc>();
+    let states = 0;
     for await (const st of ScheduleStateModel.collection.find({}, { projection: FIRED_FIELDS, batchSize: 5000 })) {
+      states++;
       if (st.fired) fired.set(st._id.toHexString(), st as unknown as ScheduleStateDoc);
     }
     // Schedules that all fit in the process's copies are read whole and kept (scheduleCache),
     // so that the first firings read none of them; beyond that only the fields needed here.
     // (At 100,000 a pass for the copies slowed the first minute down; this pass is made anyway.)
-    const whole = (await ScheduleModel.estimatedDocumentCount()) <= scheduleCache.capacity;
+    // Every schedule has one state, so the states counted tell how many there are without a
+    // count, which FerretDB answers with a scan; keepAll stops at the capacity regardless.
+    const whole = states <= scheduleCache.capacity;
     const next = new Map<string, number>();
     const listed: Read[] = [];
     const options = whole ? { batchSize: 5000 } : { projection: SCHEDULE_FIELDS, batchSize: 5000 };
