@@ -22,7 +22,11 @@ type Matcher = (query: Record<string, unknown>) => (doc: unknown) => boolean;
 const interop = siftModule.default as unknown as Matcher & { default?: Matcher };
 const sift: Matcher = interop.default ?? interop;
 
-function idOnlyFilters(): Promise<boolean> {
+/**
+ * Whether the database is FerretDB, which answers filters on `_id` alone and applies updates
+ * as a read and a write: then one `crony serve` process writes (README, Operations).
+ */
+export function idOnlyFilters(): Promise<boolean> {
   idOnly ??= (async () => {
     const db = mongoose.connection.db;
     if (!db) return false;

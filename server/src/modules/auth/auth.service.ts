@@ -4,7 +4,7 @@ import { isDuplicateKey } from '../../db/errors.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Principal } from '../../tenancy/scope.ts';
 import { hashToken } from '../tokens/secrets.ts';
-import { ApiToken } from '../tokens/token.model.ts';
+import { ApiToken, tokenCopies, type ApiTokenDoc } from '../tokens/token.model.ts';
 import { noteTokenUse } from '../tokens/tokens.service.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { Tenant, User } from './tenant.model.ts';
@@ -55,7 +55,8 @@ export async function principalForUser(userId: string): Promise<Principal | null
 
 /** Resolves a bearer token; null when unknown, revoked or expired. */
 export async function principalForToken(secret: string, now = new Date()): Promise<Principal | null> {
-  const token = await ApiToken.findOne({ hash: hashToken(secret) });
+  const hash = hashToken(secret);
+  const token = await tokenCopies.readOne(hash, () => ApiToken.findOne({ hash }).lean<ApiTokenDoc>());
   if (!token || token.revoked_at || (token.expires_at && token.expires_at <= now)) return null;
   await noteTokenUse(token._id, now);
   return { tenantId: token.tenant_id, role: token.role as Role, userId: token.created_by ?? null, tokenId: token._id };

@@ -15,7 +15,7 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { Tenant, User, type UserDoc } from '../auth/tenant.model.ts';
 import { hashToken, newTokenSecret } from '../tokens/secrets.ts';
-import { ApiToken } from '../tokens/token.model.ts';
+import { ApiToken, tokenCopies } from '../tokens/token.model.ts';
 import { InvitationModel, type InvitationDoc } from './invitation.model.ts';
 
 export const INVITATION_PREFIX = 'crony_inv_';
@@ -178,7 +178,9 @@ export async function changeRole(principal: Principal, id: string, role: Role): 
   }
   // A token's role is at most its creator's: tokens above the new role come down with it.
   const above = roles.filter((r) => roleRank[r] > roleRank[role]);
-  await scoped(ApiToken, principal).updateMany({ created_by: target._id, role: { $in: above } }, { $set: { role } });
+  await tokenCopies.write('all', () =>
+    scoped(ApiToken, principal).updateMany({ created_by: target._id, role: { $in: above } }, { $set: { role } }),
+  );
   return toMember(updated);
 }
 
@@ -188,8 +190,7 @@ export async function removeMember(principal: Principal, id: string, now = new D
   checkReach(principal, target);
   if (target.role === 'owner' && (await ownerCount(principal)) <= 1) throw lastOwner('remove');
   await scoped(User, principal).deleteById(id);
-  await scoped(ApiToken, principal).updateMany(
-    { created_by: target._id, revoked_at: null },
-    { $set: { revoked_at: now } },
+  await tokenCopies.write('all', () =>
+    scoped(ApiToken, principal).updateMany({ created_by: target._id, revoked_at: null }, { $set: { revoked_at: now } }),
   );
 }

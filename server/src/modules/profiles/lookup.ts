@@ -4,13 +4,15 @@ import { GroupModel, type GroupDoc } from '../groups/group.model.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { defaultProfileOf } from './default-profile.ts';
 import { periodMs, resolveEffective, type ProfileSettings } from './effective.ts';
-import { ProfileModel, type ProfileDoc } from './profile.model.ts';
+import { defaultProfileCopies, ProfileModel, profileCopies, type ProfileDoc } from './profile.model.ts';
+import { findById } from '../../db/by-ids.ts';
 
 /**
  * Reads the groups and profiles schedules refer to, by `_id` (the one filter FerretDB 1.x
  * pushes down), each at most once per lookup. Create one per scheduler tick or per request, so a
  * tick firing 1000 tasks of one group reads the group once, and an edit shows on the next tick.
- * A document of another tenant is treated as absent.
+ * A document of another tenant is treated as absent. Profiles come from the process's copies
+ * (`profileCopies`, db/copies.ts), which every write of a profile drops.
  */
 export class SettingsLookup {
   private readonly groups = new Map<string, Promise<GroupDoc | null>>();
@@ -35,14 +37,17 @@ export class SettingsLookup {
   profile(tenantId: Types.ObjectId, id: Types.ObjectId | null): Promise<ProfileDoc | null> {
     if (!id) return Promise.resolve(null);
     return cached(this.profiles, id.toHexString(), () =>
-      ProfileModel.findById(id)
-        .lean<ProfileDoc>()
+      profileCopies
+        .readOne(id.toHexString(), () => findById<ProfileDoc>(ProfileModel, id))
         .then((p) => (p && p.tenant_id.equals(tenantId) ? p : null)),
     );
   }
 
   defaultProfile(tenantId: Types.ObjectId): Promise<ProfileDoc> {
-    return cached(this.defaults, tenantId.toHexString(), () => defaultProfileOf(tenantId));
+    return cached(this.defaults, tenantId.toHexString(), async () => {
+      const key = tenantId.toHexString();
+      return (await defaultProfileCopies.readOne(key, () => defaultProfileOf(tenantId)))!;
+    });
   }
 
   /** The schedule's effective settings, with a percentage deadline resolved for the period at `at`. */

@@ -1,5 +1,6 @@
 import type { RetryPolicy } from '@crony/shared';
-import { Schema, model, type Types } from 'mongoose';
+import { Schema, model, Types } from 'mongoose';
+import { Copies } from '../../db/copies.ts';
 
 export interface ProfileDoc {
   _id: Types.ObjectId;
@@ -52,3 +53,18 @@ const defaultSchema = new Schema<ProfileDefaultDoc>(
 );
 
 export const ProfileDefaultModel = model<ProfileDefaultDoc>('ProfileDefault', defaultSchema, 'profile_defaults');
+
+/**
+ * Profiles as schedules' settings read them, by profile id (`profileCopies`) and each tenant's
+ * default by tenant id (`defaultProfileCopies`): every write of a profile or of a default
+ * pointer goes through both (db/copies.ts).
+ */
+export const profileCopies = new Copies<ProfileDoc>((p) => p._id.toHexString());
+export const defaultProfileCopies = new Copies<ProfileDoc>((p) => p.tenant_id.toHexString());
+
+/** Runs a write of profile `id` (or of none, null) of the tenant, which may change its default. */
+export function writeProfile<R>(tenantId: Types.ObjectId, id: Types.ObjectId | string | null, write: () => Promise<R>) {
+  return defaultProfileCopies.write([tenantId.toHexString()], () =>
+    profileCopies.write(id === null ? [] : [new Types.ObjectId(id).toHexString()], write),
+  );
+}

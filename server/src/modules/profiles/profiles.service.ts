@@ -6,7 +6,7 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { GroupModel } from '../groups/group.model.ts';
 import { ScheduleModel } from '../schedules/schedule.model.ts';
 import { defaultProfileOf } from './default-profile.ts';
-import { ProfileDefaultModel, ProfileModel, type ProfileDoc } from './profile.model.ts';
+import { ProfileDefaultModel, ProfileModel, writeProfile, type ProfileDoc } from './profile.model.ts';
 import { toProfile } from './profiles.presenter.ts';
 
 const nameTaken = (name: string, err: unknown) =>
@@ -55,7 +55,7 @@ export async function updateProfile(principal: Principal, id: string, patch: Upd
   if (patch.description !== undefined) set.description = patch.description;
   let updated: ProfileDoc | null;
   try {
-    updated = await profiles.updateById(id, { $set: set });
+    updated = await writeProfile(principal.tenantId, id, () => profiles.updateById(id, { $set: set }));
   } catch (err) {
     if (isDuplicateKey(err)) throw nameTaken(patch.name ?? '', err);
     throw err;
@@ -66,7 +66,9 @@ export async function updateProfile(principal: Principal, id: string, patch: Upd
 }
 
 async function makeDefault(principal: Principal, p: ProfileDoc): Promise<ProfileDoc> {
-  await ProfileDefaultModel.updateOne({ _id: principal.tenantId }, { $set: { profile_id: p._id } }, { upsert: true });
+  await writeProfile(principal.tenantId, null, () =>
+    ProfileDefaultModel.updateOne({ _id: principal.tenantId }, { $set: { profile_id: p._id } }, { upsert: true }),
+  );
   return p;
 }
 
@@ -96,7 +98,7 @@ export async function deleteProfile(principal: Principal, id: string): Promise<v
       `Profile "${p.name}" is used by ${users}; point them at another profile (or null for the default) first`,
     );
   }
-  await scoped(ProfileModel, principal).deleteById(id);
+  await writeProfile(principal.tenantId, id, () => scoped(ProfileModel, principal).deleteById(id));
 }
 
 const plural = (n: number, what: string) => (n === 0 ? '' : `${n} ${what}${n === 1 ? '' : 's'}`);

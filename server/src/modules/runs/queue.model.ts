@@ -1,6 +1,7 @@
 import { Schema, model, type Types } from 'mongoose';
 import { limitsOf, stopAt, type RunLimits } from './limits.ts';
-import { inTurn } from '../../db/update-if.ts';
+import { SharedRead } from '../../db/shared-read.ts';
+import { idOnlyFilters, inTurn } from '../../db/update-if.ts';
 
 /**
  * The runs that still need an executor: one entry per queued or running run, keyed by the
@@ -122,14 +123,18 @@ export interface InFlight {
 export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promise<Map<string, InFlight>> {
   const found = new Map<string, InFlight>();
   if (scheduleIds.length === 0) return found;
-  const entries = await QueueModel.find(
-    scheduleIds.length === 1 ? { schedule_id: scheduleIds[0] } : { schedule_id: { $in: scheduleIds } },
-  )
-    .select({ schedule_id: 1, trigger: 1, nominal_at: 1 })
-    .lean<Pick<QueueDoc, '_id' | 'schedule_id' | 'trigger' | 'nominal_at'>[]>();
+  const wanted = new Set(scheduleIds.map((id) => id.toHexString()));
+  // FerretDB reads the whole queue for either filter: requests asking at once share one read.
+  const entries = (await idOnlyFilters())
+    ? await wholeQueue.get()
+    : await QueueModel.find(
+        scheduleIds.length === 1 ? { schedule_id: scheduleIds[0] } : { schedule_id: { $in: scheduleIds } },
+      )
+        .select(IN_FLIGHT_FIELDS)
+        .lean<InFlightFields[]>();
   for (const e of entries) {
-    if (e.trigger === 'hook') continue;
     const key = e.schedule_id.toHexString();
+    if (e.trigger === 'hook' || !wanted.has(key)) continue;
     const f = found.get(key) ?? { count: 0, latestSlot: null };
     f.count++;
     if (e.trigger === 'schedule' && (!f.latestSlot || e.nominal_at > f.latestSlot)) f.latestSlot = e.nominal_at;
@@ -137,6 +142,10 @@ export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promis
   }
   return found;
 }
+
+const IN_FLIGHT_FIELDS = { schedule_id: 1, trigger: 1, nominal_at: 1 } as const;
+type InFlightFields = Pick<QueueDoc, '_id' | 'schedule_id' | 'trigger' | 'nominal_at'>;
+const wholeQueue = new SharedRead(() => QueueModel.find({}).select(IN_FLIGHT_FIELDS).lean<InFlightFields[]>());
 
 /**
  * Sets fields of a queue entry, in its turn (`inTurn`): FerretDB applies an update as a read

@@ -3,9 +3,9 @@ import { after, before, test } from 'node:test';
 import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { DueIndex } from './due-index.ts';
-import { NOTE_TTL_MS, noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
+import { NOTE_TTL_MS, noteCreated, noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
-import { ScheduleModel } from '../schedules/schedule.model.ts';
+import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -175,4 +175,51 @@ test('a note whose re-read failed is applied again by the next read', async () =
   now = at('02');
   await index.followSince(now.getTime());
   assert.equal(index.at(retimed)?.toISOString(), at('07').toISOString());
+});
+
+test('keepFollowing reads the notes when no read began within the time given, and never in place of a load', async () => {
+  await clear();
+  await RetimeNoteModel.deleteMany({});
+  let now = at('00');
+  const index = new DueIndex(() => now);
+  const a = new Types.ObjectId();
+  await put([{ _id: a, next_run_at: at('05') }]);
+  await noteRetimed([a]);
+  await index.keepFollowing(1000);
+  assert.equal(index.at(a), undefined, 'not loaded: nothing read (a load is the ticker refresh’s)');
+
+  await index.refresh();
+  const b = new Types.ObjectId();
+  await put([{ _id: b, next_run_at: at('06') }]);
+  await noteRetimed([b]);
+  now = at('00.5');
+  await index.keepFollowing(1000);
+  assert.equal(index.at(b), undefined, 'a read began within the second: none made');
+  now = at('01.5');
+  await index.keepFollowing(1000);
+  assert.equal(index.at(b)?.toISOString(), at('06').toISOString(), 'the note applied');
+
+  const c = new Types.ObjectId();
+  await put([{ _id: c, next_run_at: at('07') }]);
+  await noteRetimed([c]);
+  now = new Date(now.getTime() + NOTE_TTL_MS / 2 + 1000);
+  await index.keepFollowing(1000);
+  assert.equal(index.at(c), undefined, 'too long since the last read to catch up: left to a load');
+});
+
+test('a creation noted by this process is applied from its document, without reading it back', async () => {
+  await clear();
+  await RetimeNoteModel.deleteMany({});
+  const index = new DueIndex(() => at('00'));
+  await index.refresh();
+  const _id = new Types.ObjectId();
+  await put([{ _id, next_run_at: at('09') }]); // what the database holds
+  const doc = { _id, tenant_id: tenant, name: 'due', paused: false, next_run_at: at('05') } as unknown as ScheduleDoc;
+  await noteCreated(doc);
+  await index.refresh();
+  assert.equal(index.at(_id)?.toISOString(), at('05').toISOString(), 'from the document: not read back');
+
+  await noteRetimed([_id]);
+  await index.refresh();
+  assert.equal(index.at(_id)?.toISOString(), at('09').toISOString(), 'any other note reads it back');
 });

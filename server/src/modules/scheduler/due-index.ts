@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes.model.ts';
+import { createdWith, NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes.model.ts';
 import { findById } from '../../db/by-ids.ts';
 import { scheduleCache } from './schedule-cache.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
@@ -82,6 +82,16 @@ export class DueIndex {
       await this.catchUp(this.clock().getTime());
     });
     return this.queued;
+  }
+
+  /**
+   * Reads the notes unless a read began within the last `ms`; only while the index is loaded
+   * and recent enough to catch up (a load is `refresh`'s, the ticker's, to make).
+   */
+  keepFollowing(ms: number): Promise<void> {
+    const now = this.clock().getTime();
+    if (now - this.followedFrom > NOTE_TTL_MS / 2) return Promise.resolve();
+    return this.followSince(now - ms);
   }
 
   /** The slot the index holds for a schedule, if any. */
@@ -176,13 +186,27 @@ export class DueIndex {
    */
   private async catchUp(now: number): Promise<number> {
     const { fresh, present } = await this.unseenNotes();
-    const ids = [...new Set(fresh.map((n) => n.schedule_id.toHexString()))];
-    if (ids.length > 0) scheduleCache.forget(ids);
-    await Promise.all(ids.map((id) => this.reread(new Types.ObjectId(id))));
+    const notes = new Map<string, RetimeNoteDoc[]>();
+    for (const n of fresh) {
+      const key = n.schedule_id.toHexString();
+      notes.set(key, [...(notes.get(key) ?? []), n]);
+    }
+    if (notes.size > 0) scheduleCache.forget(notes.keys());
+    await Promise.all(
+      [...notes].map(([id, [first, ...more]]) => {
+        // A creation made here, and nothing since: the document is what a read would give, and
+        // its state is empty (had another process fired its first slot already, the ledger
+        // refuses that slot here, as for any entry loaded too early).
+        const doc = more.length === 0 ? createdWith(first!._id) : undefined;
+        if (!doc) return this.reread(new Types.ObjectId(id));
+        scheduleDirectory.put(doc);
+        this.set(doc._id, nextSlotOf(doc, null));
+      }),
+    );
     this.seen = present;
     this.followedFrom = now;
     scheduleCache.followed();
-    return ids.length;
+    return notes.size;
   }
 
   /** Runs `work` after the reads of the notes before it (whether they failed or not). */

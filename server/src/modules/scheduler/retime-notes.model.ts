@@ -1,4 +1,6 @@
 import { Schema, Types, model } from 'mongoose';
+import { batchedInsert } from '../../db/write-batch.ts';
+import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { scheduleCache } from './schedule-cache.ts';
 
 /**
@@ -37,9 +39,41 @@ export const RetimeNoteModel = model<RetimeNoteDoc>('RetimeNote', noteSchema, 's
  */
 export async function noteRetimed(scheduleIds: readonly Types.ObjectId[], now = new Date()): Promise<void> {
   if (scheduleIds.length === 0) return;
-  await RetimeNoteModel.collection.insertMany(
-    scheduleIds.map((id) => ({ _id: new Types.ObjectId(), schedule_id: id, at: now })),
-    { ordered: false },
+  // Batched with the notes of other requests (one command for the schedules created at once).
+  await Promise.all(
+    scheduleIds.map((id) => batchedInsert(RetimeNoteModel, { _id: new Types.ObjectId(), schedule_id: id, at: now })),
   );
   scheduleCache.forget(scheduleIds.map(String));
+}
+
+/** Most creations remembered for `createdWith`; the oldest go first. */
+const MAX_CREATED = 10_000;
+/** Schedules this process created, by the id of the note each left. */
+const created = new Map<string, ScheduleDoc>();
+
+/**
+ * `noteRetimed` for a schedule this process just created, remembering the document, so that
+ * this process's due index applies the note from it (`createdWith`) instead of reading the
+ * schedule and its state back: at 200 creations a second those two reads were most of what a
+ * creation cost the database (counted). Other processes read it back as for any note. A process
+ * whose due index does not follow the notes (no scheduler here) keeps only the latest ones.
+ */
+export async function noteCreated(doc: ScheduleDoc, now = new Date()): Promise<void> {
+  const _id = new Types.ObjectId();
+  if (created.size >= MAX_CREATED) created.delete(created.keys().next().value!);
+  created.set(_id.toHexString(), doc);
+  try {
+    await batchedInsert(RetimeNoteModel, { _id, schedule_id: doc._id, at: now });
+  } catch (err) {
+    created.delete(_id.toHexString());
+    throw err;
+  }
+}
+
+/** The schedule created here that left note `noteId`, once; undefined for any other note. */
+export function createdWith(noteId: Types.ObjectId): ScheduleDoc | undefined {
+  const key = noteId.toHexString();
+  const doc = created.get(key);
+  created.delete(key);
+  return doc;
 }

@@ -1,6 +1,8 @@
 import { runStatuses, type RunStatus } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
+import { Copies } from '../../db/copies.ts';
 import { inTurn } from '../../db/update-if.ts';
+import { batchedInsert } from '../../db/write-batch.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /**
@@ -64,6 +66,21 @@ const stateSchema = new Schema<ScheduleStateDoc>(
 
 export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', stateSchema, 'schedule_state');
 
+/** The states the API read, kept while nothing writes them; every write of a state goes through it. */
+export const stateCopies = new Copies<ScheduleStateDoc>((s) => s._id.toHexString());
+
+/** Stores a new schedule's state, batched with the states of other schedules created at once. */
+export async function createState(scheduleId: Types.ObjectId): Promise<ScheduleStateDoc> {
+  const state: ScheduleStateDoc = {
+    _id: scheduleId,
+    fired: null,
+    last_run: null,
+    stats: { succeeded: 0, failed: 0, timed_out: 0, missed: 0, cancelled: 0 },
+  };
+  await stateCopies.write([scheduleId.toHexString()], () => batchedInsert(ScheduleStateModel, state));
+  return state;
+}
+
 /** The state's fields `nextSlotOf` reads, as a projection. */
 export const FIRED_FIELDS = { _id: 1, fired: 1 } as const;
 
@@ -114,10 +131,12 @@ export async function recordLastRun(
   };
   const max: Record<string, unknown> = { last_run: ordered };
   if (fired) max.fired = { slot: fired.slot, next: fired.next };
-  await inTurn(ScheduleStateModel, scheduleId, () =>
-    ScheduleStateModel.collection.updateOne(
-      { _id: scheduleId },
-      { $max: max, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
+  await stateCopies.write([scheduleId.toHexString()], () =>
+    inTurn(ScheduleStateModel, scheduleId, () =>
+      ScheduleStateModel.collection.updateOne(
+        { _id: scheduleId },
+        { $max: max, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
+      ),
     ),
   );
 }

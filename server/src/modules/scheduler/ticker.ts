@@ -31,6 +31,18 @@ const PRUNE_EVERY_MS = 60_000;
 const MAX_HOUSEKEEPING_EVERY_MS = 10_000;
 /** Housekeeping may take at most 1/HOUSEKEEPING_SHARE of the time. */
 const HOUSEKEEPING_SHARE = 5;
+/**
+ * How often the change notes are read between ticks, in ms. A tick is an Agenda job, which
+ * waits on lock round trips and on housekeeping; under load ticks came more than the copies'
+ * trust window apart (schedule-cache.ts), and the API's lists fell back to reading a tenant's
+ * schedules whole, which loaded the database further (measured at 200 lists a second).
+ */
+const FOLLOW_EVERY_MS = 1000;
+/**
+ * Between ticks the notes are read only this long after the last tick began: a process that
+ * stopped ticking (another took the lock) stops following, as before, and its copies lapse.
+ */
+const FOLLOW_AFTER_TICK_MS = 10_000;
 
 /**
  * One tick of the scheduler: find the slots due before the horizon and fire each at its
@@ -52,6 +64,8 @@ export class Ticker {
   /** Firings scheduled and not yet done, by schedule id: a later tick leaves those alone. */
   private readonly firing = new Map<string, Promise<boolean>>();
   private stopping = false;
+  private tickedAt = Number.NEGATIVE_INFINITY;
+  private follower: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -71,6 +85,8 @@ export class Ticker {
    * time, while the next ticks schedule what falls due after them.
    */
   async tick(): Promise<number> {
+    this.tickedAt = performance.now();
+    this.follower ??= setInterval(() => this.followBetweenTicks(), FOLLOW_EVERY_MS).unref();
     // Reaping and time limits read the run queue, which FerretDB scans whole. With a deep queue
     // (a large burst being worked off) that scan is slow, and doing it every second took the
     // database from the claims that would shorten the queue; so it runs at most a fifth of
@@ -111,7 +127,16 @@ export class Ticker {
   /** Fires no more slots and waits (up to `timeoutMs`) for the firings under way. */
   async drain(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
+    clearInterval(this.follower);
     await settleWithin(this.firing.values(), timeoutMs);
+  }
+
+  /** Reads the notes unless a read began within the last FOLLOW_EVERY_MS (the tick's, usually). */
+  private followBetweenTicks(): void {
+    if (this.stopping || performance.now() - this.tickedAt > FOLLOW_AFTER_TICK_MS) return;
+    this.index.keepFollowing(FOLLOW_EVERY_MS).catch((err: unknown) => {
+      this.log.warn({ err }, 'reading the change notes between ticks failed; the next tick reads them');
+    });
   }
 
   private async houseKeeping(): Promise<void> {

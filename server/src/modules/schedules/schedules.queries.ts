@@ -1,5 +1,5 @@
 import type { ListSchedulesQuery, Schedule } from '@crony/shared';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { z } from 'zod';
 import { decodeCursor, paginate } from '../../http/cursor.ts';
 import { AppError, notFound } from '../../http/errors.ts';
@@ -7,7 +7,7 @@ import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { ScheduleModel, type ScheduleDoc } from './schedule.model.ts';
 import { scheduleDirectory, type ListFilter } from './schedule-directory.ts';
 import { scheduleCache } from '../scheduler/schedule-cache.ts';
-import { ScheduleStateModel, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
+import { ScheduleStateModel, stateCopies, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { nextRunAtOf, presentSchedule, type Known } from './schedules.presenter.ts';
 import { inFlightOf } from '../runs/queue.model.ts';
@@ -173,6 +173,13 @@ export async function knownOf(ids: Types.ObjectId[]): Promise<(id: Types.ObjectI
 /** States are keyed by schedule id; the ids come from a tenant-scoped read. */
 async function statesOf(ids: Types.ObjectId[]): Promise<Map<string, ScheduleStateDoc>> {
   if (ids.length === 0) return new Map();
-  const states = await findByIds<ScheduleStateDoc>(ScheduleStateModel, ids);
+  const states = await stateCopies.read(
+    ids.map((id) => id.toHexString()),
+    (missing) =>
+      findByIds<ScheduleStateDoc>(
+        ScheduleStateModel,
+        missing.map((id) => new Types.ObjectId(id)),
+      ),
+  );
   return new Map(states.map((st) => [st._id.toHexString(), st]));
 }

@@ -19,9 +19,9 @@ import type { TargetPolicy } from '../outbound/policy.ts';
 import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
-import { noteRetimed } from '../scheduler/retime-notes.model.ts';
+import { noteCreated, noteRetimed } from '../scheduler/retime-notes.model.ts';
 import { scheduleDirectory } from './schedule-directory.ts';
-import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
+import { createState, ScheduleStateModel, stateCopies } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
 import { Types } from 'mongoose';
@@ -154,10 +154,10 @@ export async function createSchedule(
     missed_hook: input.missed_hook,
   });
   try {
-    const state = await ScheduleStateModel.create({ _id: doc._id });
-    await noteRetimed([doc._id], now); // the schedulers' due indexes learn of its first slot
+    const state = await createState(doc._id);
+    await noteCreated(doc, now); // the schedulers' due indexes learn of its first slot
     scheduleDirectory.put(doc); // listed here at once; other processes learn from the note
-    return await presentSchedule(doc, { state: state.toObject(), inFlight: null }, new SettingsLookup(), now);
+    return await presentSchedule(doc, { state, inFlight: null }, new SettingsLookup(), now);
   } catch (err) {
     await ScheduleModel.deleteOne({ _id: doc._id }); // no half-created schedule
     throw err;
@@ -249,7 +249,7 @@ export async function deleteSchedule(principal: Principal, id: string): Promise<
   scheduleDirectory.remove(id);
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
   await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
-  await ScheduleStateModel.deleteOne({ _id: id });
+  await stateCopies.write([new Types.ObjectId(id).toHexString()], () => ScheduleStateModel.deleteOne({ _id: id }));
   await noteRetimed([new Types.ObjectId(id)], new Date()); // the schedulers forget it (due index, schedule copies)
   await deleteHookRecords(principal, id);
 }

@@ -1,5 +1,6 @@
 import { roles, type Role } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
+import { Copies } from '../../db/copies.ts';
 
 /** An API token. When it was last used is on its `token_usage` document (token-usage.model.ts). */
 export interface ApiTokenDoc {
@@ -32,3 +33,10 @@ const tokenSchema = new Schema<ApiTokenDoc>(
 );
 tokenSchema.index({ hash: 1 }, { unique: true });
 export const ApiToken = model<ApiTokenDoc>('ApiToken', tokenSchema, 'api_tokens');
+
+/**
+ * Tokens by `hash`, as every API request authenticates (FerretDB scans the collection for a
+ * filter on `hash`). Every write of a token goes through it, so a revocation applies to the
+ * next request (db/copies.ts); expiry is checked on each use.
+ */
+export const tokenCopies = new Copies<ApiTokenDoc>((t) => t.hash);

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { newTokenSecret } from './secrets.ts';
 import { TokenUsageModel, type TokenUsageDoc } from './token-usage.model.ts';
-import { ApiToken, type ApiTokenDoc } from './token.model.ts';
+import { ApiToken, tokenCopies, type ApiTokenDoc } from './token.model.ts';
 
 /** A token's last use is written at most this often (ms) per token by one process. */
 export const USE_NOTED_EVERY_MS = 60_000;
@@ -83,5 +83,6 @@ export async function revokeToken(principal: Principal, id: string, now = new Da
   if (roleRank[token.role as Token['role']] > roleRank[principal.role]) {
     throw new AppError('forbidden', `A ${principal.role} cannot revoke a token with role ${token.role}`);
   }
-  if (!token.revoked_at) await tokens.updateById(id, { $set: { revoked_at: now } });
+  if (!token.revoked_at)
+    await tokenCopies.write([token.hash], () => tokens.updateById(id, { $set: { revoked_at: now } }));
 }
