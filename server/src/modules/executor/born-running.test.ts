@@ -49,8 +49,11 @@ after(async () => {
 });
 
 const log = createLogger('silent');
-const dispatcher = (concurrency: number) =>
-  new Dispatcher(new TargetPolicy(['127.0.0.1']), new ProgressTokens('k', () => ''), log, { concurrency });
+const dispatcher = (concurrency: number, reserveWaitMs = 0) =>
+  new Dispatcher(new TargetPolicy(['127.0.0.1']), new ProgressTokens('k', () => ''), log, {
+    concurrency,
+    reserveWaitMs,
+  });
 
 /** A schedule whose slot is due now, with a target path named after it. */
 async function dueSchedule(name: string): Promise<Due> {
@@ -127,6 +130,27 @@ test('when the dispatcher is full, the run is queued and claimed once a slot fre
   (await reached('second')).answer();
   assert.equal((await ended(second)).status, 'succeeded');
   assert.equal(await ClaimModel.countDocuments({ run_id: queued[0]!._id }), 1, 'it went through a claim');
+  await d.drain();
+});
+
+test('a firing that finds every slot busy waits for one to free up, and records its run running', async () => {
+  const d = dispatcher(1, 10_000);
+  const first = await dueSchedule('held');
+  const second = await dueSchedule('next');
+  await fire(first, new Date(), undefined, { executor: d });
+  const request = await reached('held');
+
+  const firedAt = new Date();
+  const firing = fire(second, firedAt, undefined, { executor: d });
+  await waitFor(async () => d.waitingFirings === 1 || undefined, 10_000, 'the firing waits for a slot');
+  request.answer(); // the slot frees while the firing waits for it
+  const { queued } = await firing;
+  assert.equal(queued.length, 0, 'recorded running: nothing left for a claim');
+  (await reached('next')).answer();
+  const run = await ended(second);
+  assert.equal(run.status, 'succeeded');
+  assert.equal(await ClaimModel.countDocuments({ run_id: run._id }), 0);
+  assert.ok(run.started_at! > firedAt, 'its start counts the wait for the slot');
   await d.drain();
 });
 

@@ -48,10 +48,10 @@ export async function fireDue(due: Due, now: Date, ctx = new SettingsLookup()): 
  */
 export interface ImmediateExecutor {
   /**
-   * This executor's owner name if it has a free slot for `run` (a run that may start now, of a
-   * kind it executes); null leaves it queued.
+   * This executor's owner name once it has a free slot for `run` (a run that may start now, of
+   * a kind it executes), which it may wait a little for; null leaves it queued.
    */
-  reserve(run: RunDoc): string | null;
+  reserve(run: RunDoc): Promise<string | null>;
   /** The reserved run was recorded: execute it under `lease`. */
   startRecorded(run: RunDoc, lease: Lease): void;
   /** The reserved run was not recorded (another scheduler had recorded its slot): free the slot. */
@@ -195,12 +195,19 @@ async function record(
   const entries: QueueDoc[] = [];
   for (const [i, d] of docs.entries()) {
     if (d.status !== 'queued') continue;
-    const owner = executor && mayBeBornRunning(d, now) ? executor.reserve(d) : null;
+    const asked = performance.now();
+    let owner = executor && mayBeBornRunning(d, now) ? await executor.reserve(d) : null;
+    // It starts when its slot was free, not when the firing began: its deadline may have passed.
+    const startAt = new Date(now.getTime() + Math.round(performance.now() - asked));
+    if (owner && !mayBeBornRunning(d, startAt)) {
+      executor!.release();
+      owner = null;
+    }
     if (!owner) {
       entries.push(queueEntryFor(d));
       continue;
     }
-    const born = bornRunning(d, owner, now);
+    const born = bornRunning(d, owner, startAt);
     keepCopy(RunModel, born.run); // its executor writes the outcome from this copy (completeRun)
     docs[i] = born.run;
     entries.push(born.entry);
