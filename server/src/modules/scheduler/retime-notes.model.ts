@@ -1,4 +1,5 @@
 import { Schema, Types, model } from 'mongoose';
+import { setBounded } from '../../db/copies.ts';
 import { batchedInsert } from '../../db/write-batch.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { scheduleCache } from './schedule-cache.ts';
@@ -60,8 +61,7 @@ const created = new Map<string, ScheduleDoc>();
  */
 export async function noteCreated(doc: ScheduleDoc, now = new Date()): Promise<void> {
   const _id = new Types.ObjectId();
-  if (created.size >= MAX_CREATED) created.delete(created.keys().next().value!);
-  created.set(_id.toHexString(), doc);
+  setBounded(created, _id.toHexString(), doc, MAX_CREATED);
   try {
     await batchedInsert(RetimeNoteModel, { _id, schedule_id: doc._id, at: now });
   } catch (err) {

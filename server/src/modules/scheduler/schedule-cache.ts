@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { findById } from '../../db/by-ids.ts';
+import { setBounded } from '../../db/copies.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /** Most schedules kept; the oldest go first (a burst's schedules are read again within the minute). */
@@ -97,14 +98,7 @@ export class ScheduleCache {
   }
 
   private keep(key: string, doc: ScheduleDoc): void {
-    if (this.docs.size >= MAX_CACHED_SCHEDULES) {
-      let drop = MAX_CACHED_SCHEDULES / 10;
-      for (const k of this.docs.keys()) {
-        this.docs.delete(k);
-        if (--drop <= 0) break;
-      }
-    }
-    this.docs.set(key, doc);
+    setBounded(this.docs, key, doc, MAX_CACHED_SCHEDULES);
   }
 }
 

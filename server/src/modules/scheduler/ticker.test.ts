@@ -56,3 +56,12 @@ test('a pause acknowledged after a slot was scheduled, but before its instant, s
     'no run is recorded for the slot after the pause',
   );
 });
+
+test('between ticks the ticker keeps reading the change notes, so its copies stay trusted while a tick is held up', async () => {
+  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log);
+  await ticker.tick(); // loads the due index, and follows the notes from now
+  // No tick for longer than the copies' trust window (3 s): Agenda's job held up, say.
+  await sleep(4000);
+  assert.ok(scheduleCache.following, 'still following: the notes were read between ticks');
+  await ticker.drain();
+});

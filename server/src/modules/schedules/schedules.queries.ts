@@ -39,25 +39,41 @@ export async function listSchedules(
     ...(groupId ? { groupId } : {}),
     ...(q.label ? { label: labelOf(q.label) } : {}),
   };
-  if (q.sort !== 'created' || q.status) return listJoined(principal, q, queryOf(wanted));
+  if (q.sort !== 'created' || q.status) return listJoined(principal, q, wanted);
 
-  const after = decodeCursor(q.cursor);
-  const asc = q.order === 'asc';
-  const docs = scheduleCache.following
-    ? await scoped(ScheduleModel, principal).findByIds<ScheduleDoc>(
-        scheduleDirectory.page(principal.tenantId, wanted, { after, asc, limit: q.limit + 1 }),
-        (id) => scheduleCache.get(id), // the directory and the copies follow the same notes
-      )
-    : await scoped(ScheduleModel, principal)
-        .find({ ...queryOf(wanted), ...(after ? { _id: asc ? { $gt: after } : { $lt: after } } : {}) })
-        .sort({ _id: asc ? 1 : -1 })
-        .limit(q.limit + 1)
-        .lean<ScheduleDoc[]>();
+  const docs = await inIdOrder(principal, wanted, {
+    after: decodeCursor(q.cursor),
+    asc: q.order === 'asc',
+    limit: q.limit + 1,
+  });
   const { page, next_cursor } = paginate(docs, q.limit);
   const known = await knownOf(page.map((d) => d._id));
   const lookup = new SettingsLookup();
   const data = await Promise.all(page.map((d) => presentSchedule(d, known(d._id), lookup)));
   return { data, next_cursor };
+}
+
+/**
+ * The tenant's schedules that match `wanted`, in id (creation) order, after the cursor: from the
+ * schedule directory and the process's copies while they follow the change notes, else from
+ * the database (an API-only replica; FerretDB then reads every schedule).
+ */
+async function inIdOrder(
+  principal: Principal,
+  wanted: ListFilter,
+  { after, asc, limit }: { after: Types.ObjectId | null; asc: boolean; limit: number },
+): Promise<ScheduleDoc[]> {
+  if (scheduleCache.following) {
+    return scoped(ScheduleModel, principal).findByIds<ScheduleDoc>(
+      scheduleDirectory.page(principal.tenantId, wanted, { after, asc, limit }),
+      (id) => scheduleCache.get(id), // the directory and the copies follow the same notes
+    );
+  }
+  return scoped(ScheduleModel, principal)
+    .find({ ...queryOf(wanted), ...(after ? { _id: asc ? { $gt: after } : { $lt: after } } : {}) })
+    .sort({ _id: asc ? 1 : -1 })
+    .limit(limit)
+    .lean<ScheduleDoc[]>();
 }
 
 /** `key=value` → [key, value], trimmed. */
@@ -83,14 +99,10 @@ function queryOf(f: ListFilter): Record<string, unknown> {
 async function listJoined(
   principal: Principal,
   q: Omit<z.output<typeof ListSchedulesQuery>, 'group'>,
-  filter: Record<string, unknown>,
+  wanted: ListFilter,
 ): Promise<{ data: Schedule[]; next_cursor: string | null }> {
   const offset = decodeOffset(q.cursor);
-  const docs = await scoped(ScheduleModel, principal)
-    .find(filter)
-    .sort({ _id: -1 })
-    .limit(MAX_SORTED_SCHEDULES)
-    .lean<ScheduleDoc[]>();
+  const docs = await inIdOrder(principal, wanted, { after: null, asc: false, limit: MAX_SORTED_SCHEDULES });
   const known = await knownOf(docs.map((d) => d._id));
   let rows: Row[] = docs.map((doc) => ({ doc, known: known(doc._id) }));
   if (q.status) rows = rows.filter((r) => (r.known.state?.last_run?.status ?? 'never') === q.status);
