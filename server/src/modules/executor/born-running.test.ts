@@ -154,6 +154,32 @@ test('a firing that finds every slot busy waits for one to free up, and records 
   await d.drain();
 });
 
+test('a catch-up firing waits for a slot once at most: after a wait that found none, its other runs queue at once', async () => {
+  const d = dispatcher(1, 50);
+  const first = await dueSchedule('holding');
+  await fire(first, new Date(), undefined, { executor: d });
+  const request = await reached('holding');
+  const behind = await dueSchedule('behind'); // three slots due: it runs them all
+  const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+  await ScheduleModel.collection.updateOne(
+    { _id: behind._id },
+    { $set: { misfire_policy: 'run_all', next_run_at: from } },
+  );
+  const waits: boolean[] = [];
+  const reserve = d.reserve.bind(d);
+  d.reserve = (run, wait) => {
+    waits.push(wait ?? true);
+    return reserve(run, wait);
+  };
+
+  const { queued } = await fire({ _id: behind._id, next_run_at: from }, new Date(), undefined, { executor: d });
+  assert.equal(queued.length, 3, 'the slot stayed busy: all three queued');
+  assert.deepEqual(waits, [true, false, false]);
+  request.answer();
+  await ended(first);
+  await d.drain();
+});
+
 test('a slot another firing recorded first gives its reserved slot back', async () => {
   const d = dispatcher(2);
   const s = await dueSchedule('raced');

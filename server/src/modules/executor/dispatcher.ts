@@ -109,15 +109,17 @@ export class Dispatcher implements ImmediateExecutor {
 
   /**
    * Takes a slot for an HTTP run the firing will record as already running under this
-   * executor: a free one, else the next to free up within `reserveWaitMs`; null when none did.
+   * executor: a free one, else (with `wait`) the next to free up within `reserveWaitMs`; null
+   * when none did.
    * Every reservation ends in `startRecorded` or `release`.
    */
-  async reserve(run: RunDoc): Promise<string | null> {
+  async reserve(run: RunDoc, wait = true): Promise<string | null> {
     if (!this.accepting || run.target.type !== 'http') return null;
     if (!this.full) {
       this.reserved++;
       return this.owner;
     }
+    if (!wait) return null;
     return new Promise((resolve) => {
       const waiter = {
         grant: resolve,

@@ -49,9 +49,10 @@ export async function fireDue(due: Due, now: Date, ctx = new SettingsLookup()): 
 export interface ImmediateExecutor {
   /**
    * This executor's owner name once it has a free slot for `run` (a run that may start now, of
-   * a kind it executes), which it may wait a little for; null leaves it queued.
+   * a kind it executes), which it may wait a little for unless `wait` is false; null leaves it
+   * queued.
    */
-  reserve(run: RunDoc): Promise<string | null>;
+  reserve(run: RunDoc, wait?: boolean): Promise<string | null>;
   /** The reserved run was recorded: execute it under `lease`. */
   startRecorded(run: RunDoc, lease: Lease): void;
   /** The reserved run was not recorded (another scheduler had recorded its slot): free the slot. */
@@ -193,10 +194,14 @@ async function record(
   );
   const started = new Map<string, { run: RunDoc; lease: Lease }>();
   const entries: QueueDoc[] = [];
+  // A firing of many slots (a catch-up) waits for a slot once at most: once a run found none,
+  // the firing's other runs are queued at once.
+  let wait = true;
   for (const [i, d] of docs.entries()) {
     if (d.status !== 'queued') continue;
     const asked = performance.now();
-    let owner = executor && mayBeBornRunning(d, now) ? await executor.reserve(d) : null;
+    let owner = executor && mayBeBornRunning(d, now) ? await executor.reserve(d, wait) : null;
+    if (!owner) wait = false;
     // It starts when its slot was free, not when the firing began: its deadline may have passed.
     const startAt = new Date(now.getTime() + Math.round(performance.now() - asked));
     if (owner && !mayBeBornRunning(d, startAt)) {
