@@ -73,7 +73,7 @@ before(async () => {
 });
 after(() => server.close());
 
-test('a list answered from the directory is the list the database query gives', async () => {
+test('a list answered from the directory is the list the database query gives, sorted orders too', async () => {
   const group = (await (await api.post('/v1/groups', { name: 'etl' })).json()) as { id: string };
   const bodies = [
     { name: 'Nightly backup', cron: '0 2 * * *' },
@@ -101,6 +101,11 @@ test('a list answered from the directory is the list the database query gives', 
     'label=gpu=yes',
     `group=${group.id}`,
     'group=etl&paused=false',
+    // Sorted and filtered by state: joined in memory from the same schedules.
+    'sort=name',
+    'sort=name&order=desc&limit=4',
+    'sort=next_run_at&q=nightly',
+    'status=never&paused=false&limit=4',
   ];
   /** Every page of a query, following next_cursor. */
   const pages = async (qs: string, live: boolean) => {
