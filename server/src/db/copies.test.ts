@@ -22,11 +22,11 @@ interface Doc {
 
 /** Copies over a reader that counts the ids it was asked for and answers `v` for each. */
 function counted(v: () => number) {
-  const copies = new Copies<Doc>((d) => d._id.toHexString());
+  const copies = new Copies<Doc>();
   const asked: string[] = [];
   const reader = async (keys: string[]) => {
     asked.push(...keys);
-    return keys.map((k) => ({ _id: new Types.ObjectId(k), v: v() }));
+    return new Map(keys.map((k) => [k, { _id: new Types.ObjectId(k), v: v() }]));
   };
   return { copies, asked, reader };
 }
@@ -105,7 +105,7 @@ test("a schedule's state read by the API shows a run's end recorded after it", a
 test("a write of 'all' drops every copy, and readOne keeps a document under the key it was asked by", async (t) => {
   if (!ferret) return t.skip('copies are kept on FerretDB only');
   let v = 1;
-  const copies = new Copies<Doc>((d) => d._id.toHexString());
+  const copies = new Copies<Doc>();
   const doc = { _id: new Types.ObjectId(), v: 0 };
   let reads = 0;
   const read = async () => {
@@ -119,6 +119,21 @@ test("a write of 'all' drops every copy, and readOne keeps a document under the 
   assert.equal((await copies.readOne('tenant', read))?.v, 2);
   assert.equal(reads, 2);
   assert.equal(await copies.readOne('none', async () => null), null, 'absent: nothing kept');
+
+  // A read that overlapped a write of every document keeps nothing either.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const overlapping = copies.readOne('other', async () => {
+    const d = await read();
+    await gate;
+    return d;
+  });
+  while (reads < 3) await new Promise((r) => setImmediate(r));
+  await copies.write('all', async () => undefined);
+  release();
+  await overlapping;
+  await copies.readOne('other', read);
+  assert.equal(reads, 4, 'read again');
 });
 
 test('readers of a document being read join that read, unless it was written since the read began', async (t) => {

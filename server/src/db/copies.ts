@@ -18,19 +18,17 @@ const MAX_COPIES = 25_000;
  */
 export class Copies<T> {
   private readonly docs = new Map<string, T>();
-  /** Writes begun or ended while reads were in flight: key → sequence number of the latest. */
+  /**
+   * Writes begun or ended while reads were in flight: key (ALL: every document) → sequence
+   * number of the latest.
+   */
   private readonly touched = new Map<string, number>();
-  /** The latest write of every document begun or ended while reads were in flight. */
-  private allTouched = 0;
   /** Writes in flight, by key (ALL: of every document). */
   private readonly writing = new Map<string, number>();
   /** Reads from the database in flight, by key: readers of the same key may join them. */
   private readonly pending = new Map<string, Pending<T>>();
   private seq = 0;
   private reads = 0;
-
-  /** `keyOf(doc)` is the key the document is read by. */
-  constructor(private readonly keyOf: (doc: T) => string) {}
 
   /**
    * Runs `write`, which writes the documents with these keys (`'all'`: any number of them, as
@@ -54,12 +52,13 @@ export class Copies<T> {
 
   /**
    * The documents with these keys (missing ones left out), from the copies where kept, the rest
-   * through `readMissing`, whose answers are kept unless a write of them overlapped the read.
-   * A key already being read, with no write of it since that read began, joins that read: at
-   * 200 lists a second, the same page's states were read by many requests at once.
+   * through `readMissing` (documents by key), whose answers are kept unless a write of them
+   * overlapped the read. A key already being read, with no write of it since that read began,
+   * joins that read: at 200 lists a second, the same page's states were read by many requests
+   * at once.
    */
-  async read(keys: readonly string[], readMissing: (keys: string[]) => Promise<T[]>): Promise<T[]> {
-    if (!(await idOnlyFilters())) return readMissing([...keys]);
+  async read(keys: readonly string[], readMissing: (keys: string[]) => Promise<Map<string, T>>): Promise<T[]> {
+    if (!(await idOnlyFilters())) return [...(await readMissing([...keys])).values()];
     const found: T[] = [];
     const joined: Promise<T | undefined>[] = [];
     const missing: string[] = [];
@@ -71,27 +70,20 @@ export class Copies<T> {
       else missing.push(key);
     }
     if (missing.length > 0) {
-      const read = this.fetch(missing, async (ks) => new Map((await readMissing(ks)).map((d) => [this.keyOf(d), d])));
+      const read = this.fetch(missing, readMissing);
       joined.push(...missing.map((key) => read.then((m) => m.get(key))));
     }
     for (const doc of await Promise.all(joined)) if (doc) found.push(doc);
     return found;
   }
 
-  /** The document kept under `key` (which need not be its `keyOf`), else `readMissing`'s, or null. */
+  /** The document kept under `key`, else `readMissing`'s, or null (`read` for one key). */
   async readOne(key: string, readMissing: () => Promise<T | null>): Promise<T | null> {
-    if (!(await idOnlyFilters())) return readMissing();
-    const doc = this.docs.get(key);
-    if (doc) return doc;
-    const pending = this.pending.get(key);
-    const read =
-      pending && this.untouchedSince(key, pending.from)
-        ? pending.docs
-        : this.fetch([key], async () => {
-            const d = await readMissing();
-            return new Map(d ? [[key, d]] : []);
-          });
-    return (await read).get(key) ?? null;
+    const [doc] = await this.read([key], async () => {
+      const d = await readMissing();
+      return new Map(d ? [[key, d]] : []);
+    });
+    return doc ?? null;
   }
 
   /**
@@ -116,21 +108,15 @@ export class Copies<T> {
     return entry.docs;
   }
 
-  /** No write of the document began or ended since `from`, and none is in flight. */
+  /** No write of the document, nor of every document, began or ended since `from`, and none is in flight. */
   private untouchedSince(key: string, from: number): boolean {
-    return (
-      !this.writing.has(ALL) && this.allTouched < from && !this.writing.has(key) && (this.touched.get(key) ?? 0) < from
-    );
+    return [key, ALL].every((k) => !this.writing.has(k) && (this.touched.get(k) ?? 0) < from);
   }
 
   private touch(keys: readonly string[]): void {
-    if (keys[0] === ALL) {
-      this.docs.clear();
-      if (this.reads > 0) this.allTouched = ++this.seq;
-      return;
-    }
     for (const key of keys) {
-      this.docs.delete(key);
+      if (key === ALL) this.docs.clear();
+      else this.docs.delete(key);
       if (this.reads > 0) this.touched.set(key, ++this.seq);
     }
   }

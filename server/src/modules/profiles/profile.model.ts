@@ -59,8 +59,8 @@ export const ProfileDefaultModel = model<ProfileDefaultDoc>('ProfileDefault', de
  * default by tenant id (`defaultProfileCopies`): every write of a profile or of a default
  * pointer goes through both (db/copies.ts).
  */
-export const profileCopies = new Copies<ProfileDoc>((p) => p._id.toHexString());
-export const defaultProfileCopies = new Copies<ProfileDoc>((p) => p.tenant_id.toHexString());
+export const profileCopies = new Copies<ProfileDoc>();
+export const defaultProfileCopies = new Copies<ProfileDoc>();
 
 /** Runs a write of profile `id` (or of none, null) of the tenant, which may change its default. */
 export function writeProfile<R>(tenantId: Types.ObjectId, id: Types.ObjectId | string | null, write: () => Promise<R>) {

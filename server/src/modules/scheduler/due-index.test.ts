@@ -31,6 +31,7 @@ const retime = (_id: Types.ObjectId, next_run_at: Date | null) =>
 async function clear() {
   await ScheduleModel.deleteMany({});
   await ScheduleStateModel.deleteMany({});
+  await RetimeNoteModel.deleteMany({});
 }
 
 test('the first refresh loads every next slot; due() gives those up to the horizon, earliest first', async () => {
@@ -62,7 +63,6 @@ test('the first refresh loads every next slot; due() gives those up to the horiz
 
 test('writes after the load reach the index through retime notes, and only those', async () => {
   await clear();
-  await RetimeNoteModel.deleteMany({});
   const index = new DueIndex(() => at('00'));
   await index.refresh();
   const created = new Types.ObjectId();
@@ -88,7 +88,6 @@ test('writes after the load reach the index through retime notes, and only those
 
 test('a firing moves the cursor on, unless a note applied meanwhile retimed the schedule', async () => {
   await clear();
-  await RetimeNoteModel.deleteMany({});
   const [plain, retimed] = [new Types.ObjectId(), new Types.ObjectId()];
   await put([
     { _id: plain, next_run_at: at('01') },
@@ -129,7 +128,6 @@ test('prune drops notes older than they are kept', async () => {
 
 test('followSince(t) waits for a read of the notes that started at or after t; firings of one instant share it', async () => {
   await clear();
-  await RetimeNoteModel.deleteMany({});
   let now = at('00');
   const index = new DueIndex(() => now);
   await index.refresh();
@@ -152,7 +150,6 @@ test('followSince(t) waits for a read of the notes that started at or after t; f
 
 test('a note whose re-read failed is applied again by the next read', async () => {
   await clear();
-  await RetimeNoteModel.deleteMany({});
   let now = at('00');
   // The database failing the first re-read (a dropped connection, say), as seen by the index.
   class FailingOnce extends DueIndex {
@@ -179,7 +176,6 @@ test('a note whose re-read failed is applied again by the next read', async () =
 
 test('keepFollowing reads the notes when no read began within the time given, and never in place of a load', async () => {
   await clear();
-  await RetimeNoteModel.deleteMany({});
   let now = at('00');
   const index = new DueIndex(() => now);
   const a = new Types.ObjectId();
@@ -209,7 +205,6 @@ test('keepFollowing reads the notes when no read began within the time given, an
 
 test('a creation noted by this process is applied from its document, without reading it back', async () => {
   await clear();
-  await RetimeNoteModel.deleteMany({});
   const index = new DueIndex(() => at('00'));
   await index.refresh();
   const _id = new Types.ObjectId();

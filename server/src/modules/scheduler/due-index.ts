@@ -186,18 +186,21 @@ export class DueIndex {
    */
   private async catchUp(now: number): Promise<number> {
     const { fresh, present } = await this.unseenNotes();
-    const notes = new Map<string, RetimeNoteDoc[]>();
+    // Every note's creation is taken (createdWith), also where other notes make it unusable.
+    const notes = new Map<string, { count: number; created: ScheduleDoc | undefined }>();
     for (const n of fresh) {
       const key = n.schedule_id.toHexString();
-      notes.set(key, [...(notes.get(key) ?? []), n]);
+      const seen = notes.get(key);
+      const created = createdWith(n._id);
+      notes.set(key, { count: (seen?.count ?? 0) + 1, created: seen?.created ?? created });
     }
     if (notes.size > 0) scheduleCache.forget(notes.keys());
     await Promise.all(
-      [...notes].map(([id, [first, ...more]]) => {
+      [...notes].map(([id, { count, created }]) => {
         // A creation made here, and nothing since: the document is what a read would give, and
         // its state is empty (had another process fired its first slot already, the ledger
         // refuses that slot here, as for any entry loaded too early).
-        const doc = more.length === 0 ? createdWith(first!._id) : undefined;
+        const doc = count === 1 ? created : undefined;
         if (!doc) return this.reread(new Types.ObjectId(id));
         scheduleDirectory.put(doc);
         this.set(doc._id, nextSlotOf(doc, null));

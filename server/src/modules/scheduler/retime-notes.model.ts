@@ -40,12 +40,13 @@ export const RetimeNoteModel = model<RetimeNoteDoc>('RetimeNote', noteSchema, 's
  */
 export async function noteRetimed(scheduleIds: readonly Types.ObjectId[], now = new Date()): Promise<void> {
   if (scheduleIds.length === 0) return;
-  // Batched with the notes of other requests (one command for the schedules created at once).
-  await Promise.all(
-    scheduleIds.map((id) => batchedInsert(RetimeNoteModel, { _id: new Types.ObjectId(), schedule_id: id, at: now })),
-  );
+  await Promise.all(scheduleIds.map((id) => insertNote(new Types.ObjectId(), id, now)));
   scheduleCache.forget(scheduleIds.map(String));
 }
+
+/** Batched with the notes of other requests (one command for the schedules created at once). */
+const insertNote = (_id: Types.ObjectId, scheduleId: Types.ObjectId, at: Date) =>
+  batchedInsert(RetimeNoteModel, { _id, schedule_id: scheduleId, at });
 
 /** Most creations remembered for `createdWith`; the oldest go first. */
 const MAX_CREATED = 10_000;
@@ -57,13 +58,14 @@ const created = new Map<string, ScheduleDoc>();
  * this process's due index applies the note from it (`createdWith`) instead of reading the
  * schedule and its state back: at 200 creations a second those two reads were most of what a
  * creation cost the database (counted). Other processes read it back as for any note. A process
- * whose due index does not follow the notes (no scheduler here) keeps only the latest ones.
+ * whose due index does not follow the notes (no scheduler here, or another holds the lock)
+ * remembers nothing, since nothing here would take it.
  */
 export async function noteCreated(doc: ScheduleDoc, now = new Date()): Promise<void> {
   const _id = new Types.ObjectId();
-  setBounded(created, _id.toHexString(), doc, MAX_CREATED);
+  if (scheduleCache.following) setBounded(created, _id.toHexString(), doc, MAX_CREATED);
   try {
-    await batchedInsert(RetimeNoteModel, { _id, schedule_id: doc._id, at: now });
+    await insertNote(_id, doc._id, now);
   } catch (err) {
     created.delete(_id.toHexString());
     throw err;

@@ -67,7 +67,7 @@ const stateSchema = new Schema<ScheduleStateDoc>(
 export const ScheduleStateModel = model<ScheduleStateDoc>('ScheduleState', stateSchema, 'schedule_state');
 
 /** The states the API read, kept while nothing writes them; every write of a state goes through it. */
-export const stateCopies = new Copies<ScheduleStateDoc>((s) => s._id.toHexString());
+export const stateCopies = new Copies<ScheduleStateDoc>();
 
 /** Stores a new schedule's state, batched with the states of other schedules created at once. */
 export async function createState(scheduleId: Types.ObjectId): Promise<ScheduleStateDoc> {

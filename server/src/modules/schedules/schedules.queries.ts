@@ -185,13 +185,16 @@ export async function knownOf(ids: Types.ObjectId[]): Promise<(id: Types.ObjectI
 /** States are keyed by schedule id; the ids come from a tenant-scoped read. */
 async function statesOf(ids: Types.ObjectId[]): Promise<Map<string, ScheduleStateDoc>> {
   if (ids.length === 0) return new Map();
+  const byId = (states: ScheduleStateDoc[]) => new Map(states.map((st) => [st._id.toHexString(), st]));
   const states = await stateCopies.read(
     ids.map((id) => id.toHexString()),
-    (missing) =>
-      findByIds<ScheduleStateDoc>(
-        ScheduleStateModel,
-        missing.map((id) => new Types.ObjectId(id)),
+    async (missing) =>
+      byId(
+        await findByIds<ScheduleStateDoc>(
+          ScheduleStateModel,
+          missing.map((id) => new Types.ObjectId(id)),
+        ),
       ),
   );
-  return new Map(states.map((st) => [st._id.toHexString(), st]));
+  return byId(states);
 }

@@ -39,4 +39,4 @@ export const ApiToken = model<ApiTokenDoc>('ApiToken', tokenSchema, 'api_tokens'
  * filter on `hash`). Every write of a token goes through it, so a revocation applies to the
  * next request (db/copies.ts); expiry is checked on each use.
  */
-export const tokenCopies = new Copies<ApiTokenDoc>((t) => t.hash);
+export const tokenCopies = new Copies<ApiTokenDoc>();
