@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { syncIndexes } from './db/indexes.ts';
 import { createApp } from './http/app.ts';
 import { storedSecret } from './modules/auth/bootstrap.ts';
 import { Dispatcher } from './modules/executor/dispatcher.ts';
@@ -55,7 +56,7 @@ export async function startServer(
   },
   log: Logger,
 ): Promise<RunningServer> {
-  await mongoose.connection.syncIndexes();
+  await syncIndexes();
   const policy = new TargetPolicy(config.allowedTargetHosts);
   setErrorsLimit(config.scheduleErrorsLimit ?? 50);
   setHookLogger(log);
