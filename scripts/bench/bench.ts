@@ -14,7 +14,7 @@ import { SIZES, type Size } from '../../server/test/bench/workload.ts';
 
 const usage =
   'usage: npm run bench -- --size tiny|small|medium|large [--seconds N] [--peers agenda,bullmq|none] [--out DIR]\n' +
-  '                       [--api-rate N] [--api-seconds N] [--commands N] [--census DIR] [--db-pprof HOST:PORT]';
+  '                       [--api-rate N] [--api-seconds N] [--commands N] [--census DIR] [--db-pprof HOST:PORT] [--cpu-prof DIR]';
 
 function fail(problem: string): never {
   console.error(`${problem}\n${usage}`);
@@ -33,6 +33,7 @@ try {
       'api-seconds': { type: 'string', default: '10' },
       commands: { type: 'string', default: '200' },
       census: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       'db-pprof': { type: 'string' },
     },
     strict: true,
@@ -59,6 +60,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.
 if (values['db-pprof'] && !/^(127\.0\.0\.1|localhost):\d+$/.test(values['db-pprof']))
   fail(`--db-pprof takes a loopback address such as 127.0.0.1:6060; got "${values['db-pprof']}"`);
 if (values.census) await fs.mkdir(values.census, { recursive: true });
+if (values['cpu-prof']) await fs.mkdir(values['cpu-prof'], { recursive: true });
 
 const report = await runBench({
   size,
@@ -68,6 +70,7 @@ const report = await runBench({
   commands: count('commands', 100_000),
   peers: peers as PeerName[],
   ...(values.census ? { census: path.resolve(values.census) } : {}),
+  ...(values['cpu-prof'] ? { cpuProf: path.resolve(values['cpu-prof']) } : {}),
   ...(values['db-pprof'] ? { dbPprof: values['db-pprof'] } : {}),
   log: (s) => console.error(`[bench] ${s}`),
 });

@@ -88,6 +88,8 @@ export interface CronyScenarioOptions {
   extras?: { apiRate: number; apiSeconds: number; commands: number };
   /** Tally the scheduler's database commands into `<census>/commands-<scenario>.tsv` (db/command-census.ts). */
   census?: string;
+  /** Write the `crony serve` process's CPU profile into this directory when it exits (Node's `--cpu-prof`). */
+  cpuProf?: string;
 }
 
 const READY_MS = 120_000;
@@ -118,7 +120,13 @@ export async function runCronyScenario(
     const url = `http://127.0.0.1:${port}`;
     server = startChild(
       process.execPath,
-      ['--import', 'tsx', 'server/src/cli.ts', 'serve'],
+      [
+        ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []),
+        '--import',
+        'tsx',
+        'server/src/cli.ts',
+        'serve',
+      ],
       cleanEnv({
         MONGODB_URI: uri,
         PORT: String(port),

@@ -32,6 +32,8 @@ export interface BenchOptions {
   scenarios?: ScenarioName[];
   /** A directory to tally Cloud Crony's database commands per scenario into (`--census`). */
   census?: string;
+  /** A directory for the `crony serve` processes' CPU profiles (`--cpu-prof`, Node's `.cpuprofile`). */
+  cpuProf?: string;
   /** Serve FerretDB's Go profiler on this loopback address (`--db-pprof`). */
   dbPprof?: string;
   log?: (s: string) => void;
@@ -73,6 +75,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         tmp,
         log,
         ...(opts.census ? { census: opts.census } : {}),
+        ...(opts.cpuProf ? { cpuProf: opts.cpuProf } : {}),
         ...(i === 0
           ? {
               extras: {
