@@ -18,6 +18,7 @@ const keysOf = async () =>
 
 test('on FerretDB only the unique indexes are kept; on MongoDB every index of the schema', async () => {
   await RunModel.syncIndexes(); // every index of the schema, as an older version made them
+  await RunModel.collection.createIndex({ slot: 1, tenant_id: 1 }, { unique: true, name: 'no_longer_declared' });
   assert.ok(
     (await keysOf()).some((ix) => !ix.unique && ix.key !== '{"_id":1}'),
     'a secondary index to begin with',
@@ -28,6 +29,7 @@ test('on FerretDB only the unique indexes are kept; on MongoDB every index of th
   const after = await keysOf();
   const ledger = after.find((ix) => ix.key === '{"schedule_id":1,"slot":1}');
   assert.equal(ledger?.unique, true, 'the ledger index (one run per slot) is kept');
+  assert.ok(!after.some((ix) => ix.key === '{"slot":1,"tenant_id":1}'), 'an index the schema does not declare goes');
   const secondary = after.filter((ix) => !ix.unique && ix.key !== '{"_id":1}');
   const declared = RunModel.schema.indexes().filter(([, o]) => !o?.unique).length;
   assert.equal(secondary.length, (await idOnlyFilters()) ? 0 : declared);

@@ -25,24 +25,27 @@ export async function syncIndexes(): Promise<void> {
     // mongoose builds the schema's indexes itself on connecting (autoIndex): wait for that
     // first, or it could add back an index dropped here.
     await model.init();
+    const kept = new Set<string>();
     for (const [fields, options] of model.schema.indexes()) {
+      if (!options?.unique) continue;
+      kept.add(JSON.stringify(fields));
       // mongoose's `unique` may carry an error message ([true, msg]); the driver takes a boolean.
-      if (options?.unique) {
-        await model.collection.createIndex(
-          fields as IndexSpecification,
-          {
-            ...options,
-            unique: true,
-          } as CreateIndexesOptions,
-        );
-      }
+      await model.collection.createIndex(
+        fields as IndexSpecification,
+        {
+          ...options,
+          unique: true,
+        } as CreateIndexesOptions,
+      );
     }
     const present = await model.collection.indexes().catch((err: unknown) => {
       if (isNamespaceNotFound(err)) return []; // a collection not created yet has none
       throw err;
     });
+    // As mongoose's syncIndexes does, an index the schema no longer declares goes too.
     for (const ix of present) {
-      if (ix.name && ix.name !== '_id_' && !ix.unique) await model.collection.dropIndex(ix.name);
+      const stays = ix.name === '_id_' || (ix.unique && kept.has(JSON.stringify(ix.key)));
+      if (ix.name && !stays) await model.collection.dropIndex(ix.name);
     }
   }
 }
