@@ -13,6 +13,10 @@ import { startServer } from './server.ts';
  * operation after 10 s instead of queueing it for the driver's default 30 s.
  */
 const connectionOptions = {
+  // startServer brings the indexes in line itself (db/indexes.ts): left on, mongoose would build
+  // every index of the schemas on connecting, on FerretDB only for syncIndexes to drop the
+  // non-unique ones again, at every start (over every run recorded).
+  autoIndex: false,
   serverMonitoringMode: 'poll',
   heartbeatFrequencyMS: 2000,
   serverSelectionTimeoutMS: 10_000,

@@ -22,8 +22,8 @@ export async function syncIndexes(): Promise<void> {
     return;
   }
   for (const model of Object.values(conn.models)) {
-    // mongoose builds the schema's indexes itself on connecting (autoIndex): wait for that
-    // first, or it could add back an index dropped here.
+    // Where mongoose builds the schema's indexes itself on connecting (autoIndex, on by default;
+    // `crony serve` turns it off), wait for that first, or it could add back an index dropped here.
     await model.init();
     const kept = new Set<string>();
     for (const [fields, options] of model.schema.indexes()) {
