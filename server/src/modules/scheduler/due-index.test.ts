@@ -3,9 +3,12 @@ import { after, before, test } from 'node:test';
 import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { DueIndex } from './due-index.ts';
+import { refreshed } from '../../../test/support/due-index.ts';
 import { NOTE_TTL_MS, noteCreated, noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { scheduleDirectory } from '../schedules/schedule-directory.ts';
+import { scheduleCache } from './schedule-cache.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -54,7 +57,7 @@ test('the first refresh loads every next slot; due() gives those up to the horiz
     { _id: over, next_run_at: at('00'), fired: { slot: at('00'), next: null } }, // a one-off that ran
   ]);
   const index = new DueIndex(() => at('00'));
-  assert.deepEqual(await index.refresh(), { loaded: true, applied: 0 });
+  assert.deepEqual(await refreshed(index), { loaded: true, applied: 0 });
   assert.equal(index.size, 4, 'a schedule without a next slot is not kept');
   assert.deepEqual(ids(index.due(at('10'), 100)), [b, a, ran].map(String));
   assert.equal(index.at(ran!)?.toISOString(), at('07').toISOString());
@@ -64,7 +67,7 @@ test('the first refresh loads every next slot; due() gives those up to the horiz
 test('writes after the load reach the index through retime notes, and only those', async () => {
   await clear();
   const index = new DueIndex(() => at('00'));
-  await index.refresh();
+  await refreshed(index);
   const created = new Types.ObjectId();
   const unnoted = new Types.ObjectId();
   await put([
@@ -72,14 +75,14 @@ test('writes after the load reach the index through retime notes, and only those
     { _id: unnoted, next_run_at: at('02') },
   ]);
   await noteRetimed([created]);
-  assert.deepEqual(await index.refresh(), { loaded: false, applied: 1 });
+  assert.deepEqual(await refreshed(index), { loaded: false, applied: 1 });
   assert.deepEqual(ids(index.due(at('10'), 100)), [String(created)]);
-  assert.deepEqual(await index.refresh(), { loaded: false, applied: 0 }, 'a note is applied once');
+  assert.deepEqual(await refreshed(index), { loaded: false, applied: 0 }, 'a note is applied once');
 
   // Retimed later: the note moves the entry; paused: the re-read drops it.
   await retime(created, at('40'));
   await noteRetimed([created]);
-  await index.refresh();
+  await refreshed(index);
   assert.deepEqual(ids(index.due(at('10'), 100)), []);
   await retime(created, null);
   assert.equal(await index.reread(created), null);
@@ -94,7 +97,7 @@ test('a firing moves the cursor on, unless a note applied meanwhile retimed the 
     { _id: retimed, next_run_at: at('01') },
   ]);
   const index = new DueIndex(() => at('01'));
-  await index.refresh();
+  await refreshed(index);
   // Both slots at 01 are being fired; meanwhile an edit retimes one of them to 30.
   await retime(retimed, at('30'));
   await noteRetimed([retimed]);
@@ -109,11 +112,11 @@ test('an index that did not refresh for longer than half the notes are kept relo
   await clear();
   let now = at('00');
   const index = new DueIndex(() => now);
-  await index.refresh();
+  await refreshed(index);
   const missed = new Types.ObjectId();
   await put([{ _id: missed, next_run_at: at('05') }]); // its note was pruned
   now = new Date(now.getTime() + NOTE_TTL_MS / 2 + 1000);
-  assert.deepEqual(await index.refresh(), { loaded: true, applied: 0 });
+  assert.deepEqual(await refreshed(index), { loaded: true, applied: 0 });
   assert.deepEqual(ids(index.due(now, 100)), [String(missed)]);
 });
 
@@ -130,7 +133,7 @@ test('followSince(t) waits for a read of the notes that started at or after t; f
   await clear();
   let now = at('00');
   const index = new DueIndex(() => now);
-  await index.refresh();
+  await refreshed(index);
   const [a, b] = [new Types.ObjectId(), new Types.ObjectId()];
 
   await put([{ _id: a, next_run_at: at('05') }]);
@@ -163,7 +166,7 @@ test('a note whose re-read failed is applied again by the next read', async () =
     }
   }
   const index = new FailingOnce(() => now);
-  await index.refresh();
+  await refreshed(index);
   const retimed = new Types.ObjectId();
   await put([{ _id: retimed, next_run_at: at('07') }]);
   await noteRetimed([retimed]);
@@ -184,7 +187,7 @@ test('keepFollowing reads the notes when no read began within the time given, an
   await index.keepFollowing(1000);
   assert.equal(index.at(a), undefined, 'not loaded: nothing read (a load is the ticker refresh’s)');
 
-  await index.refresh();
+  await refreshed(index);
   const b = new Types.ObjectId();
   await put([{ _id: b, next_run_at: at('06') }]);
   await noteRetimed([b]);
@@ -206,15 +209,89 @@ test('keepFollowing reads the notes when no read began within the time given, an
 test('a creation noted by this process is applied from its document, without reading it back', async () => {
   await clear();
   const index = new DueIndex(() => at('00'));
-  await index.refresh();
+  await refreshed(index);
   const _id = new Types.ObjectId();
   await put([{ _id, next_run_at: at('09') }]); // what the database holds
   const doc = { _id, tenant_id: tenant, name: 'due', paused: false, next_run_at: at('05') } as unknown as ScheduleDoc;
   await noteCreated(doc);
-  await index.refresh();
+  await refreshed(index);
   assert.equal(index.at(_id)?.toISOString(), at('05').toISOString(), 'from the document: not read back');
 
   await noteRetimed([_id]);
-  await index.refresh();
+  await refreshed(index);
   assert.equal(index.at(_id)?.toISOString(), at('09').toISOString(), 'any other note reads it back');
+});
+
+test(
+  'a load fills the index batch by batch, and the notes are followed while it reads',
+  { timeout: 20_000 },
+  async () => {
+    await clear();
+    let now = at('00');
+    const all = Array.from({ length: 6 }, () => new Types.ObjectId());
+    await put(all.map((_id) => ({ _id, next_run_at: at('01') })));
+    const sizes: number[] = [];
+    const index: DueIndex = new DueIndex(() => now, {
+      loadBatch: 2,
+      beforeBatch: async () => {
+        sizes.push(index.size);
+        // A firing waits for a read of the notes since its slot: the load must not hold it up.
+        now = new Date(now.getTime() + 1000);
+        await index.followSince(now.getTime());
+      },
+    });
+    const { load } = await index.refresh();
+    assert.ok(load, 'the first refresh begins a load');
+    assert.equal(await load, 6);
+    assert.deepEqual(sizes, [0, 2, 4], 'each batch enters the index as it is read');
+    assert.equal(index.size, 6);
+  },
+);
+
+test('a schedule a note re-read during a load keeps the re-read, in the index, the directory and the copies', async () => {
+  await clear();
+  let now = at('00');
+  const [edited, other] = [new Types.ObjectId(), new Types.ObjectId()];
+  await put([
+    { _id: edited, next_run_at: at('05') },
+    { _id: other, next_run_at: at('06') },
+  ]);
+  let trustedDuringLoad: boolean | undefined;
+  const index: DueIndex = new DueIndex(() => now, {
+    // The batch in hand was read before this edit; the note's re-read comes after it.
+    beforeBatch: async () => {
+      await ScheduleModel.collection.updateOne({ _id: edited }, { $set: { next_run_at: at('40'), name: 'renamed' } });
+      await noteRetimed([edited]);
+      now = at('01');
+      await index.followSince(now.getTime());
+      trustedDuringLoad = scheduleCache.following;
+    },
+  });
+  await refreshed(index);
+  assert.equal(trustedDuringLoad, false, 'copies and the directory wait for the end of the load');
+  assert.equal(index.at(edited)?.toISOString(), at('40').toISOString(), 'the later read wins');
+  assert.equal(index.at(other)?.toISOString(), at('06').toISOString());
+  assert.ok(scheduleCache.following);
+  assert.equal((await scheduleCache.get(edited))?.name, 'renamed', 'the copy kept is the re-read');
+  const listed = scheduleDirectory.page(tenant, { q: 'renamed' }, { after: null, asc: true, limit: 10 });
+  assert.deepEqual(listed.map(String), [String(edited)], 'the directory lists the re-read');
+});
+
+test('a load that fails leaves the index to load again at the next refresh', async () => {
+  await clear();
+  const a = new Types.ObjectId();
+  await put([{ _id: a, next_run_at: at('05') }]);
+  let fail = true;
+  const index = new DueIndex(() => at('00'), {
+    beforeBatch: async () => {
+      if (fail) {
+        fail = false;
+        throw new Error('connection lost');
+      }
+    },
+  });
+  const first = await index.refresh();
+  await assert.rejects(first.load!, /connection lost/);
+  assert.deepEqual(await refreshed(index), { loaded: true, applied: 0 });
+  assert.equal(index.at(a)?.toISOString(), at('05').toISOString());
 });

@@ -19,6 +19,21 @@ export interface Due {
 const SCHEDULE_FIELDS = { ...LISTED_FIELDS, next_run_at: 1 } as const;
 type Read = Listed & Pick<ScheduleDoc, 'next_run_at'>;
 
+export interface DueIndexOptions {
+  /** Schedules read per batch in a load (default 5000). */
+  loadBatch?: number;
+  /**
+   * Called with each batch of a load read and not yet applied; tests use it to write while a
+   * batch is in hand.
+   */
+  beforeBatch?: () => Promise<void>;
+}
+
+/** A full load under way: the schedules notes re-read since it began, as re-read (null: gone). */
+interface Load {
+  touched: Map<string, Read | null>;
+}
+
 /**
  * Every schedule's next slot, in this process's memory, so that a tick finds what is due
  * without reading `schedule_state`. FerretDB 1.x pushes no range filter down to SQLite: the
@@ -32,6 +47,12 @@ type Read = Listed & Pick<ScheduleDoc, 'next_run_at'>;
  * slot fires, the ticker waits for a read of the notes that started at or after the slot
  * (`followSince`), so a pause, retime or delete acknowledged before a slot stops that slot, for
  * one read of the notes per instant instead of one read of the state per firing.
+ *
+ * A full load (the first refresh, or one after the notes went unread for too long) fills the
+ * index while it reads, and the notes are followed meanwhile: a schedule enters the index once
+ * its batch is read, unless a note re-read it since the load began (that read is the later
+ * one). A schedule's slot fires once its schedule is in; the copies and the directory wait for
+ * the end of the load.
  *
  * Firings write nothing to the schedule's state: the entry a firing leaves here is the
  * scheduler's cursor. What the database holds (`nextSlotOf`: the slot the last edit stored on
@@ -50,22 +71,36 @@ export class DueIndex {
   private chain: Promise<unknown> = Promise.resolve();
   /** A catch-up queued behind the chain and not yet started, which new callers join. */
   private queued: Promise<void> | null = null;
+  /** The full load under way, if any (`refresh`). */
+  private loading: Load | null = null;
+  private readonly clock: () => Date;
+  private readonly loadBatch: number;
+  private readonly beforeBatch: (() => Promise<void>) | undefined;
 
-  constructor(private readonly clock: () => Date = () => new Date()) {}
+  constructor(clock: () => Date = () => new Date(), opts: DueIndexOptions = {}) {
+    this.clock = clock;
+    this.loadBatch = opts.loadBatch ?? 5000;
+    this.beforeBatch = opts.beforeBatch;
+  }
 
   get size(): number {
     return this.next.size;
   }
 
-  /** Brings the index up to date: the notes since the last refresh, or a full load. */
-  refresh(): Promise<{ loaded: boolean; applied: number }> {
+  /**
+   * Brings the index up to date: applies the notes since the last refresh, or begins a full
+   * load (`load`, which resolves with the number of schedules once every one is in). A load
+   * goes on after this returns, and the index fires from what it has loaded so far: at 100,000
+   * schedules the pass takes tens of seconds (FerretDB decodes every document whole), and a
+   * ticker that waited for it started the first minute tens of seconds behind.
+   */
+  refresh(): Promise<{ applied: number; load: Promise<number> | null }> {
     return this.inTurn(async () => {
       const now = this.clock().getTime();
-      if (now - this.followedFrom > NOTE_TTL_MS / 2) {
-        await this.load(now);
-        return { loaded: true, applied: 0 };
+      if (!this.loading && now - this.followedFrom > NOTE_TTL_MS / 2) {
+        return { applied: 0, load: (await this.beginLoad(now)).done };
       }
-      return { loaded: false, applied: await this.catchUp(now) };
+      return { applied: await this.catchUp(now), load: null };
     });
   }
 
@@ -133,6 +168,7 @@ export class DueIndex {
     ]);
     if (s) scheduleDirectory.put(s);
     else scheduleDirectory.remove(id.toHexString());
+    this.loading?.touched.set(id.toHexString(), s);
     const next = s ? nextSlotOf(s, state) : null; // deleted: nothing to fire
     this.set(id, next);
     return next;
@@ -143,14 +179,47 @@ export class DueIndex {
     await RetimeNoteModel.deleteMany({ at: { $lt: new Date(now.getTime() - NOTE_TTL_MS) } });
   }
 
-  private async load(now: number): Promise<void> {
+  /**
+   * Starts a full load (in the chain of note reads): the notes present now count as seen, and
+   * the index starts empty and fills as the schedules are read (`stream`), outside the chain,
+   * so that note reads, and the firings waiting for them, go on meanwhile. Returns the load's
+   * completion, wrapped: an async function returning a promise would wait for it.
+   */
+  private async beginLoad(now: number): Promise<{ done: Promise<number> }> {
     // Notes first: a write that lands during the scan leaves a note this list does not have,
-    // and the next refresh re-reads that schedule.
+    // and a read of the notes re-reads that schedule.
     const { present } = await this.unseenNotes();
-    // Two passes, states first: only the states with a `fired` are kept meanwhile.
+    this.seen = present;
+    this.next = new Map();
+    this.followedFrom = now;
+    // Copies and the directory are trusted again when the load ends (finishLoad).
+    scheduleCache.forgetAll();
+    const load: Load = { touched: new Map() };
+    this.loading = load;
+    const done = this.stream(load).catch((err: unknown) => {
+      // A partial index must not pass for a loaded one: the next refresh loads again.
+      if (this.loading === load) {
+        this.loading = null;
+        this.followedFrom = Number.NEGATIVE_INFINITY;
+      }
+      throw err;
+    });
+    return { done };
+  }
+
+  /**
+   * The load's pass: every state with a `fired`, then every schedule, batch by batch, each
+   * entering the index as it is read, unless a note re-read it since the load began (that read
+   * is the later one). Returns how many schedules were read.
+   */
+  private async stream(load: Load): Promise<number> {
+    // States first: only those with a `fired` are kept meanwhile.
     const fired = new Map<string, ScheduleStateDoc>();
     let states = 0;
-    for await (const st of ScheduleStateModel.collection.find({}, { projection: FIRED_FIELDS, batchSize: 5000 })) {
+    for await (const st of ScheduleStateModel.collection.find(
+      {},
+      { projection: FIRED_FIELDS, batchSize: this.loadBatch },
+    )) {
       states++;
       if (st.fired) fired.set(st._id.toHexString(), st as unknown as ScheduleStateDoc);
     }
@@ -160,23 +229,42 @@ export class DueIndex {
     // Every schedule has one state, so the states counted tell how many there are without a
     // count, which FerretDB answers with a scan; keepAll stops at the capacity regardless.
     const whole = states <= scheduleCache.capacity;
-    const next = new Map<string, number>();
     const listed: Read[] = [];
-    const options = whole ? { batchSize: 5000 } : { projection: SCHEDULE_FIELDS, batchSize: 5000 };
-    for await (const doc of ScheduleModel.collection.find({}, options)) {
-      const s = doc as unknown as Read;
-      const key = s._id.toHexString();
-      const at = nextSlotOf(s, fired.get(key));
-      if (at) next.set(key, at.getTime());
-      listed.push(s);
+    const options = whole ? { batchSize: this.loadBatch } : { projection: SCHEDULE_FIELDS, batchSize: this.loadBatch };
+    const cursor = ScheduleModel.collection.find({}, options);
+    while (await cursor.hasNext()) {
+      const batch = cursor.readBufferedDocuments() as unknown as Read[];
+      await this.beforeBatch?.();
+      if (this.loading !== load) {
+        await cursor.close(); // a newer load replaced this one
+        return listed.length;
+      }
+      for (const s of batch) {
+        const key = s._id.toHexString();
+        listed.push(s);
+        if (load.touched.has(key)) continue;
+        const at = nextSlotOf(s, fired.get(key));
+        if (at) this.next.set(key, at.getTime());
+      }
     }
-    scheduleDirectory.load(listed);
-    this.next = next;
-    this.seen = present;
-    this.followedFrom = now;
+    await this.inTurn(async () => this.finishLoad(load, listed, whole));
+    return listed.length;
+  }
+
+  /**
+   * Ends a load (in the chain of note reads): the directory and, when every schedule was read
+   * whole, the copies take what the pass read, except the schedules notes re-read since it
+   * began, which they take as re-read; from here they are trusted while the notes are followed.
+   */
+  private finishLoad(load: Load, listed: Read[], whole: boolean): void {
+    if (this.loading !== load) return;
+    this.loading = null;
+    const read = listed.filter((s) => !load.touched.has(s._id.toHexString()));
+    const reread = [...load.touched.values()].filter((s): s is Read => s !== null);
+    scheduleDirectory.load([...read, ...reread]);
     scheduleCache.forgetAll();
     scheduleCache.followed();
-    if (whole) scheduleCache.keepAll(listed as unknown as ScheduleDoc[]);
+    if (whole) scheduleCache.keepAll(read as unknown as ScheduleDoc[]);
   }
 
   /**
@@ -203,12 +291,14 @@ export class DueIndex {
         const doc = count === 1 ? created : undefined;
         if (!doc) return this.reread(new Types.ObjectId(id));
         scheduleDirectory.put(doc);
+        this.loading?.touched.set(id, doc);
         this.set(doc._id, nextSlotOf(doc, null));
       }),
     );
     this.seen = present;
     this.followedFrom = now;
-    scheduleCache.followed();
+    // While a load is under way the copies and the directory wait for it (finishLoad).
+    if (!this.loading) scheduleCache.followed();
     return notes.size;
   }
 

@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { ScheduleModel } from '../schedules/schedule.model.ts';
 import { DueIndex } from './due-index.ts';
+import { refreshed } from '../../../test/support/due-index.ts';
 import { noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
 import { scheduleCache } from './schedule-cache.ts';
 
@@ -26,7 +27,7 @@ const nameOf = async (id: Types.ObjectId) => (await scheduleCache.get(id))?.name
 /** A due index that has just read the notes: the process follows them from now. */
 async function following(): Promise<DueIndex> {
   const index = new DueIndex();
-  await index.refresh();
+  await refreshed(index);
   return index;
 }
 
@@ -51,7 +52,7 @@ test('while the due index follows the notes, a copy is used until a note about t
   const id = await copied();
 
   await noteRetimed([id]);
-  await index.refresh();
+  await refreshed(index);
   assert.equal(await nameOf(id), 'second', 'the note dropped the copy');
 });
 
@@ -81,7 +82,7 @@ test('a due index that loads keeps the schedules it read whole: firings read non
   assert.equal(await nameOf(two), 'two');
 
   await noteRetimed([one]);
-  await new DueIndex().refresh(); // another load: notes written before it are its own
+  await refreshed(new DueIndex()); // another load: notes written before it are its own
   assert.equal(await nameOf(one), 'one, edited', 'a load keeps what it read, edits included');
 });
 

@@ -37,9 +37,11 @@ test('a pause acknowledged after a slot was scheduled, but before its instant, s
   const s = await createSchedule(principal, body, { policy });
   const id = new Types.ObjectId(s.id);
   // Its next slot two whole seconds ahead (as a retime would set it), so that the pause below
-  // is acknowledged well before it even on a slow machine; the first tick loads it.
+  // is acknowledged well before it even on a slow machine; the first tick's load reads it.
   const slot = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
   await ScheduleModel.updateOne({ _id: id }, { $set: { next_run_at: slot } });
+  await ticker.tick(); // begins the due index's load
+  await ticker.loaded();
   assert.ok((await ticker.tick()) >= 1, 'the tick schedules the next slot');
   // The firing process holds its copy of the schedule, as after its first firing: without the
   // notes read at the slot's instant, that copy would fire the slot.
@@ -60,6 +62,7 @@ test('a pause acknowledged after a slot was scheduled, but before its instant, s
 test('between ticks the ticker keeps reading the change notes, so its copies stay trusted while a tick is held up', async () => {
   const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log);
   await ticker.tick(); // loads the due index, and follows the notes from now
+  await ticker.loaded();
   // No tick for longer than the copies' trust window (3 s): Agenda's job held up, say.
   await sleep(4000);
   assert.ok(scheduleCache.following, 'still following: the notes were read between ticks');

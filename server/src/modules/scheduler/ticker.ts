@@ -66,6 +66,8 @@ export class Ticker {
   private stopping = false;
   private tickedAt = Number.NEGATIVE_INFINITY;
   private follower: NodeJS.Timeout | undefined;
+  /** The due index's latest load, logged when it ends. */
+  private loading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -101,9 +103,19 @@ export class Ticker {
         (performance.now() - started) * HOUSEKEEPING_SHARE,
       );
     }
+    // A load (the first tick, a takeover) goes on in the background; ticks fire from what it has read.
     const synced = await this.index.refresh();
-    if (synced.loaded) {
-      this.log.info({ schedules: this.index.size }, 'scheduler loaded the next slots of all schedules');
+    if (synced.load) {
+      const began = performance.now();
+      this.loading = synced.load.then(
+        (schedules) =>
+          this.log.info(
+            { schedules, ms: Math.round(performance.now() - began) },
+            'scheduler loaded the next slots of all schedules',
+          ),
+        (err: unknown) =>
+          this.log.error({ err }, 'loading the next slots of all schedules failed; the next tick loads again'),
+      );
     }
     if (this.clock().getTime() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = this.clock().getTime();
@@ -122,6 +134,11 @@ export class Ticker {
       );
     }
     return due.length;
+  }
+
+  /** Resolves once the due index's load under way, if any, has ended (it outlasts the tick that began it). */
+  loaded(): Promise<void> {
+    return this.loading;
   }
 
   /** Fires no more slots and waits (up to `timeoutMs`) for the firings under way. */

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { Types } from 'mongoose';
 import { newTenant, startTestServer, type Client, type TestServer } from '../../../test/support/server.ts';
 import { DueIndex } from '../scheduler/due-index.ts';
+import { refreshed } from '../../../test/support/due-index.ts';
 import { ScheduleDirectory, type Listed } from './schedule-directory.ts';
 import { scheduleCache } from '../scheduler/schedule-cache.ts';
 
@@ -112,7 +113,7 @@ test('a list answered from the directory is the list the database query gives, s
     const seen: string[][] = [];
     let cursor: string | null = null;
     do {
-      if (live) await new DueIndex().refresh(); // loads the directory and marks it followed
+      if (live) await refreshed(new DueIndex()); // loads the directory and marks it followed
       assert.equal(scheduleCache.following, live);
       const res = await api.get(`/v1/schedules?${qs}${cursor ? `&cursor=${cursor}` : ''}`);
       assert.equal(res.status, 200, await res.clone().text());
@@ -133,7 +134,7 @@ test('a list answered from the directory is the list the database query gives, s
 });
 
 test("the directory lists a schedule created or deleted in this process at once, and not another tenant's", async () => {
-  await new DueIndex().refresh();
+  await refreshed(new DueIndex());
   const created = (await (
     await api.post('/v1/schedules', {
       name: 'just made',
