@@ -51,8 +51,8 @@ interface Load {
  * A full load (the first refresh, or one after the notes went unread for too long) fills the
  * index while it reads, and the notes are followed meanwhile: a schedule enters the index once
  * its batch is read, unless a note re-read it since the load began (that read is the later
- * one). A schedule's slot fires once its schedule is in; the copies and the directory wait for
- * the end of the load.
+ * one). A schedule's slot fires once its schedule is in; the directory is listed from once
+ * the load ends.
  *
  * Firings write nothing to the schedule's state: the entry a firing leaves here is the
  * scheduler's cursor. What the database holds (`nextSlotOf`: the slot the last edit stored on
@@ -192,8 +192,11 @@ export class DueIndex {
     this.seen = present;
     this.next = new Map();
     this.followedFrom = now;
-    // Copies and the directory are trusted again when the load ends (finishLoad).
+    // Copies read from here on follow the notes (catchUp forgets those a note names); the
+    // directory is listed from again when the load ends (finishLoad).
     scheduleCache.forgetAll();
+    scheduleCache.followed();
+    scheduleDirectory.unload();
     const load: Load = { touched: new Map() };
     this.loading = load;
     const done = this.stream(load).catch((err: unknown) => {
@@ -254,7 +257,9 @@ export class DueIndex {
   /**
    * Ends a load (in the chain of note reads): the directory and, when every schedule was read
    * whole, the copies take what the pass read, except the schedules notes re-read since it
-   * began, which they take as re-read; from here they are trusted while the notes are followed.
+   * began, which they take as re-read. A copy a firing kept meanwhile may be replaced by the
+   * pass's older read: a write between the two left a note, which the read of the notes that
+   * every firing waits for applies first.
    */
   private finishLoad(load: Load, listed: Read[], whole: boolean): void {
     if (this.loading !== load) return;
@@ -262,8 +267,6 @@ export class DueIndex {
     const read = listed.filter((s) => !load.touched.has(s._id.toHexString()));
     const reread = [...load.touched.values()].filter((s): s is Read => s !== null);
     scheduleDirectory.load([...read, ...reread]);
-    scheduleCache.forgetAll();
-    scheduleCache.followed();
     if (whole) scheduleCache.keepAll(read as unknown as ScheduleDoc[]);
   }
 
@@ -297,8 +300,7 @@ export class DueIndex {
     );
     this.seen = present;
     this.followedFrom = now;
-    // While a load is under way the copies and the directory wait for it (finishLoad).
-    if (!this.loading) scheduleCache.followed();
+    scheduleCache.followed();
     return notes.size;
   }
 

@@ -150,3 +150,18 @@ test("the directory lists a schedule created or deleted in this process at once,
   assert.equal((await api.delete(`/v1/schedules/${created.id}`)).status, 204);
   assert.notEqual(await first(api), 'just made');
 });
+
+test('while a load of the due index is under way, lists come from the database', async () => {
+  const names = async () =>
+    ((await (await api.get('/v1/schedules?limit=3&order=asc')).json()) as { data: Schedule[] }).data.map((s) => s.name);
+  let during: string[] = [];
+  const index: DueIndex = new DueIndex(() => new Date(), {
+    beforeBatch: async () => {
+      assert.ok(scheduleCache.following, 'copies follow the notes during the load');
+      during = await names(); // the directory is still empty here
+    },
+  });
+  await refreshed(index);
+  assert.ok(during.length > 0);
+  assert.deepEqual(during, await names());
+});

@@ -39,14 +39,29 @@ interface Entry {
  * It is loaded in the due index's pass over the schedules (due-index.ts) and follows the
  * change notes with it, which every write of a schedule leaves; this process's own writes
  * apply at once (`put`, `remove`), so a schedule created here is listed here at once. It is
- * trusted only while the notes are followed (`scheduleCache.following`: a process whose ticker
- * runs); otherwise lists query the database.
+ * trusted only once loaded (`complete`) and while the notes are followed
+ * (`scheduleCache.following`: a process whose ticker runs); otherwise lists query the database.
  */
 export class ScheduleDirectory {
   /** Tenant id → its schedules, ascending by id. */
   private tenants = new Map<string, Entry[]>();
   /** Schedule id → tenant id. */
   private tenantOf = new Map<string, string>();
+  /** Whether it holds every schedule: loaded, and no load begun since. */
+  private whole = false;
+
+  /** Whether it holds every schedule, so that a list may be answered from it. */
+  get complete(): boolean {
+    return this.whole;
+  }
+
+  /** A pass over all schedules began: nothing is listed from here until it ends (`load`). */
+  unload(): void {
+    this.tenants = new Map();
+    this.tenantOf = new Map();
+    this.whole = false;
+  }
+
   /** Everything anew, from a pass over all schedules. */
   load(docs: Iterable<Listed>): void {
     const tenants = new Map<string, Entry[]>();
@@ -61,6 +76,7 @@ export class ScheduleDirectory {
     for (const entries of tenants.values()) entries.sort((a, b) => (a.id < b.id ? -1 : 1));
     this.tenants = tenants;
     this.tenantOf = tenantOf;
+    this.whole = true;
   }
 
   /** A schedule as it is now stored (created or edited). */

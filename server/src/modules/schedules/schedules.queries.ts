@@ -55,7 +55,7 @@ export async function listSchedules(
 
 /**
  * The tenant's schedules that match `wanted`, in id (creation) order, after the cursor: from the
- * schedule directory and the process's copies while they follow the change notes, else from
+ * schedule directory (once loaded) and the process's copies while they follow the change notes, else from
  * the database (an API-only replica; FerretDB then reads every schedule).
  */
 async function inIdOrder(
@@ -63,7 +63,7 @@ async function inIdOrder(
   wanted: ListFilter,
   { after, asc, limit }: { after: Types.ObjectId | null; asc: boolean; limit: number },
 ): Promise<ScheduleDoc[]> {
-  if (scheduleCache.following) {
+  if (scheduleCache.following && scheduleDirectory.complete) {
     return scoped(ScheduleModel, principal).findByIds<ScheduleDoc>(
       scheduleDirectory.page(principal.tenantId, wanted, { after, asc, limit }),
       (id) => scheduleCache.get(id), // the directory and the copies follow the same notes
