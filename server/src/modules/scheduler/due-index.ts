@@ -29,11 +29,6 @@ export interface DueIndexOptions {
   beforeBatch?: () => Promise<void>;
 }
 
-/** A full load under way: the schedules notes re-read since it began, as re-read (null: gone). */
-interface Load {
-  touched: Map<string, Read | null>;
-}
-
 /**
  * Every schedule's next slot, in this process's memory, so that a tick finds what is due
  * without reading `schedule_state`. FerretDB 1.x pushes no range filter down to SQLite: the
@@ -71,8 +66,11 @@ export class DueIndex {
   private chain: Promise<unknown> = Promise.resolve();
   /** A catch-up queued behind the chain and not yet started, which new callers join. */
   private queued: Promise<void> | null = null;
-  /** The full load under way, if any (`refresh`). */
-  private loading: Load | null = null;
+  /**
+   * While a full load is under way (`refresh`): the schedules notes re-read since it began, as
+   * re-read (null: gone), which the load's pass leaves as they are; null when none is.
+   */
+  private touched: Map<string, Read | null> | null = null;
   private readonly clock: () => Date;
   private readonly loadBatch: number;
   private readonly beforeBatch: (() => Promise<void>) | undefined;
@@ -97,7 +95,7 @@ export class DueIndex {
   refresh(): Promise<{ applied: number; load: Promise<number> | null }> {
     return this.inTurn(async () => {
       const now = this.clock().getTime();
-      if (!this.loading && now - this.followedFrom > NOTE_TTL_MS / 2) {
+      if (!this.touched && now - this.followedFrom > NOTE_TTL_MS / 2) {
         return { applied: 0, load: (await this.beginLoad(now)).done };
       }
       return { applied: await this.catchUp(now), load: null };
@@ -168,7 +166,7 @@ export class DueIndex {
     ]);
     if (s) scheduleDirectory.put(s);
     else scheduleDirectory.remove(id.toHexString());
-    this.loading?.touched.set(id.toHexString(), s);
+    this.touched?.set(id.toHexString(), s);
     const next = s ? nextSlotOf(s, state) : null; // deleted: nothing to fire
     this.set(id, next);
     return next;
@@ -197,14 +195,12 @@ export class DueIndex {
     scheduleCache.forgetAll();
     scheduleCache.followed();
     scheduleDirectory.unload();
-    const load: Load = { touched: new Map() };
-    this.loading = load;
-    const done = this.stream(load).catch((err: unknown) => {
+    const touched = new Map<string, Read | null>();
+    this.touched = touched;
+    const done = this.stream(touched).catch((err: unknown) => {
       // A partial index must not pass for a loaded one: the next refresh loads again.
-      if (this.loading === load) {
-        this.loading = null;
-        this.followedFrom = Number.NEGATIVE_INFINITY;
-      }
+      this.touched = null;
+      this.followedFrom = Number.NEGATIVE_INFINITY;
       throw err;
     });
     return { done };
@@ -215,7 +211,7 @@ export class DueIndex {
    * entering the index as it is read, unless a note re-read it since the load began (that read
    * is the later one). Returns how many schedules were read.
    */
-  private async stream(load: Load): Promise<number> {
+  private async stream(touched: Map<string, Read | null>): Promise<number> {
     // States first: only those with a `fired` are kept meanwhile.
     const fired = new Map<string, ScheduleStateDoc>();
     let states = 0;
@@ -235,22 +231,22 @@ export class DueIndex {
     const listed: Read[] = [];
     const options = whole ? { batchSize: this.loadBatch } : { projection: SCHEDULE_FIELDS, batchSize: this.loadBatch };
     const cursor = ScheduleModel.collection.find({}, options);
-    while (await cursor.hasNext()) {
-      const batch = cursor.readBufferedDocuments() as unknown as Read[];
-      await this.beforeBatch?.();
-      if (this.loading !== load) {
-        await cursor.close(); // a newer load replaced this one
-        return listed.length;
+    try {
+      while (await cursor.hasNext()) {
+        const batch = cursor.readBufferedDocuments() as unknown as Read[];
+        await this.beforeBatch?.();
+        for (const s of batch) {
+          const key = s._id.toHexString();
+          listed.push(s);
+          if (touched.has(key)) continue;
+          const at = nextSlotOf(s, fired.get(key));
+          if (at) this.next.set(key, at.getTime());
+        }
       }
-      for (const s of batch) {
-        const key = s._id.toHexString();
-        listed.push(s);
-        if (load.touched.has(key)) continue;
-        const at = nextSlotOf(s, fired.get(key));
-        if (at) this.next.set(key, at.getTime());
-      }
+    } finally {
+      await cursor.close();
     }
-    await this.inTurn(async () => this.finishLoad(load, listed, whole));
+    await this.inTurn(async () => this.finishLoad(touched, listed, whole));
     return listed.length;
   }
 
@@ -261,11 +257,10 @@ export class DueIndex {
    * pass's older read: a write between the two left a note, which the read of the notes that
    * every firing waits for applies first.
    */
-  private finishLoad(load: Load, listed: Read[], whole: boolean): void {
-    if (this.loading !== load) return;
-    this.loading = null;
-    const read = listed.filter((s) => !load.touched.has(s._id.toHexString()));
-    const reread = [...load.touched.values()].filter((s): s is Read => s !== null);
+  private finishLoad(touched: Map<string, Read | null>, listed: Read[], whole: boolean): void {
+    this.touched = null;
+    const read = listed.filter((s) => !touched.has(s._id.toHexString()));
+    const reread = [...touched.values()].filter((s): s is Read => s !== null);
     scheduleDirectory.load([...read, ...reread]);
     if (whole) scheduleCache.keepAll(read as unknown as ScheduleDoc[]);
   }
@@ -294,7 +289,7 @@ export class DueIndex {
         const doc = count === 1 ? created : undefined;
         if (!doc) return this.reread(new Types.ObjectId(id));
         scheduleDirectory.put(doc);
-        this.loading?.touched.set(id, doc);
+        this.touched?.set(id, doc);
         this.set(doc._id, nextSlotOf(doc, null));
       }),
     );

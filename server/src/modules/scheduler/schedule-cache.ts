@@ -77,14 +77,10 @@ export class ScheduleCache {
     }
   }
 
-  /**
-   * Notes may have been missed (a reload of the due index): every copy is dropped, and copies
-   * and the directory are not trusted until the notes are followed again (`followed`).
-   */
+  /** Notes may have been missed (a reload of the due index): every copy is dropped. */
   forgetAll(): void {
     this.generation++;
     this.docs.clear();
-    this.followedAt = Number.NEGATIVE_INFINITY;
   }
 
   /**
