@@ -14,7 +14,7 @@ import { createAgenda, registerJobs, startScheduler } from './modules/scheduler/
 import { Ticker } from './modules/scheduler/ticker.ts';
 import { startWatchdog } from './modules/scheduler/watchdog.ts';
 import { ProgressTokens } from './modules/runs/progress.ts';
-import { setErrorsLimit } from './modules/errors/errors.service.ts';
+import { configureErrors, errorsTrimmed } from './modules/errors/errors.service.ts';
 import { Deliverer } from './modules/hooks/deliverer.ts';
 import { setHookLogger } from './modules/hooks/emit.ts';
 import { RuntimeMonitor } from './observability/runtime.ts';
@@ -58,7 +58,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   await syncIndexes();
   const policy = new TargetPolicy(config.allowedTargetHosts);
-  setErrorsLimit(config.scheduleErrorsLimit ?? 50);
+  configureErrors({ limit: config.scheduleErrorsLimit ?? 50, log });
   setHookLogger(log);
   const deliverer = new Deliverer(policy, log, {
     ...(config.hookRetryDelaysMs ? { retryDelaysMs: config.hookRetryDelaysMs } : {}),
@@ -139,6 +139,7 @@ export async function startServer(
       await ticker.drain(10_000);
       await dispatcher.drain(30_000);
       await deliverer.drain(10_000);
+      await errorsTrimmed();
       server.closeAllConnections();
       await closed;
       await nextApp?.close();

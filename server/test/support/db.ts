@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { startDatabase, type DatabaseHandle } from '../../src/db/launcher.ts';
+import { errorsTrimmed } from '../../src/modules/errors/errors.service.ts';
 
 export interface TestDatabase {
   /** The server's URI with this file's database in the path: usable as MONGODB_URI by a spawned server. */
@@ -49,6 +50,7 @@ export async function useTestDatabase(): Promise<TestDatabase> {
     close: () =>
       (closing ??= (async () => {
         try {
+          await errorsTrimmed(); // appends trim in the background; not against a closed connection
           await mongoose.connection.dropDatabase();
         } finally {
           await mongoose.disconnect();

@@ -25,8 +25,8 @@ export function toScheduleError(e: ScheduleErrorDoc): ScheduleError {
 
 /**
  * A schedule's errors, newest first (the caller has checked the schedule is the tenant's). The
- * bound applies here too: an append trims just after it inserts, and a read in between must not
- * show one entry too many.
+ * bound applies here too: entries past it are dropped in the background, seconds after the
+ * append (errors.service.ts), and a read in between must not show them.
  */
 export async function errorsOf(scheduleId: Types.ObjectId): Promise<ScheduleError[]> {
   const docs = await ScheduleErrorModel.find({ schedule_id: scheduleId })
