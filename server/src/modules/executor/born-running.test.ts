@@ -180,6 +180,34 @@ test('a catch-up firing waits for a slot once at most: after a wait that found n
   await d.drain();
 });
 
+test('a run started at once counts the slots missed before it when it ends: the firing writes no state', async () => {
+  const d = dispatcher(5);
+  const s = await dueSchedule('caught-up');
+  // Three slots due under run_once: the two older ones are missed, the latest runs.
+  const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+  await ScheduleModel.collection.updateOne({ _id: s._id }, { $set: { next_run_at: from } });
+  await fire({ _id: s._id, next_run_at: from }, new Date(), undefined, { executor: d });
+  const runs = await RunModel.find({ schedule_id: s._id }).sort({ nominal_at: 1 }).lean<RunDoc[]>();
+  assert.deepEqual(
+    runs.map((r) => r.status),
+    ['missed', 'missed', 'running'],
+  );
+  assert.equal(runs[2]!.missed_before, 2);
+  const state = async () => (await ScheduleStateModel.findById(s._id).lean())!;
+  assert.equal((await state()).stats.missed, 0, 'the firing wrote no state');
+
+  (await reached('caught-up')).answer();
+  const done = await waitFor(
+    async () => ((await state()).stats.succeeded === 1 ? state() : undefined),
+    10_000,
+    'the run ends',
+  );
+  assert.equal(done.stats.missed, 2, 'counted with the run, in its one write');
+  assert.equal(done.last_run?.id.toHexString(), runs[2]!._id.toHexString());
+  assert.equal(done.fired?.slot.getTime(), runs[2]!.nominal_at.getTime());
+  await d.drain();
+});
+
 test('a slot another firing recorded first gives its reserved slot back', async () => {
   const d = dispatcher(2);
   const s = await dueSchedule('raced');

@@ -461,15 +461,18 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
 }
 
 /**
- * Counts the final outcome on the schedule's state and moves its last_run forward, and for a
- * scheduled run its `fired` (how far firing got), all in one write.
+ * Counts the final outcome on the schedule's state (with the missed slots the run carries,
+ * RunDoc.missed_before) and moves its last_run forward, and for a scheduled run its `fired`
+ * (how far firing got), all in one write.
  */
 export async function recordOutcome(run: RunDoc, status: RunStatus, now: Date): Promise<void> {
   if (run.trigger === 'hook') return; // a command hook's run is not one of the schedule's runs
+  const inc: Record<string, number> = { [`stats.${status}`]: 1 };
+  if (run.missed_before) inc['stats.missed'] = (inc['stats.missed'] ?? 0) + run.missed_before;
   await recordLastRun(
     run.schedule_id,
     { id: run._id, status, nominal_at: run.nominal_at, finished_at: now },
-    { [`stats.${status}`]: 1 },
+    inc,
     firedBy(run),
   );
 }

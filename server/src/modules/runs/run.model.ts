@@ -28,6 +28,12 @@ export interface RunDoc {
    * the firing itself writes nothing to the schedule. Absent on manual runs and older records.
    */
   next_slot_at?: Date | null;
+  /**
+   * Slots of the same firing, before this run's, that were recorded `missed`; counted in the
+   * schedule's stats when this run ends, in the one write of its state that costs anyway
+   * (fire.ts, recordOutcome). Absent: none.
+   */
+  missed_before?: number;
   /** The current attempt, from 1, as users see it. */
   attempt: number;
   /**
@@ -107,6 +113,7 @@ const runSchema = new Schema<RunDoc>(
     reason: { type: String, default: null },
     nominal_at: { type: Date, required: true },
     next_slot_at: { type: Date, default: undefined },
+    missed_before: { type: Number, default: undefined },
     attempt: { type: Number, required: true, default: 1 },
     epoch: { type: Number, required: true, default: 1 },
     max_attempts: { type: Number, required: true, default: 1 },

@@ -164,8 +164,15 @@ type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
  * Writes one ledger record per decision (queue entries first); returns the new queued runs.
  * Each run carries the slot after its own (`next` after the last), which it records in the
  * schedule's `fired` when it ends. Slots recorded missed count and move `fired` at once, in the
- * one write of `last_run`. Runs `executor` reserves are recorded running and handed to it once
- * recorded.
+ * one write of `last_run`, unless the latest slot's run is one the executor starts now: that run
+ * counts them when it ends (`missed_before`), in the write of the state its end makes anyway.
+ * Runs `executor` reserves are recorded running and handed to it once recorded.
+ *
+ * Why the exception: a scheduler catching up (after a restart, or behind at 100,000 schedules)
+ * records a missed slot beside a run in many firings, and a write of the state per firing was a
+ * third of the database's updates then (measured). The executor ends such a run within its
+ * target's timeout, so the counters lag by that long at most; `fired` lags as it does for any
+ * run in flight (a takeover fires those slots again and the ledger refuses them).
  */
 async function record(
   s: ScheduleDoc,
@@ -218,10 +225,19 @@ async function record(
     entries.push(born.entry);
     started.set(d._id.toHexString(), born);
   }
+  const carrier = carrierOf(docs, started);
   let inserted = new Set<string>();
   try {
     await Promise.all(entries.map((e) => batchedInsert(QueueModel, e)));
-    inserted = await insertNew(docs);
+    if (carrier) {
+      // The missed records first: the run carries how many of them this firing recorded (another
+      // scheduler may have recorded some, and counts those), so that each is counted once.
+      const missedIn = await insertNew(docs.filter((d) => d.status === 'missed'));
+      if (missedIn.size > 0) carrier.missed_before = missedIn.size;
+      inserted = new Set([...missedIn, ...(await insertNew(docs.filter((d) => d.status !== 'missed')))]);
+    } else {
+      inserted = await insertNew(docs);
+    }
   } finally {
     // Every reservation ends here: a recorded run is executed, the others free their slot.
     for (const [id, { run, lease }] of started) {
@@ -239,7 +255,7 @@ async function record(
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));
   await runsMissed(s, missed, now);
   const lastMissed = missed[missed.length - 1];
-  if (lastMissed) {
+  if (lastMissed && !(carrier && inserted.has(carrier._id.toHexString()))) {
     await recordLastRun(
       s._id,
       { id: lastMissed._id, status: 'missed', nominal_at: lastMissed.nominal_at, finished_at: now },
@@ -248,6 +264,16 @@ async function record(
     );
   }
   return queued.filter((d) => inserted.has(d._id.toHexString()));
+}
+
+/**
+ * The run of the firing's latest slot when the executor starts it now and slots before it were
+ * recorded missed: it counts them when it ends (see record).
+ */
+function carrierOf(docs: readonly RunDoc[], started: ReadonlyMap<string, unknown>): RunDoc | undefined {
+  const last = docs[docs.length - 1];
+  if (!last || !started.has(last._id.toHexString())) return undefined;
+  return docs.some((d) => d.status === 'missed') ? last : undefined;
 }
 
 /**
