@@ -228,14 +228,16 @@ async function record(
   const carrier = carrierOf(docs, started);
   let inserted = new Set<string>();
   try {
-    await Promise.all(entries.map((e) => batchedInsert(QueueModel, e)));
+    const queueEntries = Promise.all(entries.map((e) => batchedInsert(QueueModel, e)));
     if (carrier) {
-      // The missed records first: the run carries how many of them this firing recorded (another
-      // scheduler may have recorded some, and counts those), so that each is counted once.
-      const missedIn = await insertNew(docs.filter((d) => d.status === 'missed'));
+      // The missed records before the runs (beside the queue entries, which they have none of):
+      // the run carries how many of them this firing recorded (another scheduler may have
+      // recorded some, and counts those), so that each is counted once.
+      const [, missedIn] = await Promise.all([queueEntries, insertNew(docs.filter((d) => d.status === 'missed'))]);
       if (missedIn.size > 0) carrier.missed_before = missedIn.size;
       inserted = new Set([...missedIn, ...(await insertNew(docs.filter((d) => d.status !== 'missed')))]);
     } else {
+      await queueEntries;
       inserted = await insertNew(docs);
     }
   } finally {
