@@ -280,7 +280,12 @@ export const ScheduleStats = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   timed_out: z.number().int(),
-  missed: z.number().int(),
+  missed: z
+    .number()
+    .int()
+    .describe(
+      'Slots recorded missed. Those of a catch-up whose latest slot the server started at once count when that run ends',
+    ),
   cancelled: z.number().int(),
   /** Queued or running now (counted from the run queue). */
   active: z.number().int().describe('Runs queued or running now'),
