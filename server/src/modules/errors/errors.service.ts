@@ -89,6 +89,7 @@ async function trimRounds(): Promise<void> {
     }
   }
 }
+
 async function trim(scheduleIds: Types.ObjectId[]): Promise<void> {
   const entries = await ScheduleErrorModel.find({ schedule_id: { $in: scheduleIds } })
     .select({ _id: 1, schedule_id: 1 })
