@@ -40,9 +40,11 @@ test('a pause acknowledged after a slot was scheduled, but before its instant, s
   // is acknowledged well before it even on a slow machine; the first tick's load reads it.
   const slot = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
   await ScheduleModel.updateOne({ _id: id }, { $set: { next_run_at: slot } });
-  await ticker.tick(); // begins the due index's load
+  // The first tick begins the due index's load, and schedules the slot already if the load's
+  // first batch came in before it looked (the load goes on beside it); else the next tick does.
+  const first = await ticker.tick();
   await ticker.loaded();
-  assert.ok((await ticker.tick()) >= 1, 'the tick schedules the next slot');
+  assert.ok(first + (await ticker.tick()) >= 1, 'a tick schedules the next slot');
   // The firing process holds its copy of the schedule, as after its first firing: without the
   // notes read at the slot's instant, that copy would fire the slot.
   assert.equal((await scheduleCache.get(id))?.paused, false);
