@@ -170,7 +170,7 @@ type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
  *
  * Why the exception: a scheduler catching up (after a restart, or behind at 100,000 schedules)
  * records a missed slot beside a run in many firings, and a write of the state per firing was a
- * third of the database's updates then (measured). The executor ends such a run within its
+ * quarter of the database's updates then (measured). The executor ends such a run within its
  * target's timeout (unless it fails and is retried), so the counters lag by that long; `fired`
  * lags as it does for any run in flight (a takeover fires those slots again and the ledger
  * refuses them).
