@@ -161,7 +161,8 @@ function dueSlots(s: ScheduleDoc, first: Date, now: Date): { slots: Date[]; next
 type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
 
 /**
- * Writes one ledger record per decision (queue entries first); returns the new queued runs.
+ * Writes one ledger record per decision (queue entries and missed records first, then the runs);
+ * returns the new queued runs.
  * Each run carries the slot after its own (`next` after the last), which it records in the
  * schedule's `fired` when it ends. Slots recorded missed count and move `fired` at once, in the
  * one write of `last_run`, unless the latest slot's run is one the executor starts now: that run
@@ -229,18 +230,15 @@ async function record(
   const carrier = carrierOf(docs, started);
   let inserted = new Set<string>();
   try {
-    const queueEntries = Promise.all(entries.map((e) => batchedInsert(QueueModel, e)));
-    if (carrier) {
-      // The missed records before the runs (beside the queue entries, which they have none of):
-      // the run carries how many of them this firing recorded (another scheduler may have
-      // recorded some, and counts those), so that each is counted once.
-      const [, missedIn] = await Promise.all([queueEntries, insertNew(docs.filter((d) => d.status === 'missed'))]);
-      if (missedIn.size > 0) carrier.missed_before = missedIn.size;
-      inserted = new Set([...missedIn, ...(await insertNew(docs.filter((d) => d.status !== 'missed')))]);
-    } else {
-      await queueEntries;
-      inserted = await insertNew(docs);
-    }
+    // Missed records go in beside the queue entries (they have none), the runs after both: a
+    // carrier carries how many missed slots this firing recorded (another scheduler may have
+    // recorded some, and counts those), so that each is counted once.
+    const [, missedIn] = await Promise.all([
+      Promise.all(entries.map((e) => batchedInsert(QueueModel, e))),
+      insertNew(docs.filter((d) => d.status === 'missed')),
+    ]);
+    if (carrier && missedIn.size > 0) carrier.missed_before = missedIn.size;
+    inserted = new Set([...missedIn, ...(await insertNew(docs.filter((d) => d.status !== 'missed')))]);
   } finally {
     // Every reservation ends here: a recorded run is executed, the others free their slot.
     for (const [id, { run, lease }] of started) {
