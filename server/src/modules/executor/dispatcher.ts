@@ -173,7 +173,7 @@ export class Dispatcher implements ImmediateExecutor {
   private async poll(): Promise<void> {
     const free = this.concurrency - this.inflight.size - this.reserved;
     if (free <= 0 || !this.accepting) return;
-    const due = await claimable({ targetType: 'http' }, free);
+    const due = await claimable(free);
     for (const id of due) {
       if (!this.inflight.has(id.toHexString())) this.dispatch(id);
     }

@@ -72,16 +72,16 @@ export function retryDelayMs(attempt: number, retry: RunDoc['retry']): number {
 const SCAN_BOUND = 500;
 
 /**
- * Queued runs an executor may take now, in dispatch order (dispatch-order.ts): the server's
- * own executor asks for `http`; a worker for `command` runs of its tenant whose required labels
- * it carries. Runs that could not start (their profile is full and nothing may be preempted)
- * are left out, so they do not hide startable work behind them.
+ * Queued runs an executor may take now, in dispatch order (dispatch-order.ts), at most
+ * SCAN_BOUND read: `http` runs for the server's own executor, or a tenant's `command` runs for
+ * its workers (who pick those whose labels they carry, lease-candidates.ts). Runs that could not
+ * start (their profile is full and nothing may be preempted) are left out, so they do not hide
+ * startable work behind them.
  */
-export async function claimable(
-  filter: { targetType: 'http' } | { targetType: 'command'; tenantId: Types.ObjectId; labels: Record<string, string> },
-  limit: number,
+export async function claimableEntries(
+  filter: { targetType: 'http' } | { targetType: 'command'; tenantId: Types.ObjectId },
   now = new Date(),
-): Promise<Types.ObjectId[]> {
+): Promise<QueueDoc[]> {
   const entries = await QueueModel.find({
     status: 'queued',
     available_at: { $lte: now },
@@ -92,13 +92,12 @@ export async function claimable(
     .sort({ priority: -1, available_at: 1 })
     .limit(SCAN_BOUND)
     .lean<QueueDoc[]>();
-  const carries = (need: Record<string, string>) =>
-    filter.targetType === 'http' || Object.entries(need ?? {}).every(([k, v]) => filter.labels[k] === v);
-  const ordered = await dispatchable(
-    entries.filter((e) => carries(e.labels)),
-    now,
-  );
-  return ordered.slice(0, limit).map((e) => e._id);
+  return dispatchable(entries, now);
+}
+
+/** The first `limit` queued `http` runs the server's executor may take now (claimableEntries). */
+export async function claimable(limit: number, now = new Date()): Promise<Types.ObjectId[]> {
+  return (await claimableEntries({ targetType: 'http' }, now)).slice(0, limit).map((e) => e._id);
 }
 
 /** Whether the schedule has a queued or running run (for concurrency policies). */

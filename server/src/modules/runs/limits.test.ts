@@ -74,12 +74,12 @@ describe('dispatch order', () => {
     const late = await queuedRun({ deadline_at: at(600_000) }, { nominalAt: at(-1000) });
     const soon = await queuedRun({ deadline_at: at(60_000) }, { nominalAt: at(-1000) });
     const urgent = await queuedRun({ priority: 500 }, { nominalAt: at(0) });
-    const ids = await claimable({ targetType: 'http' }, 10, at(1000));
+    const ids = await claimable(10, at(1000));
     assert.deepEqual(
       ids.map((id) => id.toHexString()),
       [urgent, soon, late, noDeadline, low].map((r) => r._id.toHexString()),
     );
-    assert.equal((await claimable({ targetType: 'http' }, 2, at(1000))).length, 2, 'the limit still applies');
+    assert.equal((await claimable(2, at(1000))).length, 2, 'the limit still applies');
   });
 
   test('the run exposes its priority, deadline and limits', async () => {
@@ -103,7 +103,7 @@ describe('max_concurrent', () => {
     const claimer = async (owner: string) => {
       // Gives up only after 2 s without a claim in a row: a loaded machine slows everyone down.
       for (let idle = 0; idle < 200 && done < runs.length + 1;) {
-        const ids = await claimable({ targetType: 'http' }, 4);
+        const ids = await claimable(4);
         // Every claimer goes for every candidate at once, the worst case for the limit.
         const leases = await Promise.all(ids.map((id) => claimRun(id, owner)));
         const mine = leases.filter((l) => l !== null);
@@ -134,7 +134,7 @@ describe('max_concurrent', () => {
     const first = await queuedRun(etl);
     const second = await queuedRun(etl, { nominalAt: at(1) });
     const lease = (await claim(first, 'w1', at(10)))!;
-    assert.deepEqual(await claimable({ targetType: 'http' }, 10, at(20)), [], 'a full profile hides its runs');
+    assert.deepEqual(await claimable(10, at(20)), [], 'a full profile hides its runs');
     assert.equal(await claim(second, 'w2', at(20)), null);
     const waiting = toRun(await load(second));
     assert.equal(waiting.status, 'queued');

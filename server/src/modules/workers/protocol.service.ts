@@ -2,14 +2,17 @@ import type { LeasedRun, WorkerCompleteBody, WorkerHeartbeatBody } from '@crony/
 import { Types } from 'mongoose';
 import { updateIf } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
+import { claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
 import { appendLogs } from '../runs/logs.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { progressReported } from '../hooks/emit.ts';
+import { FRESH_MS, LeaseCandidates } from './lease-candidates.ts';
 import { WorkerModel, type WorkerDoc } from './worker.model.ts';
 
-/** How often a waiting lease request looks for work, in ms. */
-const POLL_MS = 250;
+/** Most candidates one look tries to claim (all taken: it looks again after FRESH_MS). */
+const TRIES_PER_LOOK = 5;
+
+const candidates = new LeaseCandidates();
 
 export const ownerOf = (worker: WorkerDoc) => `worker:${worker._id.toHexString()}`;
 
@@ -25,8 +28,9 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
     if (round > 0 && round % 8 === 0 && (await WorkerModel.exists({ _id: worker._id, revoked_at: { $ne: null } }))) {
       throw new AppError('unauthenticated', 'This worker was revoked');
     }
-    const ids = await claimable({ targetType: 'command', tenantId: worker.tenant_id, labels: worker.labels ?? {} }, 5);
-    for (const id of ids) {
+    for (let tries = 0; tries < TRIES_PER_LOOK; tries++) {
+      const id = await candidates.take(worker.tenant_id, worker.labels ?? {});
+      if (!id) break;
       const claimed = await claimRun(id, ownerOf(worker));
       if (!claimed) continue;
       const { run, lease } = claimed;
@@ -46,7 +50,8 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
       };
     }
     if (Date.now() >= deadline || gone()) return null;
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    // The list is as old as this wait by then: the next look reads the queue again.
+    await new Promise((r) => setTimeout(r, FRESH_MS));
   }
 }
 
