@@ -65,7 +65,10 @@ function candidates() {
 /** Takes a candidate and claims it, as a lease request does (a claimed run is no longer queued). */
 async function lease(list: LeaseCandidates, labels: Record<string, string> = {}) {
   const id = await list.take(tenantId, labels);
-  if (id) assert.ok(await claimRun(id, 'test'), 'the candidate is claimable');
+  if (id) {
+    assert.ok(await claimRun(id, 'test'), 'the candidate is claimable');
+    list.settled(id);
+  }
   return id?.toHexString() ?? null;
 }
 
@@ -112,6 +115,20 @@ describe('lease candidates', () => {
     const later = await queued();
     assert.equal(await lease(c.list), later.toHexString());
     assert.equal(c.reads, 2);
+  });
+
+  test('a run whose claim is under way is not offered by a read meanwhile, and is again once settled', async () => {
+    const first = await queued();
+    const second = await queued();
+    const c = candidates();
+    const claiming = await c.list.take(tenantId, {}); // its claim not yet written
+    assert.equal(claiming?.toHexString(), first.toHexString());
+    c.tick(FRESH_MS);
+    assert.equal((await c.list.take(tenantId, {}))?.toHexString(), second.toHexString(), 'a new read skips it');
+    c.list.settled(claiming!); // lost, say: it is still queued
+    c.list.settled(second);
+    c.tick(FRESH_MS);
+    assert.equal((await c.list.take(tenantId, {}))?.toHexString(), first.toHexString(), 'offered again');
   });
 
   test("another tenant's runs are never candidates", async () => {

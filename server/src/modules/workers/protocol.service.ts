@@ -31,7 +31,7 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
     for (let tries = 0; tries < TRIES_PER_LOOK; tries++) {
       const id = await candidates.take(worker.tenant_id, worker.labels ?? {});
       if (!id) break;
-      const claimed = await claimRun(id, ownerOf(worker));
+      const claimed = await claimRun(id, ownerOf(worker)).finally(() => candidates.settled(id));
       if (!claimed) continue;
       const { run, lease } = claimed;
       if (run.target.type !== 'command') continue;
