@@ -456,7 +456,8 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/worker/lease': {
     post: {
-      summary: 'Worker protocol (worker credential): long-poll for a command run; 204 when none came within wait_ms',
+      summary:
+        "Worker protocol (worker credential): long-poll for a command run, the first in dispatch order of a list of the tenant's claimable runs read at most 250 ms before (a waiting request reads again every 250 ms); 204 when none came within wait_ms",
       tag: 'worker protocol',
       body: LeaseRequestBody,
       ok: { status: 200, schema: LeasedRun },

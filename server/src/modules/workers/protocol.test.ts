@@ -27,6 +27,7 @@ function asWorker(credential: string) {
     lease: (wait_ms = 0) => call('/v1/worker/lease', { wait_ms }),
     heartbeat: (run: string, body: unknown) => call(`/v1/worker/runs/${run}/heartbeat`, body),
     complete: (run: string, body: unknown) => call(`/v1/worker/runs/${run}/complete`, body),
+    drain: () => call('/v1/worker/drain', {}),
   };
 }
 
@@ -182,6 +183,17 @@ describe('worker protocol', () => {
     assert.equal((await w.lease(0)).status, 401);
     const list = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
     assert.equal(list.data.find((x) => x.id === reg.worker_id)?.state, 'revoked');
+  });
+
+  test('a draining worker is given no new run, from its next request on', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    assert.equal((await w.lease(0)).status, 204); // its credential was looked up (and may be kept)
+    assert.equal((await w.drain()).status, 204);
+    const run = await commandRun(a);
+    assert.equal((await w.lease(1000)).status, 204, 'no work for a draining worker');
+    assert.equal(((await (await a.get(`/v1/runs/${run.id}`)).json()) as Run).status, 'queued');
+    await a.post(`/v1/runs/${run.id}/cancel`);
   });
 
   test('a member cannot create registration tokens; a tenant token is no worker credential', async () => {

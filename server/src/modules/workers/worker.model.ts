@@ -1,3 +1,4 @@
+import { Copies } from '../../db/copies.ts';
 import { Schema, model, type Types } from 'mongoose';
 
 /** A registration token: lets `crony worker` register a worker of this tenant. Stored hashed. */
@@ -62,3 +63,11 @@ const workerSchema = new Schema<WorkerDoc>(
 workerSchema.index({ credential_hash: 1 }, { unique: true });
 workerSchema.index({ tenant_id: 1 });
 export const WorkerModel = model<WorkerDoc>('Worker', workerSchema, 'workers');
+
+/**
+ * Workers by `credential_hash`, as every request of the worker protocol authenticates (FerretDB
+ * scans the collection for a filter on the hash: one scan per lease, heartbeat and result).
+ * Every write of a worker goes through it, so a revocation or a drain applies to the worker's
+ * next request (db/copies.ts).
+ */
+export const workerCopies = new Copies<WorkerDoc>();

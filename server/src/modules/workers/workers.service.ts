@@ -16,7 +16,7 @@ import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { hashToken, newTokenSecret } from '../tokens/secrets.ts';
 import { WorkerSeenModel, type WorkerSeenDoc } from './worker-seen.model.ts';
-import { WorkerModel, WorkerTokenModel, type WorkerDoc, type WorkerTokenDoc } from './worker.model.ts';
+import { workerCopies, WorkerModel, WorkerTokenModel, type WorkerDoc, type WorkerTokenDoc } from './worker.model.ts';
 
 export const REGISTRATION_PREFIX = 'crony_wr_';
 export const CREDENTIAL_PREFIX = 'crony_w_';
@@ -87,7 +87,10 @@ export async function registerWorker(input: RegisterWorkerBody): Promise<Registe
 /** The worker a credential belongs to; null when unknown or revoked. */
 export async function workerForCredential(secret: string): Promise<WorkerDoc | null> {
   if (!secret.startsWith(CREDENTIAL_PREFIX)) return null;
-  const worker = await WorkerModel.findOne({ credential_hash: hashToken(secret) }).lean<WorkerDoc>();
+  const hash = hashToken(secret);
+  const worker = await workerCopies.readOne(hash, () =>
+    WorkerModel.findOne({ credential_hash: hash }).lean<WorkerDoc>(),
+  );
   return worker && !worker.revoked_at ? worker : null;
 }
 
@@ -104,7 +107,9 @@ export async function markSeen(worker: Pick<WorkerDoc, '_id'>, now = new Date())
 }
 
 export async function setDraining(worker: WorkerDoc): Promise<void> {
-  await WorkerModel.updateOne({ _id: worker._id }, { $set: { draining: true } });
+  await workerCopies.write([worker.credential_hash], () =>
+    WorkerModel.updateOne({ _id: worker._id }, { $set: { draining: true } }),
+  );
 }
 
 export async function listWorkers(principal: Principal, now = new Date()): Promise<Worker[]> {
@@ -160,5 +165,5 @@ interface Legacy {
 export async function revokeWorker(principal: Principal, id: string, now = new Date()): Promise<void> {
   const workers = scoped(WorkerModel, principal);
   if (!(await workers.findById(id))) throw notFound('Worker');
-  await workers.updateById(id, { $set: { revoked_at: now } });
+  await workerCopies.write('all', () => workers.updateById(id, { $set: { revoked_at: now } }));
 }
