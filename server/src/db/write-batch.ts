@@ -110,6 +110,21 @@ export function batchedInsert<T>(model: Model<T>, doc: T): Promise<void> {
   return c.add(doc as Document);
 }
 
+/**
+ * A new document of `model` as mongoose's own inserts store it (cast, defaults, timestamps and
+ * version key), validated: what `batchedInsert` takes for a document a user sent. Rejects
+ * with mongoose's ValidationError, as `create` does. The schemas here have no save hooks,
+ * which `create` would run and this does not.
+ */
+export async function buildNew<T>(model: Model<T>, fields: Partial<T>): Promise<T> {
+  const doc = new model(fields);
+  await doc.validate();
+  const versionKey = model.schema.get('versionKey');
+  if (typeof versionKey === 'string') doc.set(versionKey, 0);
+  (doc as unknown as { initializeTimestamps?: () => void }).initializeTimestamps?.();
+  return doc.toObject() as T;
+}
+
 /** Deletes the document `_id`, batched with other deletes from the same collection. */
 export function batchedDelete<T>(model: Model<T>, id: Types.ObjectId): Promise<void> {
   const key = model as unknown as Model<never>;
