@@ -41,6 +41,7 @@ export interface LeaseCandidatesOptions {
  */
 export class LeaseCandidates {
   private readonly lists = new Map<string, Candidates>();
+  /** One shared read per tenant whose workers asked: kept, a few objects each. */
   private readonly reads = new Map<string, SharedRead<Candidates>>();
   /**
    * Runs taken and not yet settled: a read while their claim is under way still finds them
