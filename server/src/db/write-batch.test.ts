@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import mongoose, { Schema, Types, model } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { isDuplicateKey } from './errors.ts';
-import { batchedDelete, batchedInsert } from './write-batch.ts';
+import { batchedDelete, batchedInsert, buildNew } from './write-batch.ts';
 
 interface ThingDoc {
   _id: Types.ObjectId;
@@ -81,4 +81,37 @@ test('deletes by _id issued together go out as one bulk write per 50, and remove
   assert.equal(left.length, 30);
   assert.ok(left.every((d) => d.n % 2 === 1));
   await batchedDelete(Thing, new Types.ObjectId()); // a missing document is no error
+});
+
+interface NoteDoc {
+  _id: Types.ObjectId;
+  title: string;
+  tags: string[];
+  created_at: Date;
+  updated_at: Date;
+  __v?: number;
+}
+const Note = model<NoteDoc>(
+  'BatchNote',
+  new Schema<NoteDoc>(
+    { title: { type: String, required: true }, tags: { type: [String], default: ['new'] } },
+    { timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } },
+  ),
+  'batch_notes',
+);
+
+test('buildNew stores what create would: cast, defaults, timestamps (a given one kept), version key', async () => {
+  const given = new Date('2026-01-02T03:04:05Z');
+  const built = await buildNew(Note, { title: 42 as unknown as string, created_at: given });
+  await batchedInsert(Note, built);
+  const stored = await Note.collection.findOne({ _id: built._id });
+  const created = (await Note.create({ title: '42', created_at: given })).toObject();
+  const shape = (d: object) => Object.keys(d).sort();
+  assert.deepEqual(shape(stored!), shape(created), 'the same fields as a document create stored');
+  assert.equal(stored!.title, '42', 'cast as the schema says');
+  assert.deepEqual(stored!.tags, ['new'], 'defaults applied');
+  assert.deepEqual(stored!.created_at, given, 'a timestamp given is kept');
+  assert.ok(stored!.updated_at instanceof Date, 'a missing timestamp is set');
+  assert.equal(stored!.__v, 0);
+  await assert.rejects(buildNew(Note, {}), { name: 'ValidationError' }, 'validated as create validates');
 });

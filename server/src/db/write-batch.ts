@@ -113,8 +113,8 @@ export function batchedInsert<T>(model: Model<T>, doc: T): Promise<void> {
 /**
  * A new document of `model` as mongoose's own inserts store it (cast, defaults, timestamps and
  * version key), validated: what `batchedInsert` takes for a document a user sent. Rejects
- * with mongoose's ValidationError, as `create` does. The schemas here have no save hooks,
- * which `create` would run and this does not.
+ * with mongoose's ValidationError, as `create` does. `create` would also run save hooks; the
+ * only ones here are mongoose's timestamps, set the same way (a timestamp given is kept).
  */
 export async function buildNew<T>(model: Model<T>, fields: Partial<T>): Promise<T> {
   const doc = new model(fields);

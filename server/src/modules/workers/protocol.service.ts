@@ -50,7 +50,8 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
       };
     }
     if (Date.now() >= deadline || gone()) return null;
-    // The list is as old as this wait by then: the next look reads the queue again.
+    // The list is as old as this wait by then: the next look reads the queue again, or takes
+    // from a list another request read since.
     await new Promise((r) => setTimeout(r, FRESH_MS));
   }
 }
