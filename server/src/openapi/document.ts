@@ -359,7 +359,12 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/invitations/{id}': {
-    delete: { summary: 'Withdraw a pending invitation', tag: 'members', params: [idParam], ok: { status: 204 } },
+    delete: {
+      summary: 'Withdraw a pending invitation; 404 once it is accepted, also by an accept that ran at the same time',
+      tag: 'members',
+      params: [idParam],
+      ok: { status: 204 },
+    },
   },
   '/invitations/accept/{token}': {
     get: {
@@ -370,7 +375,8 @@ const ops: Record<string, Record<string, Op>> = {
       public: true,
     },
     post: {
-      summary: 'Accept: set a password, join the tenant, start a console session',
+      summary:
+        'Accept: set a password, join the tenant, start a console session; 404 when the link is unknown, used, withdrawn (also while this request ran) or expired',
       tag: 'members',
       params: [tokenParam],
       body: AcceptInvitationBody,

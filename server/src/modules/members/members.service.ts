@@ -10,6 +10,7 @@ import {
   type Role,
 } from '@crony/shared';
 import { isDuplicateKey } from '../../db/errors.ts';
+import { updateIf } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -93,19 +94,24 @@ export async function inviteMember(
   return { ...toInvitation(doc), token: secret, accept_path: `/invite/${secret}` };
 }
 
+/** Still neither accepted nor withdrawn: the guard of the write that does either (they race). */
+const open = { accepted_at: null, revoked_at: null };
+
 export async function revokeInvitation(principal: Principal, id: string, now = new Date()): Promise<void> {
   const invitations = scoped(InvitationModel, principal);
   const inv = await invitations.findById(id).lean<InvitationDoc>();
   if (!inv || !pending(inv, now)) throw notFound('Invitation');
-  await invitations.updateById(id, { $set: { revoked_at: now } });
+  // Accepted since it was read: too late to withdraw, as if it had been accepted before.
+  if (!(await updateIf(InvitationModel, inv._id, open, { $set: { revoked_at: now } }))) throw notFound('Invitation');
 }
+
+// One message for unknown, used, withdrawn and expired links: the holder can do nothing but ask again.
+const unusable = () =>
+  new AppError('not_found', 'This invitation link is unknown, used, withdrawn or expired; ask for a new one');
 
 async function invitationFor(secret: string, now: Date): Promise<InvitationDoc> {
   const inv = await InvitationModel.findOne({ token_hash: hashToken(secret) }).lean<InvitationDoc>();
-  // One message for unknown, used, withdrawn and expired links: the holder can do nothing but ask again.
-  if (!inv || !pending(inv, now)) {
-    throw new AppError('not_found', 'This invitation link is unknown, used, withdrawn or expired; ask for a new one');
-  }
+  if (!inv || !pending(inv, now)) throw unusable();
   return inv;
 }
 
@@ -120,6 +126,9 @@ export async function previewInvitation(secret: string, now = new Date()): Promi
 export async function acceptInvitation(secret: string, password: string, now = new Date()): Promise<Principal> {
   const inv = await invitationFor(secret, now);
   const passwordHash = await hashPassword(password);
+  // Taken before the account is made, guarded: a withdrawal made while the password was being
+  // hashed wins (it once let the invitee in all the same), and so does the other of two accepts.
+  if (!(await updateIf(InvitationModel, inv._id, open, { $set: { accepted_at: now } }))) throw unusable();
   let user;
   try {
     // The unique email index decides: an account belongs to one tenant, and a link used twice
@@ -131,11 +140,12 @@ export async function acceptInvitation(secret: string, password: string, now = n
       role: inv.role,
     });
   } catch (err) {
+    // No account made: the invitation stays usable, as it was.
+    await updateIf(InvitationModel, inv._id, { accepted_at: now }, { $set: { accepted_at: null } });
     if (isDuplicateKey(err))
       throw new AppError('conflict', `An account for ${inv.email} exists already; log in instead`);
     throw err;
   }
-  await InvitationModel.updateOne({ _id: inv._id }, { $set: { accepted_at: now } });
   return { tenantId: inv.tenant_id, role: inv.role, userId: user._id, tokenId: null };
 }
 

@@ -119,6 +119,26 @@ describe('members', () => {
     assert.equal((await outsider.delete(`/v1/invitations/${inv.id}`)).status, 404);
   });
 
+  test('an invitation withdrawn while it is being accepted lets in nobody, or the withdrawal is refused', async () => {
+    // Accepting reads the invitation, hashes the password (tens of ms) and creates the account:
+    // a withdrawal in between once let the invitee in all the same.
+    for (const delayMs of [0, 5, 10, 20, 40]) {
+      const email = unique('racing');
+      const inv = await invite(owner, email, 'viewer');
+      const accepting = fetch(`${server.url}/v1/invitations/accept/${inv.token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password }),
+      });
+      await new Promise((r) => setTimeout(r, delayMs));
+      const withdrawn = (await owner.delete(`/v1/invitations/${inv.id}`)).status;
+      const accepted = (await accepting).status;
+      const joined = (await members(owner)).some((m) => m.email === email);
+      const what = `after ${delayMs} ms: withdrawal ${withdrawn}, accept ${accepted}`;
+      assert.ok(withdrawn === 204 ? accepted !== 201 && !joined : accepted === 201 && joined, what);
+    }
+  });
+
   test('members cannot manage; admins cannot grant or touch above their role', async () => {
     const m = await join(await invite(owner, unique('mem'), 'member'));
     assert.equal((await m.api.post('/v1/members', { email: unique('x'), role: 'viewer' })).status, 403);
