@@ -95,14 +95,15 @@ export async function inviteMember(
 }
 
 /** Still neither accepted nor withdrawn: the guard of the write that does either (they race). */
-const open = { accepted_at: null, revoked_at: null };
+const undecided = { accepted_at: null, revoked_at: null };
 
 export async function revokeInvitation(principal: Principal, id: string, now = new Date()): Promise<void> {
   const invitations = scoped(InvitationModel, principal);
   const inv = await invitations.findById(id).lean<InvitationDoc>();
   if (!inv || !pending(inv, now)) throw notFound('Invitation');
   // Accepted since it was read: too late to withdraw, as if it had been accepted before.
-  if (!(await updateIf(InvitationModel, inv._id, open, { $set: { revoked_at: now } }))) throw notFound('Invitation');
+  if (!(await updateIf(InvitationModel, inv._id, undecided, { $set: { revoked_at: now } })))
+    throw notFound('Invitation');
 }
 
 // One message for unknown, used, withdrawn and expired links: the holder can do nothing but ask again.
@@ -128,11 +129,11 @@ export async function acceptInvitation(secret: string, password: string, now = n
   const passwordHash = await hashPassword(password);
   // Taken before the account is made, guarded: a withdrawal made while the password was being
   // hashed wins (it once let the invitee in all the same), and so does the other of two accepts.
-  if (!(await updateIf(InvitationModel, inv._id, open, { $set: { accepted_at: now } }))) throw unusable();
+  if (!(await updateIf(InvitationModel, inv._id, undecided, { $set: { accepted_at: now } }))) throw unusable();
   let user;
   try {
-    // The unique email index decides: an account belongs to one tenant, and a link used twice
-    // at once makes one account.
+    // The unique email index decides that an account belongs to one tenant (a link used twice
+    // at once is decided above: the second finds the invitation taken).
     user = await User.create({
       tenant_id: inv.tenant_id,
       email: inv.email,
