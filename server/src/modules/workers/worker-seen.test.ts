@@ -12,6 +12,7 @@ import {
   markSeen,
   registerWorker,
   revokeWorker,
+  setDraining,
   workerForCredential,
 } from './workers.service.ts';
 
@@ -49,6 +50,27 @@ test('heartbeats racing a revocation never undo it', async () => {
     const stored = await WorkerModel.findById(reg.worker_id).lean<WorkerDoc>();
     assert.ok(stored?.revoked_at, `round ${round}: the worker stays revoked`);
     assert.equal(await workerForCredential(reg.credential), null, `round ${round}: its credential is refused`);
+  }
+});
+
+test('a drain and a revocation at once both take effect', async () => {
+  // FerretDB applies an update as a read and a write of the whole document: a drain written
+  // while a revocation was in flight could write `revoked_at` back unset, and the revoked
+  // worker kept its credential. The drain starts 0-7 ms into the revocation, which first reads
+  // the worker (twice) before it writes.
+  for (let round = 0; round < 40; round++) {
+    const reg = await register();
+    const worker = await workerForCredential(reg.credential);
+    assert.ok(worker);
+    const delay = round % 8;
+    await Promise.all([
+      revokeWorker(principal, reg.worker_id),
+      new Promise((r) => setTimeout(r, delay)).then(() => setDraining(worker)),
+    ]);
+    const stored = await WorkerModel.findById(reg.worker_id).lean<WorkerDoc>();
+    assert.ok(stored?.revoked_at, `drain ${delay} ms into the revocation: the worker stays revoked`);
+    assert.equal(stored.draining, true, `drain ${delay} ms into the revocation: the worker is draining`);
+    assert.equal(await workerForCredential(reg.credential), null, `drain ${delay} ms in: its credential is refused`);
   }
 });
 

@@ -9,6 +9,7 @@ import type {
 import { Types } from 'mongoose';
 import { findByIds } from '../../db/by-ids.ts';
 import { WriteThrottle } from '../../db/throttle.ts';
+import { inTurn } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../runs/lifecycle.ts';
@@ -106,9 +107,16 @@ export async function markSeen(worker: Pick<WorkerDoc, '_id'>, now = new Date())
   await seenWrites.writeLatest(WorkerSeenModel.collection, worker._id, 'at', now);
 }
 
+/**
+ * After the worker's registration, its document is written only here and by `revokeWorker`,
+ * each in the document's turn (`inTurn`): FerretDB applies an update as a read and a write of
+ * the whole document, so a drain and a revocation in flight at once could write back the other's
+ * field unset (worker-seen.test.ts: a drain 2-6 ms into a revocation was lost). Writers in
+ * other processes can still race these (README, Operations: one process on FerretDB).
+ */
 export async function setDraining(worker: WorkerDoc): Promise<void> {
   await workerCopies.write([worker.credential_hash], () =>
-    WorkerModel.updateOne({ _id: worker._id }, { $set: { draining: true } }),
+    inTurn(WorkerModel, worker._id, () => WorkerModel.updateOne({ _id: worker._id }, { $set: { draining: true } })),
   );
 }
 
@@ -165,5 +173,8 @@ interface Legacy {
 export async function revokeWorker(principal: Principal, id: string, now = new Date()): Promise<void> {
   const workers = scoped(WorkerModel, principal);
   if (!(await workers.findById(id))) throw notFound('Worker');
-  await workerCopies.write('all', () => workers.updateById(id, { $set: { revoked_at: now } }));
+  // In the document's turn, as setDraining's write (see there).
+  await workerCopies.write('all', () =>
+    inTurn(WorkerModel, id, () => workers.updateById(id, { $set: { revoked_at: now } })),
+  );
 }
