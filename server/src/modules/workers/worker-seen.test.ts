@@ -54,10 +54,10 @@ test('heartbeats racing a revocation never undo it', async () => {
 });
 
 test('a drain and a revocation at once both take effect', async () => {
-  // FerretDB applies an update as a read and a write of the whole document: a drain written
-  // while a revocation was in flight could write `revoked_at` back unset, and the revoked
-  // worker kept its credential. The drain starts 0-7 ms into the revocation, which first reads
-  // the worker (twice) before it writes.
+  // FerretDB applies an update as a read and a write of the whole document: either write could
+  // put back the other's field unset (before the fix, the revocation wrote back the drain of a
+  // drain 2 or 6 ms in). The drain starts 0-7 ms into the revocation, which first reads the
+  // worker (twice) before it writes.
   for (let round = 0; round < 40; round++) {
     const reg = await register();
     const worker = await workerForCredential(reg.credential);
