@@ -139,6 +139,23 @@ describe('members', () => {
     }
   });
 
+  test('an accept refused because the account was made meanwhile leaves the invitation pending', async () => {
+    // Invited by two teams; the invitee joins the other first. Accepting this one then fails on
+    // the unique email (an account belongs to one team) after the invitation was taken: it is
+    // given back, so it stays pending and can be withdrawn.
+    const email = unique('twice');
+    const here = await invite(owner, email, 'viewer');
+    await join(await invite(outsider, email, 'member'));
+    const res = await fetch(`${server.url}/v1/invitations/accept/${here.token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ password }),
+    });
+    assert.equal(res.status, 409);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'conflict');
+    assert.equal((await owner.delete(`/v1/invitations/${here.id}`)).status, 204, 'still pending: withdrawn');
+  });
+
   test('members cannot manage; admins cannot grant or touch above their role', async () => {
     const m = await join(await invite(owner, unique('mem'), 'member'));
     assert.equal((await m.api.post('/v1/members', { email: unique('x'), role: 'viewer' })).status, 403);
