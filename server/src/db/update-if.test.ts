@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Schema, Types, model } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
-import { dropCopy, keepCopy, takeCopy, updateIf, updateIfJustRead } from './update-if.ts';
+import { dropCopy, inTurn, keepCopy, MAX_COPIES, peekCopy, takeCopy, updateIf, updateIfJustRead } from './update-if.ts';
 
 interface GuardedDoc {
   _id: Types.ObjectId;
@@ -70,4 +70,45 @@ test('a kept copy is handed out once, and not after a guarded write of its docum
   keepCopy(Guarded, doc);
   dropCopy(Guarded, doc._id);
   assert.equal(takeCopy(Guarded, doc._id), null);
+});
+
+test('a guarded write waiting for the turn lets go of the copy kept in that turn', async () => {
+  // A claim keeps the run's copy at the end of its turn; a cancel that asked for the turn
+  // meanwhile writes after it, so the copy must not outlive that write (it did when a write let
+  // go of copies before waiting for its turn).
+  const doc = { _id: new Types.ObjectId(), state: 'a', note: null, at: null };
+  await Guarded.collection.insertOne({ ...doc });
+  let release!: () => void;
+  const holding = inTurn(Guarded, doc._id, async () => {
+    await new Promise<void>((r) => (release = r));
+    keepCopy(Guarded, doc);
+  });
+  const write = updateIf(Guarded, doc._id, { state: 'a' }, { $set: { state: 'b' } });
+  await new Promise((r) => setTimeout(r, 20));
+  release();
+  await holding;
+  assert.equal(await write, true);
+  assert.equal(takeCopy(Guarded, doc._id), null, 'the copy from before the write is not handed out');
+});
+
+test('a peek leaves the copy for its take', () => {
+  const doc = { _id: new Types.ObjectId(), state: 'a', note: null, at: null };
+  assert.equal(peekCopy(Guarded, doc._id), null);
+  keepCopy(Guarded, doc);
+  assert.equal(peekCopy(Guarded, doc._id), doc);
+  assert.equal(peekCopy(Guarded, doc._id), doc);
+  assert.equal(takeCopy(Guarded, doc._id), doc);
+  assert.equal(peekCopy(Guarded, doc._id), null);
+});
+
+test('copies are bounded: past MAX_COPIES the one kept longest ago is let go', () => {
+  const docs = Array.from({ length: MAX_COPIES + 1 }, () => ({ _id: new Types.ObjectId() }));
+  for (const d of docs) keepCopy(Guarded, d);
+  keepCopy(Guarded, docs[1]!); // kept again: now the newest
+  keepCopy(Guarded, { _id: new Types.ObjectId() });
+  assert.equal(takeCopy(Guarded, docs[0]!._id), null, 'the oldest went first');
+  assert.equal(takeCopy(Guarded, docs[2]!._id), null, 'then the next oldest, not the one kept again');
+  assert.equal(takeCopy(Guarded, docs[1]!._id), docs[1]);
+  assert.equal(takeCopy(Guarded, docs[MAX_COPIES]!._id), docs[MAX_COPIES]);
+  for (const d of docs) dropCopy(Guarded, d._id);
 });

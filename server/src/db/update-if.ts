@@ -44,37 +44,45 @@ const keyOf = (model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId | s
   `${model.collection.collectionName}:${String(id)}`;
 
 /**
- * Copies of documents this process wrote whole and will write again from its copy, without
- * reading them back first: a run born running here, until its executor reports the outcome.
- * A guarded write of the document made meanwhile in this process (a heartbeat, a progress
- * report, a cancel) marks the copy stale, and a stale copy is not handed out: the writer reads
- * the document as before. What another process writes is not seen here, which is why the
- * conditions of a write from a copy must hold on the copy (FerretDB) or in the filter
- * (MongoDB), as for any guarded write (README, Operations: one process on FerretDB).
+ * Copies of documents this process stored and will write again from its copy, without reading
+ * them back first: a run born running here, or claimed here, until its executor reports the
+ * outcome. A guarded write of the document made meanwhile in this process (a heartbeat, a
+ * progress report, a cancel) lets the copy go, and the writer reads the document as before.
+ * What another process writes is not seen here, which is why the conditions of a write from a
+ * copy must hold on the copy (FerretDB) or in the filter (MongoDB), as for any guarded write
+ * (README, Operations: one process on FerretDB).
+ *
+ * Bounded: a run claimed here whose result goes to another process (MongoDB, several
+ * processes) never takes its copy, so beyond MAX_COPIES the oldest are let go. A copy let go
+ * costs its writer one read, nothing else.
  */
-const copies = new Map<string, { doc: unknown; stale: boolean }>();
+const copies = new Map<string, unknown>();
+export const MAX_COPIES = 10_000;
 
-/** Keeps `doc`, as this process is about to store it, for one later `takeCopy`. */
+/** Keeps `doc`, as this process stored it or is about to, for one later `takeCopy`. */
 export function keepCopy(model: Pick<Model<unknown>, 'collection'>, doc: { _id: Types.ObjectId }): void {
-  copies.set(keyOf(model, doc._id), { doc, stale: false });
+  const key = keyOf(model, doc._id);
+  copies.delete(key); // kept again: it goes to the end of the line
+  copies.set(key, doc);
+  if (copies.size > MAX_COPIES) copies.delete(copies.keys().next().value!);
 }
 
-/** The kept copy of the document, unless a write made it stale; either way it is let go. */
+/** The kept copy of the document, unless a write let it go; either way it is let go. */
 export function takeCopy<T>(model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId): T | null {
   const key = keyOf(model, id);
   const copy = copies.get(key);
   copies.delete(key);
-  return copy && !copy.stale ? (copy.doc as T) : null;
+  return (copy as T | undefined) ?? null;
+}
+
+/** The kept copy of the document, left for its `takeCopy`; null when there is none. */
+export function peekCopy<T>(model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId): T | null {
+  return (copies.get(keyOf(model, id)) as T | undefined) ?? null;
 }
 
 /** Lets a kept copy go unused (its document was not stored, or its writer gave up). */
 export function dropCopy(model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId): void {
   copies.delete(keyOf(model, id));
-}
-
-function markWritten(key: string): void {
-  const copy = copies.get(key);
-  if (copy) copy.stale = true;
 }
 
 /**
@@ -103,12 +111,15 @@ export async function updateIf<T>(
   conditions: Record<string, unknown>,
   update: UpdateQuery<T>,
 ): Promise<boolean> {
-  markWritten(keyOf(model, id));
   if (!(await idOnlyFilters())) {
+    copies.delete(keyOf(model, id));
     const res = await model.updateOne({ _id: id, ...conditions } as never, update);
     return res.modifiedCount === 1 || res.matchedCount === 1;
   }
   return inTurn(model, id, async () => {
+    // In the turn, not before it: a claim holding the turn keeps its copy as it leaves, and
+    // this write, which comes after, must let that copy go.
+    copies.delete(keyOf(model, id));
     const current = await findById(model, id);
     if (!current || !sift(conditions)(current)) return false;
     const res = await model.updateOne({ _id: id } as never, update);
@@ -135,7 +146,7 @@ export async function updateIfJustRead<T>(
   update: { $set: Record<string, unknown> },
 ): Promise<boolean> {
   const $set = Object.fromEntries(Object.entries(update.$set).filter(([, v]) => v !== undefined));
-  markWritten(keyOf(model, current._id));
+  copies.delete(keyOf(model, current._id));
   if (!(await idOnlyFilters())) {
     const res = await model.collection.updateOne({ _id: current._id, ...conditions }, { $set });
     return res.matchedCount === 1;

@@ -11,7 +11,7 @@ import { QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
-import { inTurn, takeCopy, updateIf, updateIfJustRead } from '../../db/update-if.ts';
+import { inTurn, keepCopy, takeCopy, updateIf, updateIfJustRead } from '../../db/update-if.ts';
 import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { attemptEnded, runCancelled } from '../hooks/emit.ts';
@@ -113,14 +113,38 @@ export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]
  * Takes a queued run for `owner`; null when someone else has it, or it is not claimable.
  * Given the run's record as just written (a fresh firing), it is not read back first: the
  * guarded write that starts the attempt reads it anyway and refuses a run that moved on.
+ * Given its id, the run is read once, in its turn (`inTurn`), and the claim written from that
+ * read; the run as stored then is kept for the executor's report (`keepCopy`, completeRun), so
+ * a worker's run costs no read between its claim and its result (there were three: the claim
+ * read it twice, the result twice).
  */
 export async function claimRun(
   runOrId: RunDoc | Types.ObjectId,
   owner: string,
   now = new Date(),
 ): Promise<{ run: RunDoc; lease: Lease } | null> {
-  const run = runOrId instanceof Types.ObjectId ? await findById<RunDoc>(RunModel, runOrId) : runOrId;
-  if (!run || run.status !== 'queued' || run.available_at.getTime() > now.getTime()) return null;
+  if (!(runOrId instanceof Types.ObjectId)) {
+    return startClaimed(runOrId, owner, now, (guard, update) => updateIf(RunModel, runOrId._id, guard, update));
+  }
+  return inTurn(RunModel, runOrId, async () => {
+    const run = await findById<RunDoc>(RunModel, runOrId);
+    if (!run) return null;
+    const claimed = await startClaimed(run, owner, now, (guard, update) =>
+      updateIfJustRead(RunModel, run, guard, update),
+    );
+    if (claimed) keepCopy(RunModel, claimed.run);
+    return claimed;
+  });
+}
+
+/** claimRun's claim of `run` (as read or as written), whose attempt starts through `write`. */
+async function startClaimed(
+  run: RunDoc,
+  owner: string,
+  now: Date,
+  write: GuardedWrite,
+): Promise<{ run: RunDoc; lease: Lease } | null> {
+  if (run.status !== 'queued' || run.available_at.getTime() > now.getTime()) return null;
   const limits = limitsOf(run);
   // Past its deadline it may no longer start; the time-limits sweep records it missed.
   if (limits.deadline_at && limits.deadline_at.getTime() <= now.getTime()) return null;
@@ -146,14 +170,16 @@ export async function claimRun(
     return null;
   }
   const start = attemptStart(run, leaseId, owner, now);
-  const started = await updateIf(RunModel, run._id, { status: 'queued', epoch: run.epoch }, { $set: start.fields });
+  // Stored form, as updateIfJustRead needs: the fields are plain values, and updated_at is set here.
+  const fields = { ...start.fields, updated_at: now };
+  const started = await write({ status: 'queued', epoch: run.epoch }, { $set: fields });
   // Cancelled between our read and our write: the claim stays, unused, and blocks nobody else.
   if (!started) {
     if (place !== 'unlimited') await returnPlace(place);
     return null;
   }
   await setQueueFields(run._id, start.queueFields);
-  return { run: { ...run, ...start.fields }, lease: start.lease };
+  return { run: { ...run, ...fields }, lease: start.lease };
 }
 
 /**

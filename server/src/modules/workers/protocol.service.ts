@@ -1,6 +1,6 @@
 import type { LeasedRun, WorkerCompleteBody, WorkerHeartbeatBody } from '@crony/shared';
 import { Types } from 'mongoose';
-import { updateIf } from '../../db/update-if.ts';
+import { peekCopy, updateIf } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
 import { appendLogs } from '../runs/logs.ts';
@@ -83,9 +83,15 @@ const lostNow = async (runId: Types.ObjectId, leaseId: string) => {
   return run ? lost(run, leaseId) : notFound('Run');
 };
 
+/**
+ * The run, when it is the worker's tenant's. The copy its claim kept (claimRun) serves when
+ * nothing has written the run since: a no-op command's result then reads nothing before its
+ * write. What it decides from the copy (tenant, lease) is decided again by the guarded write.
+ */
 async function ownRun(worker: WorkerDoc, runId: string): Promise<RunDoc> {
   if (!Types.ObjectId.isValid(runId)) throw notFound('Run');
-  const run = await RunModel.findById(runId).lean<RunDoc>();
+  const id = new Types.ObjectId(runId);
+  const run = peekCopy<RunDoc>(RunModel, id) ?? (await RunModel.findById(id).lean<RunDoc>());
   // Another tenant's run is a 404, as everywhere.
   if (!run || !run.tenant_id.equals(worker.tenant_id)) throw notFound('Run');
   return run;

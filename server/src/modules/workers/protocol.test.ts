@@ -1,5 +1,6 @@
 import type { CreatedWorkerToken, LeasedRun, RegisteredWorker, Run, RunLogs, Schedule, Worker } from '@crony/shared';
 import assert from 'node:assert/strict';
+import mongoose from 'mongoose';
 import { after, before, describe, test } from 'node:test';
 import { newTenant, startTestServer, waitFor, type Client, type TestServer } from '../../../test/support/server.ts';
 
@@ -107,6 +108,37 @@ describe('worker protocol', () => {
     );
     const workers = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
     assert.equal(workers.data.find((x) => x.id === reg.worker_id)?.state, 'online');
+  });
+
+  test('a run leased and then completed, with nothing written between, is read once: by its claim', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    const run = await commandRun(a);
+    const reads: string[] = [];
+    mongoose.set('debug', (coll: string, method: string, filter: unknown) => {
+      if (coll === 'runs' && method.startsWith('find') && String((filter as { _id?: unknown })?._id) === run.id) {
+        reads.push(method);
+      }
+    });
+    try {
+      const leased = await nextLease(w, 'a lease');
+      assert.equal(reads.length, 1, 'the claim reads the run once');
+      const done = await w.complete(run.id, {
+        lease_id: leased.lease_id,
+        epoch: leased.epoch,
+        status: 'succeeded',
+        exit_code: 0,
+      });
+      assert.equal(done.status, 200);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    assert.equal(reads.length, 1, 'the result reads nothing: the claim kept the run as it stored it');
+    const fresh = (await (await a.get(`/v1/runs/${run.id}`)).json()) as Run;
+    assert.equal(fresh.status, 'succeeded');
+    assert.equal(fresh.attempts.length, 1);
+    assert.equal(fresh.attempts[0]?.status, 'succeeded');
+    assert.equal(fresh.attempts[0]?.executor, `worker:${reg.worker_id}`);
   });
 
   test('a report with an old epoch or another lease is refused with 409 and changes nothing', async () => {
