@@ -61,6 +61,13 @@ describe("tenant B never sees or touches tenant A's data", () => {
     const mine = (await (await a.get(`/v1/schedules/${schedule.id}`)).json()) as Schedule;
     assert.equal(mine.name, 'A secret job');
   });
+  test('trigger a schedule', async () => {
+    // Triggers read the schedule from the process's copies, which every tenant's requests share.
+    const before = (await (await a.get(`/v1/schedules/${schedule.id}/runs`)).json()) as { data: Run[] };
+    await notFound(await b.post(`/v1/schedules/${schedule.id}/trigger`));
+    const afterwards = (await (await a.get(`/v1/schedules/${schedule.id}/runs`)).json()) as { data: Run[] };
+    assert.equal(afterwards.data[0]?.id, before.data[0]?.id, 'no run was made');
+  });
   test('delete a schedule', async () => {
     await notFound(await b.delete(`/v1/schedules/${schedule.id}`));
     assert.equal((await a.get(`/v1/schedules/${schedule.id}`)).status, 200);

@@ -2,6 +2,7 @@ import type { Run, Schedule } from '@crony/shared';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import http from 'node:http';
+import mongoose from 'mongoose';
 import type { AddressInfo } from 'node:net';
 import {
   newTenant,
@@ -60,6 +61,44 @@ describe('controls', () => {
       'the manual run',
     );
     assert.equal(done.http_status, 200);
+  });
+
+  test('triggers take the schedule from the process copy and batch their inserts', async () => {
+    const s = (await (
+      await api.post('/v1/schedules', { name: 'triggered together', cron: '0 0 1 1 *', target: target() })
+    ).json()) as Schedule;
+    const seen: string[] = [];
+    mongoose.set('debug', (coll: string, method: string, filter: unknown) => {
+      if (coll === 'schedules' && method.startsWith('find') && String((filter as { _id?: unknown })?._id) === s.id) {
+        seen.push('schedule read');
+      }
+      if (coll === 'runs' && method.startsWith('insert')) seen.push('run insert');
+    });
+    try {
+      // The creation's change note drops a copy kept before the ticker applied it: trigger until
+      // one finds the copy.
+      await waitFor(
+        async () => {
+          seen.length = 0;
+          assert.equal((await api.post(`/v1/schedules/${s.id}/trigger`)).status, 201);
+          return seen.includes('schedule read') ? undefined : true;
+        },
+        10_000,
+        'a trigger that reads no schedule',
+      );
+      seen.length = 0;
+      const sent = await Promise.all(Array.from({ length: 10 }, () => api.post(`/v1/schedules/${s.id}/trigger`)));
+      assert.deepEqual(
+        sent.map((r) => r.status),
+        Array(10).fill(201),
+      );
+    } finally {
+      mongoose.set('debug', false);
+    }
+    assert.equal(seen.filter((e) => e === 'schedule read').length, 0, 'ten triggers read the schedule no time');
+    const inserts = seen.filter((e) => e === 'run insert').length;
+    assert.ok(inserts < 10, `ten triggers sent together inserted their runs in ${inserts} commands`);
+    assert.ok((await runsOf(s.id)).length >= 11);
   });
 
   test('pause stops new slots and resume does not replay the paused period', async () => {

@@ -314,9 +314,11 @@ export async function fireManual(
     now,
     await runLimitsFor(s, now, ctx),
   );
-  await QueueModel.collection.insertOne(queueEntryFor(doc)); // queue entry first, as in record()
+  // Queue entry first, as in record(); both batched with other inserts into their collection
+  // (triggers sent together, a burst's firings).
+  await batchedInsert(QueueModel, queueEntryFor(doc));
   try {
-    await RunModel.collection.insertOne(doc);
+    await batchedInsert(RunModel, doc);
   } catch (err) {
     await QueueModel.deleteOne({ _id: doc._id }); // the slot was recorded already (a retry made twice)
     throw err;

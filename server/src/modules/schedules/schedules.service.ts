@@ -20,6 +20,7 @@ import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteCreated, noteRetimed } from '../scheduler/retime-notes.model.ts';
+import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { scheduleDirectory } from './schedule-directory.ts';
 import { createState, ScheduleStateModel, stateCopies } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
@@ -238,7 +239,14 @@ export async function updateSchedule(
 
 /** Runs the schedule's target now, outside its slots; recorded with trigger `manual`. */
 export async function triggerSchedule(principal: Principal, id: string, now = new Date()): Promise<RunDoc> {
-  const s = await scoped(ScheduleModel, principal).findById(id).lean<ScheduleDoc>();
+  // From the process's copy when it follows the change notes, as a firing takes it: this
+  // process's own edits drop the copy at once, other processes' within a notes refresh. A
+  // trigger read the schedule every time, one of a triggered command run's eleven commands.
+  const [s] = Types.ObjectId.isValid(id)
+    ? await scoped(ScheduleModel, principal).findByIds<ScheduleDoc>([new Types.ObjectId(id)], (oid) =>
+        scheduleCache.get(oid),
+      )
+    : [];
   if (!s) throw notFound('Schedule');
   return fireManual(s, now);
 }
