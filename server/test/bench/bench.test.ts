@@ -66,6 +66,11 @@ test('the harness runs Cloud Crony end to end and writes a well-formed report', 
   assert.equal(typeof x.api.list.latency_ms.count, 'number');
   assert.ok(x.commands, 'the command figures are there, or why they are not');
   assert.ok('skipped' in x.commands || x.commands.per_s_per_worker > 0);
+  if (!('skipped' in x.commands)) {
+    const c = x.commands.cpu_ms_per_command;
+    assert.ok(c.server > 0 && c.worker > 0, 'the server and the worker spent CPU on the commands');
+    assert.ok(c.database === null || c.database >= 0);
+  }
   assert.deepEqual(s.peers, {});
   const md = toMarkdown(report);
   assert.match(md, /\| start lateness p99 \|/);

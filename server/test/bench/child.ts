@@ -77,12 +77,15 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** User + system CPU seconds of a live process (Linux /proc; 0 elsewhere). */
-export function cpuSecondsOf(pid: number | undefined): number {
+export function cpuSecondsOf(pid: number | undefined, opts: { children?: boolean } = {}): number {
   if (pid === undefined) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    // utime and stime; with `children`, also cutime and cstime: the CPU of the children it has
+    // waited for (a worker's sandboxes).
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (own + (opts.children ? Number(fields[13]) + Number(fields[14]) : 0)) / 100;
   } catch {
     return 0;
   }

@@ -72,6 +72,12 @@ export interface CommandFigures {
   per_s_per_worker: number;
   /** Same, divided by the worker's concurrency (one slot per core on the benchmark machine). */
   per_s_per_core: number;
+  /**
+   * CPU per command, in ms, from the first trigger until every run ended (or the wait gave up):
+   * the `crony serve` process, the database server (null when not known), and the worker with
+   * the sandboxes it ran. They share the machine's cores, so this says where a command's time goes.
+   */
+  cpu_ms_per_command: { server: number; database: number | null; worker: number };
 }
 
 export interface CronyScenarioOptions {
@@ -206,7 +212,8 @@ export async function runCronyScenario(
       // requests the harness already gave up on, which would time out the worker's setup.
       log(`crony ${opts.scenario}: ${opts.extras.commands} sandboxed no-op commands on one worker`);
       try {
-        extras.commands = await measureCommands(url, token, opts.extras.commands, opts.tmp, log, (w) => {
+        const pids = { server: server.proc.pid, database: opts.dbPid };
+        extras.commands = await measureCommands(url, token, opts.extras.commands, opts.tmp, pids, log, (w) => {
           worker = w;
         });
       } catch (err) {
@@ -379,6 +386,7 @@ async function measureCommands(
   token: string,
   count: number,
   tmp: string,
+  pids: { server: number | undefined; database: number | undefined },
   log: (s: string) => void,
   started: (worker: Child) => void,
 ): Promise<CommandFigures | { skipped: string }> {
@@ -430,12 +438,19 @@ async function measureCommands(
   if (!(await waitRunsFinal(url, headers, [warm], 60_000, worker))) {
     return { skipped: `the worker did not finish a command within 60 s: ${worker.tail().slice(-3).join(' | ')}` };
   }
+  const cpu = () => ({
+    server: cpuSecondsOf(pids.server),
+    database: pids.database === undefined ? null : cpuSecondsOf(pids.database),
+    worker: cpuSecondsOf(worker.proc.pid, { children: true }),
+  });
+  const cpuBefore = cpu();
   const ids: string[] = [];
   for (let i = 0; i < count; i += 20) {
     ids.push(...(await Promise.all(Array.from({ length: Math.min(20, count - i) }, () => trigger(url, headers, id)))));
   }
   log(`triggered ${ids.length} commands`);
   const ok = await waitRunsFinal(url, headers, ids, 120_000, worker);
+  const cpuAfter = cpu();
   const runs: RunView[] = [];
   for (const r of ids) runs.push(await getRun(url, headers, r));
   const starts = runs.map((r) => Date.parse(r.started_at ?? '')).filter(Number.isFinite);
@@ -454,6 +469,14 @@ async function measureCommands(
     worker_concurrency: concurrency,
     per_s_per_worker: perS,
     per_s_per_core: round(perS / concurrency),
+    cpu_ms_per_command: {
+      server: round(((cpuAfter.server - cpuBefore.server) * 1000) / succeeded),
+      database:
+        cpuAfter.database === null || cpuBefore.database === null
+          ? null
+          : round(((cpuAfter.database - cpuBefore.database) * 1000) / succeeded),
+      worker: round(((cpuAfter.worker - cpuBefore.worker) * 1000) / succeeded),
+    },
   };
 }
 

@@ -143,6 +143,13 @@ export function toMarkdown(r: BenchReport): string {
           ? `skipped: ${x.commands.skipped}`
           : `${x.commands.per_s_per_worker}/s per worker (concurrency ${x.commands.worker_concurrency}; ${x.commands.per_s_per_core}/s per slot), ${x.commands.commands} commands`,
       ]);
+      if (!('skipped' in x.commands)) {
+        const c = x.commands.cpu_ms_per_command;
+        extra.push([
+          'CPU per sandboxed command: server / database / worker with its sandboxes',
+          `${fmt(c.server, ' ms')} / ${fmt(c.database, ' ms')} / ${fmt(c.worker, ' ms')}`,
+        ]);
+      }
     }
     if (extra.length) {
       out.push('', '| Cloud Crony only | |', '|---|---|');
