@@ -115,8 +115,8 @@ export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]
  * guarded write that starts the attempt reads it anyway and refuses a run that moved on.
  * Given its id, the run is read once, in its turn (`inTurn`), and the claim written from that
  * read; the run as stored then is kept for the executor's report (`keepCopy`, completeRun), so
- * a worker's run costs no read between its claim and its result (there were three: the claim
- * read it twice, the result twice).
+ * a worker's run costs no read between its claim and its result (there were four: two in the
+ * claim, two in the result).
  */
 export async function claimRun(
   runOrId: RunDoc | Types.ObjectId,

@@ -86,7 +86,8 @@ const lostNow = async (runId: Types.ObjectId, leaseId: string) => {
 /**
  * The run, when it is the worker's tenant's. The copy its claim kept (claimRun) serves when
  * nothing has written the run since: a no-op command's result then reads nothing before its
- * write. What it decides from the copy (tenant, lease) is decided again by the guarded write.
+ * write. A run's tenant never changes, and the lease checked here is checked again by the
+ * guarded write that ends the attempt.
  */
 async function ownRun(worker: WorkerDoc, runId: string): Promise<RunDoc> {
   if (!Types.ObjectId.isValid(runId)) throw notFound('Run');
