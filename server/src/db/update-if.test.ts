@@ -101,14 +101,16 @@ test('a peek leaves the copy for its take', () => {
   assert.equal(peekCopy(Guarded, doc._id), null);
 });
 
-test('copies are bounded: past MAX_COPIES the one kept longest ago is let go', () => {
-  const docs = Array.from({ length: MAX_COPIES + 1 }, () => ({ _id: new Types.ObjectId() }));
+test('copies are bounded: at MAX_COPIES the tenth kept longest ago is let go', () => {
+  const docs = Array.from({ length: MAX_COPIES }, () => ({ _id: new Types.ObjectId() }));
   for (const d of docs) keepCopy(Guarded, d);
-  keepCopy(Guarded, docs[1]!); // kept again: now the newest
-  keepCopy(Guarded, { _id: new Types.ObjectId() });
-  assert.equal(takeCopy(Guarded, docs[0]!._id), null, 'the oldest went first');
-  assert.equal(takeCopy(Guarded, docs[2]!._id), null, 'then the next oldest, not the one kept again');
-  assert.equal(takeCopy(Guarded, docs[1]!._id), docs[1]);
-  assert.equal(takeCopy(Guarded, docs[MAX_COPIES]!._id), docs[MAX_COPIES]);
+  keepCopy(Guarded, docs[0]!); // kept again: now the newest
+  const newest = { _id: new Types.ObjectId() };
+  keepCopy(Guarded, newest);
+  assert.equal(takeCopy(Guarded, docs[1]!._id), null, 'the oldest went first');
+  assert.equal(takeCopy(Guarded, docs[MAX_COPIES / 10]!._id), null, 'a tenth of them at once');
+  assert.equal(takeCopy(Guarded, docs[MAX_COPIES / 10 + 1]!._id), docs[MAX_COPIES / 10 + 1], 'no more');
+  assert.equal(takeCopy(Guarded, docs[0]!._id), docs[0], 'not the one kept again');
+  assert.equal(takeCopy(Guarded, newest._id), newest);
   for (const d of docs) dropCopy(Guarded, d._id);
 });

@@ -2,6 +2,7 @@ import mongoose, { type Model, type Types, type UpdateQuery } from 'mongoose';
 import * as siftModule from 'sift';
 import { findById } from './by-ids.ts';
 import { PerDocument } from './per-document.ts';
+import { setBounded } from './set-bounded.ts';
 
 /**
  * How a guarded update ("update this document if it is still in the state I read") is done.
@@ -53,7 +54,7 @@ const keyOf = (model: Pick<Model<unknown>, 'collection'>, id: Types.ObjectId | s
  * (README, Operations: one process on FerretDB).
  *
  * Bounded: a run claimed here whose result goes to another process (MongoDB, several
- * processes) never takes its copy, so beyond MAX_COPIES the oldest are let go. A copy let go
+ * processes) never takes its copy, so at MAX_COPIES the oldest tenth is let go. A copy let go
  * costs its writer one read, nothing else.
  */
 const copies = new Map<string, unknown>();
@@ -63,8 +64,7 @@ export const MAX_COPIES = 10_000;
 export function keepCopy(model: Pick<Model<unknown>, 'collection'>, doc: { _id: Types.ObjectId }): void {
   const key = keyOf(model, doc._id);
   copies.delete(key); // kept again: it goes to the end of the line
-  copies.set(key, doc);
-  if (copies.size > MAX_COPIES) copies.delete(copies.keys().next().value!);
+  setBounded(copies, key, doc, MAX_COPIES);
 }
 
 /** The kept copy of the document, unless a write let it go; either way it is let go. */

@@ -1,5 +1,5 @@
 import { Schema, Types, model } from 'mongoose';
-import { setBounded } from '../../db/copies.ts';
+import { setBounded } from '../../db/set-bounded.ts';
 import { batchedInsert } from '../../db/write-batch.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { scheduleCache } from './schedule-cache.ts';

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { findById } from '../../db/by-ids.ts';
-import { setBounded } from '../../db/copies.ts';
+import { setBounded } from '../../db/set-bounded.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /** Most schedules kept; the oldest go first (a burst's schedules are read again within the minute). */

@@ -1,5 +1,6 @@
 import type { LeasedRun, WorkerCompleteBody, WorkerHeartbeatBody } from '@crony/shared';
 import { Types } from 'mongoose';
+import { findById } from '../../db/by-ids.ts';
 import { peekCopy, updateIf } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
@@ -92,7 +93,7 @@ const lostNow = async (runId: Types.ObjectId, leaseId: string) => {
 async function ownRun(worker: WorkerDoc, runId: string): Promise<RunDoc> {
   if (!Types.ObjectId.isValid(runId)) throw notFound('Run');
   const id = new Types.ObjectId(runId);
-  const run = peekCopy<RunDoc>(RunModel, id) ?? (await RunModel.findById(id).lean<RunDoc>());
+  const run = peekCopy<RunDoc>(RunModel, id) ?? (await findById<RunDoc>(RunModel, id));
   // Another tenant's run is a 404, as everywhere.
   if (!run || !run.tenant_id.equals(worker.tenant_id)) throw notFound('Run');
   return run;
