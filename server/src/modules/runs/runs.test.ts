@@ -4,6 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import http from 'node:http';
 import mongoose from 'mongoose';
 import type { AddressInfo } from 'node:net';
+import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
+import { triggerSchedule } from '../schedules/schedules.service.ts';
+import type { Principal } from '../../tenancy/scope.ts';
 import {
   newTenant,
   startReceiver,
@@ -67,6 +70,8 @@ describe('controls', () => {
     const s = (await (
       await api.post('/v1/schedules', { name: 'triggered together', cron: '0 0 1 1 *', target: target() })
     ).json()) as Schedule;
+    const { tenant_id: tenantId } = (await ScheduleModel.findById(s.id).lean<ScheduleDoc>())!;
+    const principal: Principal = { tenantId, role: 'admin', userId: null, tokenId: null };
     const seen: string[] = [];
     mongoose.set('debug', (coll: string, method: string, filter: unknown) => {
       if (coll === 'schedules' && method.startsWith('find') && String((filter as { _id?: unknown })?._id) === s.id) {
@@ -86,12 +91,12 @@ describe('controls', () => {
         10_000,
         'a trigger that reads no schedule',
       );
+      // Ten triggers in one turn of the event loop, called in process: over HTTP, ten requests
+      // sent together may reach a loaded server in ten turns, and then nothing can batch them
+      // (CI saw exactly that once).
       seen.length = 0;
-      const sent = await Promise.all(Array.from({ length: 10 }, () => api.post(`/v1/schedules/${s.id}/trigger`)));
-      assert.deepEqual(
-        sent.map((r) => r.status),
-        Array(10).fill(201),
-      );
+      const sent = await Promise.all(Array.from({ length: 10 }, () => triggerSchedule(principal, s.id)));
+      assert.equal(new Set(sent.map((r) => r._id.toHexString())).size, 10);
     } finally {
       mongoose.set('debug', false);
     }
