@@ -20,7 +20,7 @@ import { hooksRouter } from '../modules/hooks/hooks.routes.ts';
 import { tokensRouter } from '../modules/tokens/tokens.routes.ts';
 import { workerProtocolRouter, workerRegistrationRouter, workersRouter } from '../modules/workers/workers.routes.ts';
 import { openApiDocument } from '../openapi/document.ts';
-import { authenticate, passport, sessionMiddleware } from './auth.ts';
+import { authenticate, consoleSession } from './auth.ts';
 import { AppError, errorMiddleware } from './errors.ts';
 
 export interface AppDeps {
@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): Express {
     res.status(h.status === 'ok' ? 200 : 503).json(h);
   });
   v1.use(requireJson, express.json({ limit: '1mb', strict: true }));
-  v1.use(sessionMiddleware(deps.sessionSecret), passport.session());
+  v1.use(consoleSession(deps.sessionSecret));
   v1.use(authRouter({ signupOpen: deps.signupOpen }));
   v1.use(workerRegistrationRouter());
   v1.use(progressRouter(deps.progress));

@@ -126,7 +126,7 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/auth/signup': {
     post: {
-      summary: 'Create a tenant and its owner; starts a console session',
+      summary: 'Create a tenant and its owner; starts a console session (send no Authorization header)',
       tag: 'auth',
       body: SignupBody,
       ok: { status: 201, schema: Me },
@@ -135,7 +135,7 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/auth/login': {
     post: {
-      summary: 'Log in to the console (session cookie)',
+      summary: 'Log in to the console (session cookie; send no Authorization header)',
       tag: 'auth',
       body: LoginBody,
       ok: { status: 200, schema: Me },
@@ -593,7 +593,7 @@ export function openApiDocument(): object {
       title: 'Cloud Crony API',
       version: '0.1.0',
       description:
-        'Scheduling as a service. Authenticate with `Authorization: Bearer crony_...`, or with the console session cookie plus `X-Crony-CSRF: 1` on writes. Errors: `{"error": {"code", "message", "details"}}`; another tenant\'s object is a 404.',
+        'Scheduling as a service. Authenticate with `Authorization: Bearer crony_...`, or with the console session cookie plus `X-Crony-CSRF: 1` on writes; a request with a bearer token is authenticated by it alone. Errors: `{"error": {"code", "message", "details"}}`; another tenant\'s object is a 404.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }, { session: [] }],

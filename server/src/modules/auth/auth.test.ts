@@ -108,6 +108,39 @@ describe('console sessions', () => {
       await closed.stop();
     }
   });
+
+  test('a request with a bearer token is authenticated by it alone: its session cookie is not read', async () => {
+    const { cookie, api } = await newTenant(server.url, 'Both');
+    const read: string[] = [];
+    mongoose.set('debug', (coll: string) => read.push(coll));
+    try {
+      const withCookie = await fetch(`${server.url}/v1/schedules`, {
+        headers: { cookie, authorization: `Bearer ${api.token}` },
+      });
+      assert.equal(withCookie.status, 200);
+      assert.equal(withCookie.headers.get('set-cookie'), null);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    assert.ok(!read.includes('users'), `the session's user was read: ${read.join(', ')}`);
+    // The cookie alone still works.
+    assert.equal((await fetch(`${server.url}/v1/schedules`, { headers: { cookie } })).status, 200);
+  });
+
+  test('logging in with a bearer token in the request is refused with a message, and starts no session', async () => {
+    const { api } = await newTenant(server.url, 'Login with token');
+    const sessions = await mongoose.connection.collection('sessions').countDocuments();
+    const res = await fetch(
+      `${server.url}/v1/auth/login`,
+      json({ email: 'ops@example.com', password: 'a long enough pass' }, { authorization: `Bearer ${api.token}` }),
+    );
+    assert.equal(res.status, 400);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'validation_failed');
+    assert.match(error.message, /without an "Authorization: Bearer" header/);
+    assert.equal(res.headers.get('set-cookie'), null);
+    assert.equal(await mongoose.connection.collection('sessions').countDocuments(), sessions);
+  });
 });
 
 describe('API tokens', () => {
