@@ -14,6 +14,7 @@ import { ScheduleStateModel } from '../../src/modules/scheduler/schedule-state.m
 import { compiledOf } from '../../src/modules/scheduler/when.ts';
 import { createToken } from '../../src/modules/tokens/tokens.service.ts';
 import { cleanEnv, cpuSecondsOf, sleep, startChild, type Child } from './child.ts';
+import { loadClient } from './load-client.ts';
 import { openLoop, type OpenLoopResult } from './open-loop.ts';
 import { arrivalKey, startReceiver, type Receiver } from './receiver.ts';
 import { maxOf, round, summarize, type Summary } from './stats.ts';
@@ -362,14 +363,12 @@ async function readLedger(db: Db, window: { from: number; to: number }) {
 
 async function measureApi(url: string, token: string, targetUrl: string, rate: number, seconds: number) {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const list = await openLoop(rate, seconds, () =>
-    fetch(`${url}/v1/schedules?limit=50`, { headers, signal: AbortSignal.timeout(REQUEST_MS) }),
-  );
+  const client = loadClient(REQUEST_MS);
+  const list = await openLoop(rate, seconds, () => client.send(`${url}/v1/schedules?limit=50`, { headers }));
   const create = await openLoop(rate, seconds, (k) =>
-    fetch(`${url}/v1/schedules`, {
+    client.send(`${url}/v1/schedules`, {
       method: 'POST',
       headers,
-      signal: AbortSignal.timeout(REQUEST_MS),
       body: JSON.stringify({
         name: `api ${k}`,
         // Hourly, far from the measured slots: the created schedules add stored load, not firings.
@@ -378,6 +377,7 @@ async function measureApi(url: string, token: string, targetUrl: string, rate: n
       }),
     }),
   );
+  client.close();
   return { list, create };
 }
 

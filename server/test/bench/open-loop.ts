@@ -13,12 +13,13 @@ export interface OpenLoopResult {
 /**
  * Constant-arrival load: request k is due at start + k/rate whether or not earlier ones have
  * answered (open loop), and its latency counts from when it was due, so a stalled server shows
- * up as latency instead of as fewer requests (no coordinated omission).
+ * up as latency instead of as fewer requests (no coordinated omission). `request` resolves once
+ * the whole answer has arrived (load-client.ts).
  */
 export async function openLoop(
   ratePerS: number,
   durationS: number,
-  request: (k: number) => Promise<Response>,
+  request: (k: number) => Promise<{ status: number }>,
 ): Promise<OpenLoopResult> {
   const total = Math.round(ratePerS * durationS);
   const start = performance.now() + 50;
@@ -31,8 +32,7 @@ export async function openLoop(
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     pending.push(
       request(k).then(
-        async (res) => {
-          await res.arrayBuffer();
+        (res) => {
           latencies.push(performance.now() - due);
           if (res.status < 200 || res.status >= 300) errors++;
         },
