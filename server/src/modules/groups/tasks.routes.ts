@@ -1,4 +1,5 @@
 import { CreateScheduleBody, ListSchedulesQuery, UpdateScheduleBody } from '@crony/shared';
+import { sendRenderedPage } from '../../http/rendered-page.ts';
 import { Router } from 'express';
 import { principal, requireRole } from '../../http/auth.ts';
 import { AppError } from '../../http/errors.ts';
@@ -21,7 +22,7 @@ export function groupTasksRouter(deps: { policy: TargetPolicy }): Router {
   r.get('/schedules/:group/tasks', async (req, res) => {
     const g = await groupOr404(principal(req), groupParam(req));
     const q = query(req, ListSchedulesQuery.omit({ group: true }));
-    res.json(await listSchedules(principal(req), q, g._id));
+    sendRenderedPage(res, await listSchedules(principal(req), q, g._id));
   });
   r.post('/schedules/:group/tasks', requireRole('member'), async (req, res) => {
     const g = await groupOr404(principal(req), groupParam(req));

@@ -50,31 +50,53 @@ export class SettingsLookup {
     });
   }
 
-  /** The schedule's effective settings, with a percentage deadline resolved for the period at `at`. */
-  async effective(s: ScheduleDoc, at: Date): Promise<{ effective: EffectiveSettings; group: GroupDoc | null }> {
+  /** The group and profiles the schedule's effective settings come from. */
+  async sources(s: ScheduleDoc): Promise<SettingsSources> {
     const group = await this.group(s.tenant_id, s.group_id ?? null);
     const [scheduleProfile, groupProfile, defaultProfile] = await Promise.all([
       this.profile(s.tenant_id, s.profile_id ?? null),
       this.profile(s.tenant_id, group?.profile_id ?? null),
       this.defaultProfile(s.tenant_id),
     ]);
-    const effective = resolveEffective({
-      schedule: {
-        priority: s.priority ?? null,
-        max_runtime_seconds: s.max_runtime_seconds ?? null,
-        retry: s.retry ?? null,
-        deadline: s.deadline ?? null,
-        paused: s.paused,
-      },
-      group,
-      scheduleProfile: scheduleProfile && settingsOf(scheduleProfile),
-      groupProfile: groupProfile && settingsOf(groupProfile),
-      defaultProfile: settingsOf(defaultProfile),
-      // Walking the cron is only needed for a percentage deadline (a backlog fires 1000 slots at once).
-      periodMs: s.deadline && parseDeadline(s.deadline)?.kind === 'percent' ? periodMs(s, at) : null,
-    });
-    return { effective, group };
+    return { group, scheduleProfile, groupProfile, defaultProfile };
   }
+
+  /** The schedule's effective settings, with a percentage deadline resolved for the period at `at`. */
+  async effective(s: ScheduleDoc, at: Date): Promise<{ effective: EffectiveSettings; group: GroupDoc | null }> {
+    const sources = await this.sources(s);
+    return { effective: effectiveFrom(s, sources, at), group: sources.group };
+  }
+}
+
+/** What a schedule's effective settings are resolved from besides the schedule (`SettingsLookup.sources`). */
+export interface SettingsSources {
+  group: GroupDoc | null;
+  scheduleProfile: ProfileDoc | null;
+  groupProfile: ProfileDoc | null;
+  defaultProfile: ProfileDoc;
+}
+
+/** Whether the schedule's deadline is a share of its period, which depends on when it is resolved. */
+export const hasPercentDeadline = (s: Pick<ScheduleDoc, 'deadline'>): boolean =>
+  !!s.deadline && parseDeadline(s.deadline)?.kind === 'percent';
+
+/** The schedule's effective settings from its sources, with a percentage deadline resolved for the period at `at`. */
+export function effectiveFrom(s: ScheduleDoc, src: SettingsSources, at: Date): EffectiveSettings {
+  return resolveEffective({
+    schedule: {
+      priority: s.priority ?? null,
+      max_runtime_seconds: s.max_runtime_seconds ?? null,
+      retry: s.retry ?? null,
+      deadline: s.deadline ?? null,
+      paused: s.paused,
+    },
+    group: src.group,
+    scheduleProfile: src.scheduleProfile && settingsOf(src.scheduleProfile),
+    groupProfile: src.groupProfile && settingsOf(src.groupProfile),
+    defaultProfile: settingsOf(src.defaultProfile),
+    // Walking the cron is only needed for a percentage deadline (a backlog fires 1000 slots at once).
+    periodMs: hasPercentDeadline(s) ? periodMs(s, at) : null,
+  });
 }
 
 const readGroup = (tenantId: Types.ObjectId, id: Types.ObjectId) =>

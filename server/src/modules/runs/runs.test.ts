@@ -106,6 +106,53 @@ describe('controls', () => {
     assert.ok((await runsOf(s.id)).length >= 11);
   });
 
+  test('a list shows each change at once: an edit, a profile edit, a run in flight and its end', async () => {
+    // Lists reuse a schedule's rendering while nothing it shows changed (renderSchedule): each
+    // change below must show in the very next list.
+    const inList = async (id: string) => {
+      const page = (await (await api.get('/v1/schedules?limit=100')).json()) as { data: Schedule[] };
+      return page.data.find((x) => x.id === id)!;
+    };
+    const s = (await (
+      await api.post('/v1/schedules', { name: 'listed', cron: '0 0 1 1 *', target: target() })
+    ).json()) as Schedule;
+    await waitFor(
+      async () => ((await inList(s.id)).name === 'listed' ? true : undefined),
+      10_000,
+      'the schedule listed',
+    );
+    await inList(s.id);
+    assert.equal((await api.patch(`/v1/schedules/${s.id}`, { name: 'listed, renamed' })).status, 200);
+    assert.equal((await inList(s.id)).name, 'listed, renamed');
+
+    const profiles = (await (await api.get('/v1/profiles')).json()) as { data: { id: string; is_default: boolean }[] };
+    const byDefault = profiles.data.find((p) => p.is_default)!;
+    assert.equal((await api.patch(`/v1/profiles/${byDefault.id}`, { max_runtime_seconds: 77 })).status, 200);
+    assert.equal((await inList(s.id)).effective.max_runtime_seconds, 77);
+    assert.equal((await api.patch(`/v1/profiles/${byDefault.id}`, { max_runtime_seconds: null })).status, 200);
+
+    assert.equal((await api.post(`/v1/schedules/${s.id}/trigger`)).status, 201);
+    const ended = await waitFor(
+      async () => {
+        const x = await inList(s.id);
+        return x.last_run?.status === 'succeeded' ? x : undefined;
+      },
+      10_000,
+      'the run ended, in the list',
+    );
+    assert.equal(ended.stats.succeeded, 1);
+
+    await withHangingTarget(async (url) => {
+      const h = (await (
+        await api.post('/v1/schedules', { name: 'listed, hanging', cron: '0 0 1 1 *', target: { ...target(), url } })
+      ).json()) as Schedule;
+      assert.equal((await inList(h.id)).stats.active, 0);
+      assert.equal((await api.post(`/v1/schedules/${h.id}/trigger`)).status, 201);
+      assert.equal((await inList(h.id)).stats.active, 1);
+      await api.delete(`/v1/schedules/${h.id}`);
+    });
+  });
+
   test('pause stops new slots and resume does not replay the paused period', async () => {
     const s = (await (
       await api.post('/v1/schedules', { name: 'pausable', cron: '* * * * * *', target: target() })

@@ -9,7 +9,8 @@ import { scheduleDirectory, type ListFilter } from './schedule-directory.ts';
 import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { ScheduleStateModel, stateCopies, type ScheduleStateDoc } from '../scheduler/schedule-state.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
-import { nextRunAtOf, presentSchedule, type Known } from './schedules.presenter.ts';
+import { nextRunAtOf, presentSchedule, renderSchedule, type Known } from './schedules.presenter.ts';
+import type { RenderedPage } from '../../http/rendered-page.ts';
 import { inFlightOf } from '../runs/queue.model.ts';
 import { errorsOf } from '../errors/errors.queries.ts';
 import { findByIds } from '../../db/by-ids.ts';
@@ -32,7 +33,7 @@ export async function listSchedules(
   principal: Principal,
   q: Omit<z.output<typeof ListSchedulesQuery>, 'group'>,
   groupId?: Types.ObjectId,
-): Promise<{ data: Schedule[]; next_cursor: string | null }> {
+): Promise<RenderedPage> {
   const wanted: ListFilter = {
     ...(q.q ? { q: q.q } : {}),
     ...(q.paused ? { paused: q.paused === 'true' } : {}),
@@ -49,7 +50,7 @@ export async function listSchedules(
   const { page, next_cursor } = paginate(docs, q.limit);
   const known = await knownOf(page.map((d) => d._id));
   const lookup = new SettingsLookup();
-  const data = await Promise.all(page.map((d) => presentSchedule(d, known(d._id), lookup)));
+  const data = await Promise.all(page.map((d) => renderSchedule(d, known(d._id), lookup)));
   return { data, next_cursor };
 }
 
@@ -100,7 +101,7 @@ async function listJoined(
   principal: Principal,
   q: Omit<z.output<typeof ListSchedulesQuery>, 'group'>,
   wanted: ListFilter,
-): Promise<{ data: Schedule[]; next_cursor: string | null }> {
+): Promise<RenderedPage> {
   const offset = decodeOffset(q.cursor);
   const docs = await inIdOrder(principal, wanted, { after: null, asc: false, limit: MAX_SORTED_SCHEDULES });
   const known = await knownOf(docs.map((d) => d._id));
@@ -110,7 +111,7 @@ async function listJoined(
   rows.sort(comparator(q.sort, order));
   const lookup = new SettingsLookup();
   const data = await Promise.all(
-    rows.slice(offset, offset + q.limit).map((r) => presentSchedule(r.doc, r.known, lookup)),
+    rows.slice(offset, offset + q.limit).map((r) => renderSchedule(r.doc, r.known, lookup)),
   );
   const more = rows.length > offset + q.limit;
   return { data, next_cursor: more ? encodeOffset(offset + q.limit) : null };

@@ -9,6 +9,7 @@ import {
 } from '@crony/shared';
 import { Router } from 'express';
 import { principal, requireRole } from '../../http/auth.ts';
+import { sendRenderedPage } from '../../http/rendered-page.ts';
 import { body, idParam, query } from '../../http/validate.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
 import { listRuns } from '../runs/runs.queries.ts';
@@ -35,7 +36,7 @@ export function schedulesRouter(deps: { policy: TargetPolicy }): Router {
   r.get('/schedules', async (req, res) => {
     const { group, ...q } = query(req, ListSchedulesQuery);
     const g = group ? await groupOr404(principal(req), group) : undefined;
-    res.json(await listSchedules(principal(req), q, g?._id));
+    sendRenderedPage(res, await listSchedules(principal(req), q, g?._id));
   });
   r.post('/schedules', requireRole('member'), async (req, res) => {
     res.status(201).json(await createSchedule(principal(req), body(req, CreateScheduleBody), deps));
