@@ -71,12 +71,7 @@ describe('renderSchedule', () => {
       concurrency_policy: 'allow',
       misfire_policy: 'run_once',
       catchup_window: '1h',
-      retry: null,
-      group_id: null,
-      profile_id: null,
-      priority: null,
-      deadline: null,
-      max_runtime_seconds: null,
+      // retry, group, profile, priority, deadline and max runtime unset: the tenant default's
       created_at: t('09:00'),
       updated_at: t('09:00'),
       ...over,
