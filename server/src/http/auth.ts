@@ -68,7 +68,8 @@ const hasBearer = (req: Request) => /^Bearer\s/i.test(req.headers.authorization 
  * The console's session, for requests without a bearer token. A request that carries one is
  * authenticated by it alone (`authenticate`), so its session would go unused: skipping it saves
  * the session's id, signature and response hooks on every API call (measured: an eighth of
- * the CPU of a page of 50 schedules). On such a request `establishSession` and `logIn` refuse.
+ * the CPU of a page of 50 schedules). The routes that start a session refuse such a request
+ * (`startsSession`).
  */
 export function consoleSession(secret: string): RequestHandler[] {
   return [sessionMiddleware(secret), passport.session()].map(
@@ -121,16 +122,23 @@ export function requireRole(min: Role): RequestHandler {
   };
 }
 
-/** A console session is started by a request without a bearer token (`consoleSession`). */
-const noSession = () =>
-  new AppError(
-    'validation_failed',
-    'A console session is started without an "Authorization: Bearer" header; send this request without it',
+/**
+ * For the routes that start a console session (sign-up, log-in, accepting an invitation): a
+ * request with a bearer token has no session (`consoleSession`), so it is refused before the
+ * route does anything, rather than after it created a tenant or used up an invitation.
+ */
+export const startsSession: RequestHandler = (req, _res, next) => {
+  if (!hasBearer(req)) return next();
+  next(
+    new AppError(
+      'validation_failed',
+      'A console session is started without an "Authorization: Bearer" header; send this request without it',
+    ),
   );
+};
 
 /** Runs passport-local and establishes the session; resolves the principal. */
 export function logIn(req: Request, res: Parameters<RequestHandler>[1]): Promise<Principal> {
-  if (!req.session) return Promise.reject(noSession());
   return new Promise((resolve, reject) => {
     passport.authenticate('local', (err: unknown, user: Principal | false) => {
       if (err) return reject(err);
@@ -141,7 +149,6 @@ export function logIn(req: Request, res: Parameters<RequestHandler>[1]): Promise
 }
 
 export function establishSession(req: Request, user: Principal): Promise<void> {
-  if (!req.session) return Promise.reject(noSession());
   return new Promise((resolve, reject) => req.logIn(user, (e) => (e ? reject(e) : resolve())));
 }
 

@@ -376,7 +376,7 @@ const ops: Record<string, Record<string, Op>> = {
     },
     post: {
       summary:
-        'Accept: set a password, join the tenant, start a console session; 404 when the link is unknown, used, withdrawn (also while this request ran) or expired',
+        'Accept: set a password, join the tenant, start a console session (send no Authorization header); 404 when the link is unknown, used, withdrawn (also while this request ran) or expired',
       tag: 'members',
       params: [tokenParam],
       body: AcceptInvitationBody,

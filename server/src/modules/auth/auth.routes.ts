@@ -1,7 +1,15 @@
 import { LoginBody, SignupBody } from '@crony/shared';
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { authenticate, CSRF_HEADER, establishSession, logIn, logOut, principal } from '../../http/auth.ts';
+import {
+  authenticate,
+  CSRF_HEADER,
+  establishSession,
+  logIn,
+  logOut,
+  principal,
+  startsSession,
+} from '../../http/auth.ts';
 import { body } from '../../http/validate.ts';
 import { AppError } from '../../http/errors.ts';
 import { describe, signup } from './auth.service.ts';
@@ -16,13 +24,13 @@ export function authRouter(opts: { signupOpen: boolean }): Router {
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many attempts; wait a minute and retry')),
   });
-  r.post('/auth/signup', limiter, async (req, res) => {
+  r.post('/auth/signup', startsSession, limiter, async (req, res) => {
     const input = body(req, SignupBody);
     const user = await signup(input, opts);
     await establishSession(req, user);
     res.status(201).json(await describe(user));
   });
-  r.post('/auth/login', limiter, async (req, res) => {
+  r.post('/auth/login', startsSession, limiter, async (req, res) => {
     body(req, LoginBody);
     const user = await logIn(req, res);
     res.json(await describe(user));

@@ -127,19 +127,24 @@ describe('console sessions', () => {
     assert.equal((await fetch(`${server.url}/v1/schedules`, { headers: { cookie } })).status, 200);
   });
 
-  test('logging in with a bearer token in the request is refused with a message, and starts no session', async () => {
+  test('sign-up and log-in with a bearer token in the request are refused with a message, and write nothing', async () => {
     const { api } = await newTenant(server.url, 'Login with token');
-    const sessions = await mongoose.connection.collection('sessions').countDocuments();
-    const res = await fetch(
-      `${server.url}/v1/auth/login`,
-      json({ email: 'ops@example.com', password: 'a long enough pass' }, { authorization: `Bearer ${api.token}` }),
-    );
-    assert.equal(res.status, 400);
-    const { error } = (await res.json()) as { error: { code: string; message: string } };
-    assert.equal(error.code, 'validation_failed');
-    assert.match(error.message, /without an "Authorization: Bearer" header/);
-    assert.equal(res.headers.get('set-cookie'), null);
-    assert.equal(await mongoose.connection.collection('sessions').countDocuments(), sessions);
+    const count = (c: string) => mongoose.connection.collection(c).countDocuments();
+    const [sessions, tenants] = [await count('sessions'), await count('tenants')];
+    const bearer = { authorization: `Bearer ${api.token}` };
+    for (const [path, body] of [
+      ['/v1/auth/login', { email: 'ops@example.com', password: 'a long enough pass' }],
+      ['/v1/auth/signup', { email: 'token-signup@example.com', password: 'a long enough pass', tenant: 'Token' }],
+    ] as const) {
+      const res = await fetch(`${server.url}${path}`, json(body, bearer));
+      assert.equal(res.status, 400, path);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(error.code, 'validation_failed');
+      assert.match(error.message, /without an "Authorization: Bearer" header/);
+      assert.equal(res.headers.get('set-cookie'), null);
+    }
+    assert.equal(await count('sessions'), sessions);
+    assert.equal(await count('tenants'), tenants, 'the refused sign-up created no tenant');
   });
 });
 

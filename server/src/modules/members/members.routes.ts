@@ -1,6 +1,6 @@
 import { AcceptInvitationBody, InviteMemberBody, UpdateMemberBody } from '@crony/shared';
 import { Router } from 'express';
-import { establishSession, principal, requireRole } from '../../http/auth.ts';
+import { establishSession, principal, requireRole, startsSession } from '../../http/auth.ts';
 import { body, idParam } from '../../http/validate.ts';
 import { describe } from '../auth/auth.service.ts';
 import {
@@ -41,7 +41,7 @@ export function invitationAcceptRouter(): Router {
   r.get('/invitations/accept/:token', async (req, res) => {
     res.json(await previewInvitation(String(req.params.token)));
   });
-  r.post('/invitations/accept/:token', async (req, res) => {
+  r.post('/invitations/accept/:token', startsSession, async (req, res) => {
     const input = body(req, AcceptInvitationBody);
     const user = await acceptInvitation(String(req.params.token), input.password);
     await establishSession(req, user);

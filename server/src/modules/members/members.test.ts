@@ -54,6 +54,20 @@ const members = async (c: Client) => ((await (await c.get('/v1/members')).json()
 const idOf = async (c: Client, email: string) => (await members(c)).find((m) => m.email === email)!.id;
 
 describe('members', () => {
+  test('accepting an invitation with a bearer token in the request is refused and leaves the invitation pending', async () => {
+    const email = unique('token');
+    const inv = await invite(owner, email, 'member');
+    const res = await fetch(`${server.url}/v1/invitations/accept/${inv.token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.token}` },
+      body: JSON.stringify({ password }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'validation_failed');
+    assert.ok(!(await members(owner)).some((m) => m.email === email), 'nobody joined');
+    await join(inv); // still pending: it works without the header
+  });
+
   test('invite, preview, accept: the link works once and starts a session in the tenant', async () => {
     const email = unique('ada');
     const inv = await invite(owner, email, 'member');

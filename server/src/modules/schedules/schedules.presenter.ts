@@ -37,8 +37,9 @@ export function nextRunAtOf(s: ScheduleDoc, { state, inFlight }: Known): Date | 
  * else the rendering showed: the copies of its state, group and profiles (db/copies.ts), and its
  * runs in flight. Each of those copies is replaced, never changed, when its document changes, so
  * an unchanged input is the same object and a rendering is reused only while nothing it shows
- * changed. Schedules read from the database, or whose inputs were read (a group, on MongoDB),
- * are new objects each time and are rendered each time.
+ * changed. What a request reads afresh is a new object each time, and what depends on it is
+ * rendered each time: schedules read from the database, a schedule's group (groups are read
+ * per request), and on MongoDB states and profiles too (nothing is copied there).
  *
  * Why: at 200 lists of 50 a second, building and serializing each schedule again was a fifth
  * of the process's CPU for a list (measured: JSON.stringify of the page 10%, the presenter and
