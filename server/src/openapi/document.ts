@@ -463,7 +463,7 @@ const ops: Record<string, Record<string, Op>> = {
   '/worker/lease': {
     post: {
       summary:
-        "Worker protocol (worker credential): long-poll for a command run, the first in dispatch order of a list of the tenant's claimable runs read at most 250 ms before (a waiting request reads again every 250 ms); 204 when none came within wait_ms",
+        "Worker protocol (worker credential): long-poll for a command run, the first in dispatch order of a list of the tenant's claimable runs read at most 1 s before, which the runs this server process queues join as they are queued (they wake a waiting request at once; other processes' runs show at the next read); 204 when none came within wait_ms",
       tag: 'worker protocol',
       body: LeaseRequestBody,
       ok: { status: 200, schema: LeasedRun },

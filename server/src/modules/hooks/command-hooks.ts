@@ -1,6 +1,7 @@
 import type { CommandTarget, HookEvent } from '@crony/shared';
 import { Types } from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.ts';
+import { noticeQueued } from '../runs/queue-notices.ts';
 import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { DeliveryModel, type DeliveryDoc } from './delivery.model.ts';
@@ -68,13 +69,16 @@ export async function enqueueCommandHook(
     throw err;
   }
   // Queue entry before the run, as everywhere (the reaper drops an entry without its run).
-  await QueueModel.collection.insertOne(queueEntryFor(run));
+  const entry = queueEntryFor(run);
+  await QueueModel.collection.insertOne(entry);
   try {
     await RunModel.collection.insertOne(run);
   } catch (err) {
     await QueueModel.deleteOne({ _id: run._id });
     if (!isDuplicateKey(err)) throw err;
+    return;
   }
+  noticeQueued(entry);
 }
 
 /** A hook run was cancelled: its delivery is given up (without a `hook_failed` entry: a person chose it). */

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { isLimited, limitsOf, type RunLimits } from './limits.ts';
+import { noticePlaceFreed } from './queue-notices.ts';
 import { PlaceModel, type PlaceDoc } from './place.model.ts';
 import { QueueModel, setQueueFields } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
@@ -127,9 +128,10 @@ export async function noteWaiting(runId: Types.ObjectId, reason: string): Promis
  * Gives back the place taken by the attempt `epoch` of the run, once that attempt is recorded
  * as ended (a crash before this leaves the place to reapPlaces). Unlimited runs never take one.
  */
-export async function releasePlace(run: Pick<RunDoc, '_id' | 'limits'>, epoch: number): Promise<void> {
+export async function releasePlace(run: Pick<RunDoc, '_id' | 'tenant_id' | 'limits'>, epoch: number): Promise<void> {
   if (!isLimited(limitsOf(run))) return;
   await PlaceModel.deleteMany({ run_id: run._id, epoch });
+  noticePlaceFreed(run.tenant_id);
 }
 
 /** Gives back one place by id (its claim fell through before the run started). */

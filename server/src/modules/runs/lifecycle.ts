@@ -7,6 +7,7 @@ import { admit, releasePlace, returnPlace } from './concurrency.ts';
 import { dispatchable } from './dispatchable.ts';
 import { isLimited, limitsOf } from './limits.ts';
 import { nextAttemptAt } from './retry-rule.ts';
+import { noticeQueued } from './queue-notices.ts';
 import { QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc } from './queue.model.ts';
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { findById } from '../../db/by-ids.ts';
@@ -349,6 +350,7 @@ async function afterAttemptEnd(run: RunDoc, outcome: Outcome, { requeuedAt }: At
       stop_code: null,
     });
     await releasePlace(run, run.epoch);
+    noticeQueued(queueEntryFor({ ...run, epoch: run.epoch + 1, available_at: requeuedAt }));
     await attemptEnded(run, outcome, false, now);
     return;
   }

@@ -14,6 +14,7 @@ import { cancelRun, claimable, claimRun, completeRun, heartbeat, LEASE_MS, type 
 import { defaultLimits, type RunLimits } from './limits.ts';
 import { newRun } from './new-run.ts';
 import { PlaceModel } from './place.model.ts';
+import { onQueueNotice, type QueueNotice } from './queue-notices.ts';
 import { QueueModel, queueEntryFor, withWaitReasons } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { toRun } from './runs.presenter.ts';
@@ -141,7 +142,18 @@ describe('max_concurrent', () => {
     assert.equal(waiting.wait_reason, "waiting for a place: profile 'etl' runs 1 of 1");
     assert.equal(await ClaimModel.countDocuments({ run_id: second._id }), 0, 'a refused claim leaves nothing behind');
 
-    await completeRun(lease, ok, at(30));
+    const notices: QueueNotice[] = [];
+    const stop = onQueueNotice((n) => notices.push(n));
+    try {
+      await completeRun(lease, ok, at(30));
+    } finally {
+      stop();
+    }
+    assert.deepEqual(
+      notices.map((n) => (n.kind === 'place_freed' ? `freed ${n.tenantId.toHexString()}` : n.kind)),
+      [`freed ${tenantId.toHexString()}`],
+      "the workers' lease requests hear of the freed place",
+    );
     const next = await claimRun(second._id, 'w2', at(40));
     assert.ok(next, 'the freed place goes to the waiting run');
     assert.equal(toRun(await load(second)).wait_reason, null);

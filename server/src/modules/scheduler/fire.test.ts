@@ -9,6 +9,7 @@ import { fire, fireDue, recordDueAsPaused } from './fire.ts';
 import { nextSlotOf, ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import type { Due } from './due-index.ts';
 import { cancelRun } from '../runs/lifecycle.ts';
+import { onQueueNotice, type QueueNotice } from '../runs/queue-notices.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -70,6 +71,26 @@ describe('fireDue', () => {
       Array(3).fill('2026-11-27T10:00:10.000Z'),
       'and each moves on',
     );
+  });
+
+  test("a command slot is announced to the workers' lease requests once, by the firing that recorded it", async () => {
+    const slot = new Date('2026-11-27T10:00:05Z');
+    const s = await schedule(slot, {
+      target: { type: 'command', command: ['/bin/true'], env: {}, network: false, timeout_ms: 1000, labels: {} },
+    } as unknown as Partial<ScheduleDoc>);
+    const notices: QueueNotice[] = [];
+    const stop = onQueueNotice((n) => notices.push(n));
+    try {
+      const now = new Date('2026-11-27T10:00:05.010Z');
+      const fired = await Promise.all([fire(s, now), fire(s, now), fire(s, now)]);
+      const run = fired.flatMap((f) => f.queued)[0]!;
+      assert.deepEqual(
+        notices.map((n) => (n.kind === 'queued' ? n.entry._id.toHexString() : n.kind)),
+        [run._id.toHexString()],
+      );
+    } finally {
+      stop();
+    }
   });
 
   test('a firing writes nothing to the schedule state; the run records how far firing got when it ends', async () => {

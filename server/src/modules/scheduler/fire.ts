@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { activeRunsOf, bornRunning, cancelRun, firedBy, mayBeBornRunning, type Lease } from '../runs/lifecycle.ts';
 import { newRun } from '../runs/new-run.ts';
+import { noticeQueued } from '../runs/queue-notices.ts';
 import { QueueModel, queueEntryFor, type QueueDoc } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
@@ -251,6 +252,7 @@ async function record(
   }
   const lost = entries.filter((e) => !inserted.has(e._id.toHexString())).map((e) => e._id);
   if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
+  for (const e of entries) if (e.status === 'queued' && inserted.has(e._id.toHexString())) noticeQueued(e);
   const queued = docs.filter((d) => d.status === 'queued');
 
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));
@@ -316,12 +318,14 @@ export async function fireManual(
   );
   // Queue entry first, as in record(); both batched with other inserts into their collection
   // (triggers sent together, a burst's firings).
-  await batchedInsert(QueueModel, queueEntryFor(doc));
+  const entry = queueEntryFor(doc);
+  await batchedInsert(QueueModel, entry);
   try {
     await batchedInsert(RunModel, doc);
   } catch (err) {
     await QueueModel.deleteOne({ _id: doc._id }); // the slot was recorded already (a retry made twice)
     throw err;
   }
+  noticeQueued(entry);
   return doc;
 }

@@ -1,14 +1,21 @@
 import type { Types } from 'mongoose';
 import { SharedRead } from '../../db/shared-read.ts';
 import { claimableEntries } from '../runs/lifecycle.ts';
+import { dispatchOrder } from '../runs/dispatch-order.ts';
+import type { QueueNotice } from '../runs/queue-notices.ts';
 import type { QueueDoc } from '../runs/queue.model.ts';
 
 /**
- * How long one read of a tenant's claimable command runs serves its lease requests, in ms; also
- * how often a waiting request looks for work (protocol.service.ts), so a run queued meanwhile
- * waits no longer for a waiting worker than it did when every look read the queue.
+ * How long one read of a tenant's claimable command runs serves its lease requests, in ms. This
+ * process's own queueing joins the list as it happens (`notice`); what it cannot see (runs
+ * queued by another process, a retry's backoff ending, a profile's limit raised) waits for the
+ * next read, at most this long, as retries wait for the HTTP executor's poll (1 s).
  */
-export const FRESH_MS = 250;
+export const LIST_MS = 1000;
+/** How often a waiting lease request looks for work when nothing wakes it (protocol.service.ts), in ms. */
+export const LOOK_MS = 250;
+/** Most entries a list holds: a read's bound (claimableEntries); runs offered past it wait for a read. */
+const MAX_LIST = 500;
 
 interface Candidates {
   /** When the read began (clock ms). */
@@ -31,18 +38,27 @@ export interface LeaseCandidatesOptions {
  * with one worker of two slots running no-op commands: a lease took 92 ms, of which 56 ms per
  * scan, and more than a quarter of the claims lost the race (27 ms each). Now requests take
  * their candidates from one list per tenant, each a different run, in dispatch order; requests
- * that find no list, or one older than FRESH_MS, share one read (SharedRead).
+ * that find no list, or one older than LIST_MS, share one read (SharedRead).
  *
- * What that costs: a run queued, requeued or freed to start after the list was read can be
- * taken after runs of that list of a lower priority, for at most FRESH_MS. A candidate may be
- * stale (taken by another process, cancelled, its profile full by now): the claim decides, as
- * before, and the caller takes the next. A request that finds nothing for its labels in a list
- * it did not read itself reads again, so work queued since is not missed.
+ * The runs this process queues are offered to the list as they are queued (`notice`, from
+ * runs/queue-notices.ts), at their place in dispatch order, and wake the requests waiting for
+ * them; so the list is trusted for LIST_MS, also when it has nothing for a request. With a list
+ * kept 250 ms and read again whenever it had nothing, a queue of 300 command runs was scanned
+ * 161 times for 300 commands, a quarter of the database's time (`bench/results/session18`).
+ *
+ * What that costs: a run queued by another process, or freed to start by the clock, can be
+ * taken after runs of the list of a lower priority, or wait, for at most LIST_MS. A candidate
+ * may be stale (taken by another process, cancelled, its profile full by now): the claim
+ * decides, and the caller takes the next.
  */
 export class LeaseCandidates {
   private readonly lists = new Map<string, Candidates>();
   /** One shared read per tenant whose workers asked: kept, a few objects each. */
   private readonly reads = new Map<string, SharedRead<Candidates>>();
+  /** Runs offered while the tenant's read is under way: the read may have missed them. */
+  private readonly offeredDuringRead = new Map<string, QueueDoc[]>();
+  /** Lease requests waiting for work, per tenant (`nextChance`). */
+  private readonly waiting = new Map<string, Set<() => void>>();
   /**
    * Runs taken and not yet settled: a read while their claim is under way still finds them
    * queued, and another request would take them only to lose the claim (measured: one claim in
@@ -64,11 +80,8 @@ export class LeaseCandidates {
   async take(tenantId: Types.ObjectId, labels: Record<string, string>): Promise<Types.ObjectId | null> {
     const key = tenantId.toHexString();
     const held = this.lists.get(key);
-    if (held && this.clock() - held.readAt < FRESH_MS) {
-      const found = this.takeFrom(key, held, labels);
-      if (found) return found;
-    }
-    return this.takeFrom(key, await this.fresh(key, tenantId), labels);
+    const list = held && this.clock() - held.readAt < LIST_MS ? held : await this.fresh(key, tenantId);
+    return this.takeFrom(list, labels);
   }
 
   /** The claim of a run `take` returned is decided (won or lost): a later read may offer it again. */
@@ -76,12 +89,58 @@ export class LeaseCandidates {
     this.claiming.delete(id.toHexString());
   }
 
-  private takeFrom(key: string, list: Candidates, labels: Record<string, string>): Types.ObjectId | null {
+  /** Resolves when a run of the tenant is offered or a place frees up, or after `ms`. */
+  nextChance(tenantId: Types.ObjectId, ms: number): Promise<void> {
+    const key = tenantId.toHexString();
+    return new Promise((resolve) => {
+      const set = this.waiting.get(key) ?? new Set();
+      this.waiting.set(key, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && this.waiting.get(key) === set) this.waiting.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  /** A change this process made to the queue (runs/queue-notices.ts). */
+  notice(n: QueueNotice): void {
+    if (n.kind === 'place_freed') {
+      // Which of the tenant's waiting runs may start now is the read's to decide (dispatchable).
+      this.lists.delete(n.tenantId.toHexString());
+      this.wake(n.tenantId.toHexString());
+      return;
+    }
+    const entry = n.entry;
+    const key = entry.tenant_id.toHexString();
+    const wait = entry.available_at.getTime() - Date.now();
+    if (wait > 0) {
+      // A retry after its backoff: offered when it is due, as a read would find it then.
+      setTimeout(() => this.notice(n), wait).unref();
+      return;
+    }
+    if (entry.profile_id && typeof entry.max_concurrent === 'number') {
+      // Whether it may start, or preempt, depends on its profile's places: the next read decides.
+      this.lists.delete(key);
+    } else {
+      const held = this.lists.get(key);
+      if (held) insertInOrder(held.entries, entry);
+      this.offeredDuringRead.get(key)?.push(entry);
+    }
+    this.wake(key);
+  }
+
+  private wake(key: string): void {
+    for (const done of [...(this.waiting.get(key) ?? [])]) done();
+  }
+
+  private takeFrom(list: Candidates, labels: Record<string, string>): Types.ObjectId | null {
     const i = list.entries.findIndex((e) => !this.claiming.has(e._id.toHexString()) && carries(labels, e.labels));
     const found = i < 0 ? null : list.entries.splice(i, 1)[0]!._id;
     if (found) this.claiming.add(found.toHexString());
-    // An emptied list is read again by the next request: dropping it keeps the map to tenants with work.
-    if (list.entries.length === 0 && this.lists.get(key) === list) this.lists.delete(key);
     return found;
   }
 
@@ -91,7 +150,16 @@ export class LeaseCandidates {
     if (!shared) {
       shared = new SharedRead(async () => {
         const readAt = this.clock();
-        const list = { readAt, entries: await this.read(tenantId) };
+        const offered: QueueDoc[] = [];
+        this.offeredDuringRead.set(key, offered);
+        let entries: QueueDoc[];
+        try {
+          entries = await this.read(tenantId);
+        } finally {
+          this.offeredDuringRead.delete(key);
+        }
+        for (const e of offered) insertInOrder(entries, e);
+        const list = { readAt, entries };
         this.lists.set(key, list);
         return list;
       });
@@ -99,6 +167,14 @@ export class LeaseCandidates {
     }
     return shared.get();
   }
+}
+
+/** Puts `entry` at its place in dispatch order, unless the list has it; the list keeps MAX_LIST. */
+function insertInOrder(entries: QueueDoc[], entry: QueueDoc): void {
+  if (entries.some((e) => e._id.equals(entry._id))) return;
+  const at = entries.findIndex((e) => dispatchOrder(entry, e) < 0);
+  entries.splice(at < 0 ? entries.length : at, 0, entry);
+  if (entries.length > MAX_LIST) entries.pop();
 }
 
 /** Whether a worker with `labels` carries every label a run requires. */

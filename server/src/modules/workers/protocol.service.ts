@@ -7,13 +7,16 @@ import { claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } 
 import { appendLogs } from '../runs/logs.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { progressReported } from '../hooks/emit.ts';
-import { FRESH_MS, LeaseCandidates } from './lease-candidates.ts';
+import { onQueueNotice } from '../runs/queue-notices.ts';
+import { LeaseCandidates, LOOK_MS } from './lease-candidates.ts';
 import { WorkerModel, type WorkerDoc } from './worker.model.ts';
 
-/** Most candidates one look tries to claim (all taken: it looks again after FRESH_MS). */
+/** Most candidates one look tries to claim (all taken: it looks again after LOOK_MS). */
 const TRIES_PER_LOOK = 5;
 
 const candidates = new LeaseCandidates();
+// The runs this process queues join the candidates at once and wake the requests waiting.
+onQueueNotice((n) => candidates.notice(n));
 
 export const ownerOf = (worker: WorkerDoc) => `worker:${worker._id.toHexString()}`;
 
@@ -51,9 +54,9 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
       };
     }
     if (Date.now() >= deadline || gone()) return null;
-    // The list is as old as this wait by then: the next look reads the queue again, or takes
-    // from a list another request read since.
-    await new Promise((r) => setTimeout(r, FRESH_MS));
+    // A run queued by this process, or a place freed, wakes the request at once; other
+    // processes' work shows when the list is read again (LIST_MS).
+    await candidates.nextChance(worker.tenant_id, Math.min(LOOK_MS, Math.max(0, deadline - Date.now())));
   }
 }
 

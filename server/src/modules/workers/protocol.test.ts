@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import mongoose from 'mongoose';
 import { after, before, describe, test } from 'node:test';
 import { newTenant, startTestServer, waitFor, type Client, type TestServer } from '../../../test/support/server.ts';
+import { onQueueNotice, type QueueNotice } from '../runs/queue-notices.ts';
 
 let server: TestServer;
 let a: Client;
@@ -181,6 +182,47 @@ describe('worker protocol', () => {
       fresh.attempts.map((x) => x.status),
       ['failed', 'succeeded'],
     );
+  });
+
+  test('a trigger and a retry are announced to the lease requests as they are queued, the retry when due', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    const notices: QueueNotice[] = [];
+    const stop = onQueueNotice((n) => notices.push(n));
+    try {
+      const run = await commandRun(a);
+      const queued = notices.flatMap((n) => (n.kind === 'queued' ? [n.entry] : []));
+      assert.deepEqual(
+        queued.map((e) => [e._id.toHexString(), e.status, e.target_type]),
+        [[run.id, 'queued', 'command']],
+        'the trigger, once its run is recorded',
+      );
+      const first = await nextLease(w, 'a lease');
+      notices.length = 0;
+      const failedAt = Date.now();
+      await w.complete(run.id, { lease_id: first.lease_id, epoch: first.epoch, status: 'failed', exit_code: 1 });
+      const retry = notices.flatMap((n) => (n.kind === 'queued' ? [n.entry] : []));
+      assert.equal(retry.length, 1, 'the requeue as the next attempt');
+      assert.equal(retry[0]!.epoch, first.epoch + 1);
+      assert.ok(retry[0]!.available_at.getTime() >= failedAt + 1000, 'after its backoff of 1s');
+      const second = await nextLease(w, 'the retry');
+      await w.complete(run.id, { lease_id: second.lease_id, epoch: second.epoch, status: 'succeeded', exit_code: 0 });
+    } finally {
+      stop();
+    }
+  });
+
+  test('a lease request waiting for work takes a run triggered meanwhile', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    const waiting = w.lease(20_000);
+    await new Promise((r) => setTimeout(r, 300)); // it has looked once and waits
+    const run = await commandRun(a);
+    const res = await waiting;
+    assert.equal(res.status, 200);
+    const leased = res.body as LeasedRun;
+    assert.equal(leased.run_id, run.id);
+    await w.complete(run.id, { lease_id: leased.lease_id, epoch: leased.epoch, status: 'succeeded', exit_code: 0 });
   });
 
   test("a worker never receives another tenant's runs, nor runs whose labels it lacks", async () => {
