@@ -118,7 +118,8 @@ export class LeaseCandidates {
     const key = entry.tenant_id.toHexString();
     const wait = entry.available_at.getTime() - Date.now();
     if (wait > 0) {
-      // A retry after its backoff: offered when it is due, as a read would find it then.
+      // A retry after its backoff (at most a day, RetryPolicy): offered when it is due, as a
+      // read would find it then. Wall-clock time, as the entry's available_at is.
       setTimeout(() => this.notice(n), wait).unref();
       return;
     }
