@@ -8,8 +8,8 @@ import type { QueueDoc } from '../runs/queue.model.ts';
 /**
  * How long one read of a tenant's claimable command runs serves its lease requests, in ms. This
  * process's own queueing joins the list as it happens (`notice`); what it cannot see (runs
- * queued by another process, a retry's backoff ending, a profile's limit raised) waits for the
- * next read, at most this long, as retries wait for the HTTP executor's poll (1 s).
+ * queued by another process, a profile's limit raised, a claim the reaper released) waits for
+ * the next read, at most this long, as retries wait for the HTTP executor's poll (1 s).
  */
 export const LIST_MS = 1000;
 /** How often a waiting lease request looks for work when nothing wakes it (protocol.service.ts), in ms. */
@@ -46,8 +46,8 @@ export interface LeaseCandidatesOptions {
  * kept 250 ms and read again whenever it had nothing, a queue of 300 command runs was scanned
  * 161 times for 300 commands, a quarter of the database's time (`bench/results/session18`).
  *
- * What that costs: a run queued by another process, or freed to start by the clock, can be
- * taken after runs of the list of a lower priority, or wait, for at most LIST_MS. A candidate
+ * What that costs: a run this process did not announce can be taken after runs of the list of
+ * a lower priority, or wait, for at most LIST_MS. A candidate
  * may be stale (taken by another process, cancelled, its profile full by now): the claim
  * decides, and the caller takes the next.
  */
