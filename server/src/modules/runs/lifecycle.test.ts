@@ -7,6 +7,7 @@ import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 import { ClaimModel } from './claim.model.ts';
 import { cancelRun, claimRun, completeRun, heartbeat, LEASE_MS, reapQueue, retryDelayMs } from './lifecycle.ts';
 import { newRun } from './new-run.ts';
+import { onQueueNotice, type QueueNotice } from './queue-notices.ts';
 import { QueueModel, queueEntryFor } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
@@ -28,12 +29,14 @@ const boom = {
   error: { code: 'http_status', message: '500' },
 };
 
-async function queuedRun(maxAttempts = 3): Promise<RunDoc> {
+const httpTarget = { type: 'http', url: 'https://example.com', method: 'POST', headers: {}, timeout_ms: 1000 };
+
+async function queuedRun(maxAttempts = 3, target: object = httpTarget): Promise<RunDoc> {
   const schedule = {
     _id: new Types.ObjectId(),
     tenant_id: new Types.ObjectId(),
     name: 'lease test',
-    target: { type: 'http', url: 'https://example.com', method: 'POST', headers: {}, timeout_ms: 1000 },
+    target,
     retry: { ...defaultRetry, max_attempts: maxAttempts, initial_interval: '2s' },
   } as unknown as ScheduleDoc;
   const run = newRun(
@@ -125,6 +128,29 @@ describe('leases', () => {
     assert.ok(claimed);
     assert.equal(await completeRun(claimed.lease, ok, at(LEASE_MS + 3)), true);
     assert.equal((await load(run)).status, 'succeeded');
+  });
+
+  test("a command run whose claimer died is announced to the workers' lease requests when released", async () => {
+    const run = await queuedRun(3, { type: 'command', command: ['/bin/true'], env: {}, network: false, labels: {} });
+    await ClaimModel.create({
+      _id: `${run._id.toHexString()}:1`,
+      run_id: run._id,
+      epoch: 1,
+      lease_id: 'gone',
+      owner: 'worker:crashed',
+      claimed_at: at(0),
+    });
+    const notices: QueueNotice[] = [];
+    const stop = onQueueNotice((n) => notices.push(n));
+    try {
+      await reapQueue(at(LEASE_MS + 1));
+    } finally {
+      stop();
+    }
+    assert.deepEqual(
+      notices.map((n) => (n.kind === 'queued' ? `${n.entry._id.toHexString()} epoch ${n.entry.epoch}` : n.kind)),
+      [`${run._id.toHexString()} epoch 2`],
+    );
   });
 
   test('heartbeats keep a long run alive however long it takes', async () => {

@@ -430,6 +430,7 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
         await updateIf(RunModel, run._id, { status: 'queued', epoch: run.epoch }, { $set: { epoch: run.epoch + 1 } })
       ) {
         await setQueueFields(run._id, { epoch: run.epoch + 1 });
+        noticeQueued({ ...entry, epoch: run.epoch + 1 });
         out.released++;
       }
     } else if (entry.status !== (run.status === 'queued' ? 'queued' : 'running') || entry.epoch !== run.epoch) {

@@ -4,7 +4,7 @@ import type { QueueDoc } from './queue.model.ts';
 /**
  * What this process changed in the run queue that its workers' lease requests care about:
  * - `queued`: a command run's entry was written queued (a firing, a trigger, a hook run, a
- *   retry), after its run record, so a claim finds the run;
+ *   retry, a claim the reaper released), after its run record, so a claim finds the run;
  * - `place_freed`: a run under a concurrency limit gave its place back, so runs of its tenant
  *   that waited for one may start.
  *

@@ -8,8 +8,8 @@ import type { QueueDoc } from '../runs/queue.model.ts';
 /**
  * How long one read of a tenant's claimable command runs serves its lease requests, in ms. This
  * process's own queueing joins the list as it happens (`notice`); what it cannot see (runs
- * queued by another process, a profile's limit raised, a claim the reaper released) waits for
- * the next read, at most this long, as retries wait for the HTTP executor's poll (1 s).
+ * queued by another process, a profile's limit raised) waits for the next read, at most this
+ * long, as retries wait for the HTTP executor's poll (1 s).
  */
 export const LIST_MS = 1000;
 /** How often a waiting lease request looks for work when nothing wakes it (protocol.service.ts), in ms. */
