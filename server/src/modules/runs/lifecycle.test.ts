@@ -50,6 +50,16 @@ async function queuedRun(maxAttempts = 3, target: object = httpTarget): Promise<
   return run;
 }
 const load = async (r: RunDoc) => (await RunModel.findById(r._id).lean<RunDoc>())!;
+/** What a crash right after the claim insert leaves behind: a claim at t0, and a run still queued. */
+const crashedClaim = (run: RunDoc, owner: string) =>
+  ClaimModel.create({
+    _id: `${run._id.toHexString()}:1`,
+    run_id: run._id,
+    epoch: 1,
+    lease_id: 'gone',
+    owner,
+    claimed_at: at(0),
+  });
 
 describe('leases', () => {
   test('a queue entry left behind by a crash is repaired from the ledger', async () => {
@@ -108,15 +118,7 @@ describe('leases', () => {
 
   test('a claimer that died between claiming and starting does not strand the run', async () => {
     const run = await queuedRun();
-    // What a crash right after the claim insert leaves behind: a claim, and a run still queued.
-    await ClaimModel.create({
-      _id: `${run._id.toHexString()}:1`,
-      run_id: run._id,
-      epoch: 1,
-      lease_id: 'gone',
-      owner: 'server:crashed',
-      claimed_at: at(0),
-    });
+    await crashedClaim(run, 'server:crashed');
     assert.equal(await claimRun(run._id, 'server:alive', at(1000)), null, 'the epoch is taken');
     await reapQueue(at(LEASE_MS - 1));
     assert.equal((await load(run)).epoch, 1, 'not before a lease would have lapsed');
@@ -132,14 +134,7 @@ describe('leases', () => {
 
   test("a command run whose claimer died is announced to the workers' lease requests when released", async () => {
     const run = await queuedRun(3, { type: 'command', command: ['/bin/true'], env: {}, network: false, labels: {} });
-    await ClaimModel.create({
-      _id: `${run._id.toHexString()}:1`,
-      run_id: run._id,
-      epoch: 1,
-      lease_id: 'gone',
-      owner: 'worker:crashed',
-      claimed_at: at(0),
-    });
+    await crashedClaim(run, 'worker:crashed');
     const notices: QueueNotice[] = [];
     const stop = onQueueNotice((n) => notices.push(n));
     try {
