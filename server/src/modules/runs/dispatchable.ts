@@ -1,5 +1,6 @@
 import { noteWaiting, pickVictim, placesByProfile, waitReason } from './concurrency.ts';
 import { dispatchOrder } from './dispatch-order.ts';
+import { isLimited } from './limits.ts';
 import { DEFAULT_PRIORITY } from '@crony/shared';
 import type { QueueDoc } from './queue.model.ts';
 
@@ -17,15 +18,15 @@ export async function dispatchable(entries: QueueDoc[], now: Date): Promise<Queu
     deadline_at: e.deadline_at ?? null,
     nominal_at: e.nominal_at ?? e.available_at,
   }));
-  const limited = normal.some((e) => e.profile_id && e.max_concurrent !== null && e.max_concurrent !== undefined);
+  const limited = normal.some(isLimited);
   const places = limited ? await placesByProfile() : new Map();
   const out: QueueDoc[] = [];
   for (const e of normal) {
     if (e.deadline_at && e.deadline_at.getTime() <= now.getTime()) continue;
-    if (e.profile_id && typeof e.max_concurrent === 'number') {
+    if (isLimited(e)) {
       const holders = places.get(e.profile_id.toHexString()) ?? [];
       if (holders.length >= e.max_concurrent && !pickVictim(holders, e.priority)) {
-        const reason = waitReason({ ...e, profile_id: e.profile_id, max_concurrent: e.max_concurrent }, holders.length);
+        const reason = waitReason(e, holders.length);
         if (e.wait_reason !== reason) await noteWaiting(e._id, reason);
         continue;
       }

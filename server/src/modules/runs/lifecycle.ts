@@ -70,7 +70,7 @@ export function retryDelayMs(attempt: number, retry: RunDoc['retry']): number {
 }
 
 /** Most queue entries one look for work reads; the queue holds only active runs. */
-const SCAN_BOUND = 500;
+export const SCAN_BOUND = 500;
 
 /**
  * Queued runs an executor may take now, in dispatch order (dispatch-order.ts), at most

@@ -35,9 +35,14 @@ export const defaultLimits = (): RunLimits => ({
 /** Runs stored before limits existed have none: read them as the defaults. */
 export const limitsOf = (run: { limits?: RunLimits | null }): RunLimits => run.limits ?? defaultLimits();
 
-/** Whether the run counts against a concurrency limit. */
-export const isLimited = (l: RunLimits): l is RunLimits & { profile_id: Types.ObjectId; max_concurrent: number } =>
-  l.profile_id !== null && l.max_concurrent !== null;
+/**
+ * Whether a run counts against a concurrency limit, from its limits or its queue entry (which
+ * carries the same two fields; entries queued before limits existed lack them: unlimited).
+ */
+export const isLimited = <L extends Partial<Pick<RunLimits, 'profile_id' | 'max_concurrent'>>>(
+  l: L,
+): l is L & { profile_id: Types.ObjectId; max_concurrent: number } =>
+  !!l.profile_id && typeof l.max_concurrent === 'number';
 
 /**
  * The instant a running attempt that started at `startedAt` must be stopped, and why: the

@@ -252,7 +252,7 @@ async function record(
   }
   const lost = entries.filter((e) => !inserted.has(e._id.toHexString())).map((e) => e._id);
   if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
-  for (const e of entries) if (e.status === 'queued' && inserted.has(e._id.toHexString())) noticeQueued(e);
+  for (const e of entries) if (inserted.has(e._id.toHexString())) noticeQueued(e); // the queued ones (noticeQueued)
   const queued = docs.filter((d) => d.status === 'queued');
 
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));

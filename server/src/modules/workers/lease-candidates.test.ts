@@ -145,17 +145,20 @@ describe('lease candidates', () => {
   test('a run offered while the list is being read joins the list that read returns', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let queried!: () => void;
+    const readDone = new Promise<void>((r) => (queried = r));
     let reads = 0;
     const list = new LeaseCandidates({
       read: async (tenant) => {
         reads++;
-        const entries = await claimableEntries({ targetType: 'command', tenantId: tenant }); // before the run exists
+        const entries = await claimableEntries({ targetType: 'command', tenantId: tenant });
+        queried(); // the read is done, before the run exists; its list is not returned yet
         await gate;
         return entries;
       },
     });
     const taking = list.take(tenantId, {});
-    await new Promise((r) => setTimeout(r, 50));
+    await readDone;
     const offered = await queuedEntry();
     list.notice({ kind: 'queued', entry: offered });
     release();

@@ -1,7 +1,8 @@
 import type { Types } from 'mongoose';
 import { SharedRead } from '../../db/shared-read.ts';
-import { claimableEntries } from '../runs/lifecycle.ts';
+import { claimableEntries, SCAN_BOUND } from '../runs/lifecycle.ts';
 import { dispatchOrder } from '../runs/dispatch-order.ts';
+import { isLimited } from '../runs/limits.ts';
 import type { QueueNotice } from '../runs/queue-notices.ts';
 import type { QueueDoc } from '../runs/queue.model.ts';
 
@@ -14,8 +15,6 @@ import type { QueueDoc } from '../runs/queue.model.ts';
 export const LIST_MS = 1000;
 /** How often a waiting lease request looks for work when nothing wakes it (protocol.service.ts), in ms. */
 export const LOOK_MS = 250;
-/** Most entries a list holds: a read's bound (claimableEntries); runs offered past it wait for a read. */
-const MAX_LIST = 500;
 
 interface Candidates {
   /** When the read began (clock ms). */
@@ -123,7 +122,7 @@ export class LeaseCandidates {
       setTimeout(() => this.notice(n), wait).unref();
       return;
     }
-    if (entry.profile_id && typeof entry.max_concurrent === 'number') {
+    if (isLimited(entry)) {
       // Whether it may start, or preempt, depends on its profile's places: the next read decides.
       this.lists.delete(key);
     } else {
@@ -170,12 +169,12 @@ export class LeaseCandidates {
   }
 }
 
-/** Puts `entry` at its place in dispatch order, unless the list has it; the list keeps MAX_LIST. */
+/** Puts `entry` at its place in dispatch order, unless the list has it; a list keeps what one read may return. */
 function insertInOrder(entries: QueueDoc[], entry: QueueDoc): void {
   if (entries.some((e) => e._id.equals(entry._id))) return;
   const at = entries.findIndex((e) => dispatchOrder(entry, e) < 0);
   entries.splice(at < 0 ? entries.length : at, 0, entry);
-  if (entries.length > MAX_LIST) entries.pop();
+  if (entries.length > SCAN_BOUND) entries.pop(); // the last waits for a read
 }
 
 /** Whether a worker with `labels` carries every label a run requires. */

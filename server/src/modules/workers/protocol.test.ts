@@ -212,6 +212,20 @@ describe('worker protocol', () => {
     }
   });
 
+  test("a run triggered after a lease found nothing joins the server's list at once: the next lease takes it", async () => {
+    // A tenant of its own, so that the first lease finds nothing and the list read for it is empty.
+    const { api } = await newTenant(server.url, 'Workers wake');
+    const w = asWorker((await register(api)).credential);
+    assert.equal((await w.lease(0)).status, 204);
+    const run = await commandRun(api);
+    // The empty list is trusted for a second: only the trigger's announcement puts the run in it.
+    const res = await w.lease(0);
+    assert.equal(res.status, 200, 'the run is in the list the first lease read');
+    const leased = res.body as LeasedRun;
+    assert.equal(leased.run_id, run.id);
+    await w.complete(run.id, { lease_id: leased.lease_id, epoch: leased.epoch, status: 'succeeded', exit_code: 0 });
+  });
+
   test('a lease request waiting for work takes a run triggered meanwhile', async () => {
     const reg = await register(a);
     const w = asWorker(reg.credential);
