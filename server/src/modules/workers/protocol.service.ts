@@ -27,7 +27,10 @@ export const ownerOf = (worker: WorkerDoc) => `worker:${worker._id.toHexString()
 export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => boolean): Promise<LeasedRun | null> {
   const deadline = Date.now() + waitMs;
   for (let round = 0; ; round++) {
-    if (worker.draining) return null;
+    // A worker that went away takes nothing: the run would sit leased until its lease lapsed,
+    // and that costs it an attempt. An announcement can wake a request right after its worker
+    // died, before anything else would have noticed.
+    if (worker.draining || gone()) return null;
     // Revocation takes effect at once, also for a worker already waiting here.
     if (round > 0 && round % 8 === 0 && (await WorkerModel.exists({ _id: worker._id, revoked_at: { $ne: null } }))) {
       throw new AppError('unauthenticated', 'This worker was revoked');

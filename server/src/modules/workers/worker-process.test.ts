@@ -151,7 +151,10 @@ test('a worker killed mid-run: the run is completed by another worker as its nex
 });
 
 test('SIGTERM drains a worker: it finishes the run in hand, takes no new one, and exits', async () => {
-  for (const p of workers) if (p.exitCode === null) p.kill('SIGKILL'); // only the drained worker may run things
+  // Only the drained worker may run things: the others are gone, and the server saw their lease
+  // requests close, before the run below is triggered.
+  const alive = workers.filter((p) => p.exitCode === null && p.signalCode === null);
+  await Promise.all(alive.map((p) => new Promise((resolve) => p.once('exit', resolve).kill('SIGKILL'))));
   const w = await startWorker('drainer');
   const r = await trigger(['sh', '-c', 'sleep 3; echo finished'], { retry: { max_attempts: 1 } });
   await waitFor(async () => ((await run(r.id)).status === 'running' ? true : undefined), 30_000, 'the run to start');
