@@ -9,7 +9,6 @@ import { syncIndexes } from './db/indexes.ts';
 import { createApp } from './http/app.ts';
 import { storedSecret } from './modules/auth/bootstrap.ts';
 import { Dispatcher } from './modules/executor/dispatcher.ts';
-import { FiringActivity } from './modules/scheduler/firing-activity.ts';
 import { TargetPolicy } from './modules/outbound/policy.ts';
 import { createAgenda, registerJobs, startScheduler } from './modules/scheduler/agenda.ts';
 import { Ticker } from './modules/scheduler/ticker.ts';
@@ -67,11 +66,9 @@ export async function startServer(
   // Until the server listens, its own address is unknown; callbacks resolve the URL lazily.
   let publicUrl = config.publicUrl ?? '';
   const progress = new ProgressTokens(await storedSecret('progress_key'), () => publicUrl);
-  // The executor's outcomes give way to the ticker's firings (firing-activity.ts).
-  const firings = new FiringActivity();
-  const dispatcher = new Dispatcher(policy, progress, log, { firings });
+  const dispatcher = new Dispatcher(policy, progress, log);
   const agenda = createAgenda(mongoose.connection.db!);
-  const ticker = new Ticker(dispatcher, log, { activity: firings });
+  const ticker = new Ticker(dispatcher, log);
   registerJobs(agenda, { ticker });
   agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) =>
     log.error({ err, job: job.attrs.name }, 'scheduler job failed'),

@@ -20,7 +20,6 @@ import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import type { Due } from '../scheduler/due-index.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { FiringActivity } from '../scheduler/firing-activity.ts';
 import { updateIf } from '../../db/update-if.ts';
 
 /**
@@ -284,50 +283,6 @@ test('a run cancelled in this process while its request is in flight stays cance
   const run = await runOf(s);
   assert.equal(run.status, 'cancelled', 'the outcome was not written over the cancel from the kept copy');
   assert.equal(run.attempts[0]?.status, 'cancelled');
-});
-
-/** A dispatcher whose outcomes give way to `firings` for as long as they are under way. */
-const givingWay = (firings: FiringActivity) =>
-  new Dispatcher(new TargetPolicy(['127.0.0.1']), new ProgressTokens('k', () => ''), log, {
-    concurrency: 5,
-    reserveWaitMs: 0,
-    firings,
-    giveWayMs: 60_000,
-  });
-
-test('an outcome waits for the firings under way, and counts from when the target answered', async () => {
-  const firings = new FiringActivity(() => 0); // a clock that stands still: never behind
-  const d = givingWay(firings);
-  const s = await dueSchedule('gives-way');
-  await fire(s, new Date(), undefined, { executor: d });
-  const request = await reached('gives-way');
-  const turn = firings.begin(); // a firing under way
-  request.answer();
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal((await runOf(s)).status, 'running', 'its outcome waits for the firing');
-
-  const firingEndedAt = Date.now();
-  firings.end(turn);
-  const done = await ended(s);
-  assert.equal(done.status, 'succeeded');
-  assert.ok(done.finished_at!.getTime() < firingEndedAt, 'it finished when the target answered, not when written');
-  await d.drain();
-});
-
-test('an outcome under a runtime limit does not wait for the firings: the wait could make it overrun', async () => {
-  const firings = new FiringActivity(() => 0);
-  const d = givingWay(firings);
-  const s = await dueSchedule('limited');
-  await ScheduleModel.collection.updateOne({ _id: s._id }, { $set: { max_runtime_seconds: 60 } });
-  await fire(s, new Date(), undefined, { executor: d });
-  const request = await reached('limited');
-  const turn = firings.begin();
-  request.answer();
-  const done = await ended(s); // while the firing is still under way
-  assert.equal(done.status, 'succeeded');
-  assert.equal(done.limits?.max_runtime_ms, 60_000);
-  firings.end(turn);
-  await d.drain();
 });
 
 test('only a due, unlimited run before its deadline may be born running', () => {

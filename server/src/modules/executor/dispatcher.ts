@@ -7,13 +7,11 @@ import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease }
 import type { ImmediateExecutor } from '../scheduler/fire.ts';
 import type { ProgressTokens } from '../runs/progress.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
-import { isLimited, limitsOf } from '../runs/limits.ts';
 import { dropCopy } from '../../db/update-if.ts';
 import { watchStop } from '../runs/stop-signals.ts';
 import { executeHttp } from './http.executor.ts';
 import { targetSignature } from '../hooks/signing.ts';
 import { settleWithin } from '../../settle-within.ts';
-import type { FiringActivity } from '../scheduler/firing-activity.ts';
 
 /** Most freshly fired runs kept in memory waiting for a free slot. */
 const MAX_BACKLOG = 50_000;
@@ -27,11 +25,6 @@ const MAX_BACKLOG = 50_000;
  * schedules' firings by this much at most.
  */
 const RESERVE_WAIT_MS = 250;
-/**
- * Longest an outcome waits for this process's firings to be done before it is written
- * (FiringActivity), in ms. The attempt's end is the moment the target answered, whatever the wait.
- */
-const GIVE_WAY_MS = 500;
 
 export interface DispatcherOptions {
   /**
@@ -44,10 +37,6 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** How long a firing may wait for a free slot (reserve), in ms (default RESERVE_WAIT_MS). */
   reserveWaitMs?: number;
-  /** This process's firings, which the writes of outcomes let go first (FiringActivity). */
-  firings?: FiringActivity;
-  /** Longest an outcome waits for them, in ms (default GIVE_WAY_MS). */
-  giveWayMs?: number;
 }
 
 /**
@@ -64,8 +53,6 @@ export class Dispatcher implements ImmediateExecutor {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly reserveWaitMs: number;
-  private readonly firings: FiringActivity | undefined;
-  private readonly giveWayMs: number;
   private timer: NodeJS.Timeout | undefined;
   private accepting = true;
   /** Slots promised to runs a firing is recording as running under this executor (reserve). */
@@ -89,8 +76,6 @@ export class Dispatcher implements ImmediateExecutor {
     this.concurrency = opts.concurrency ?? 300;
     this.pollMs = opts.pollMs ?? 1000;
     this.reserveWaitMs = opts.reserveWaitMs ?? RESERVE_WAIT_MS;
-    this.firings = opts.firings;
-    this.giveWayMs = opts.giveWayMs ?? GIVE_WAY_MS;
   }
 
   /** Starts polling for queued runs. */
@@ -248,24 +233,12 @@ export class Dispatcher implements ImmediateExecutor {
         },
         abort.signal,
       );
-      const answeredAt = new Date();
-      if (this.firings && mayGiveWay(run)) await this.firings.settled(this.giveWayMs);
       // An aborted attempt has no outcome to report: its lease is already gone.
-      if (!abort.signal.aborted) await completeRun(lease, outcome, answeredAt);
+      if (!abort.signal.aborted) await completeRun(lease, outcome);
     } finally {
       clearInterval(beat);
       unwatch();
       dropCopy(RunModel, run._id); // a copy kept for completeRun, if it never came to that
     }
   }
-}
-
-/**
- * Whether a run's outcome may wait for the firings: not when the wait could make it overrun
- * its deadline or runtime limit (the sweep would stop it), or hold its place in a concurrency
- * limit from the runs waiting for one.
- */
-function mayGiveWay(run: RunDoc): boolean {
-  const l = limitsOf(run);
-  return !l.deadline_at && l.max_runtime_ms === null && !isLimited(l);
 }

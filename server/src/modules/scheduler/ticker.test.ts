@@ -12,7 +12,6 @@ import { createSchedule, updateSchedule } from '../schedules/schedules.service.t
 import { scheduleCache } from './schedule-cache.ts';
 import { ScheduleModel } from '../schedules/schedule.model.ts';
 import { Ticker } from './ticker.ts';
-import { FiringActivity } from './firing-activity.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -70,35 +69,4 @@ test('between ticks the ticker keeps reading the change notes, so its copies sta
   await sleep(4000);
   assert.ok(scheduleCache.following, 'still following: the notes were read between ticks');
   await ticker.drain();
-});
-
-test('the ticker counts each firing from its slot until it is done, for the outcomes that give way to it', async () => {
-  const activity = new FiringActivity();
-  const seen: string[] = [];
-  const begin = activity.begin.bind(activity);
-  const end = activity.end.bind(activity);
-  activity.begin = () => {
-    seen.push('begin');
-    return begin();
-  };
-  activity.end = (turn) => {
-    seen.push('end');
-    end(turn);
-  };
-  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log, { activity });
-  const body = CreateScheduleBody.parse({
-    name: 'counted while fired',
-    cron: '* * * * * *',
-    target: { type: 'http', url: 'http://127.0.0.1:9/' },
-  });
-  const s = await createSchedule(principal, body, { policy });
-  const first = await ticker.tick();
-  await ticker.loaded();
-  assert.ok(first + (await ticker.tick()) >= 1, 'a tick schedules the next slot');
-  await sleep(1500); // past the slot, and its firing
-  await ticker.drain();
-  assert.ok(seen.includes('begin'), 'a firing was counted');
-  assert.equal(seen.filter((e) => e === 'end').length, seen.filter((e) => e === 'begin').length);
-  assert.equal(activity.backlog, 0);
-  assert.ok((await RunModel.countDocuments({ schedule_id: new Types.ObjectId(s.id) })) >= 1, 'it fired');
 });

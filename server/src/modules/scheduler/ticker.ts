@@ -7,14 +7,11 @@ import { LEASE_MS, reapQueue } from '../runs/lifecycle.ts';
 import { enforceTimeLimits } from '../runs/time-limits.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { fire } from './fire.ts';
-import { FiringActivity } from './firing-activity.ts';
 import { settleWithin } from '../../settle-within.ts';
 
 export interface TickerOptions {
   /** How far ahead a tick looks for due slots, in ms; must exceed the tick interval (default 1500). */
   lookaheadMs?: number;
-  /** Counts this ticker's firings from their slot on (the HTTP executor's ends give way to them). */
-  activity?: FiringActivity;
   /** Most firings one tick schedules (default 5000); the rest are picked up by the next ticks. */
   batch?: number;
   clock?: () => Date;
@@ -64,7 +61,6 @@ export class Ticker {
   private housekeptAt = Number.NEGATIVE_INFINITY;
   private housekeepingEveryMs = 0;
   private readonly firingLimit = pLimit(MAX_FIRINGS_IN_FLIGHT);
-  private readonly activity: FiringActivity;
   /** Firings scheduled and not yet done, by schedule id: a later tick leaves those alone. */
   private readonly firing = new Map<string, Promise<boolean>>();
   private stopping = false;
@@ -81,7 +77,6 @@ export class Ticker {
     this.lookaheadMs = opts.lookaheadMs ?? 1500;
     this.batch = opts.batch ?? 5000;
     this.clock = opts.clock ?? (() => new Date());
-    this.activity = opts.activity ?? new FiringActivity();
     this.index = new DueIndex(this.clock);
   }
 
@@ -178,15 +173,10 @@ export class Ticker {
     const wait = (s.next_run_at?.getTime() ?? 0) - this.clock().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const wokeAt = this.clock().getTime();
-    const turn = this.activity.begin();
-    try {
-      // Not yet started when the process stops: its slot stays due, for the next tick anywhere.
-      return await this.firingLimit(() =>
-        this.stopping ? false : this.fireNow(s, ctx, Math.max(0, this.clock().getTime() - wokeAt)),
-      );
-    } finally {
-      this.activity.end(turn);
-    }
+    // Not yet started when the process stops: its slot stays due, for the next tick anywhere.
+    return this.firingLimit(() =>
+      this.stopping ? false : this.fireNow(s, ctx, Math.max(0, this.clock().getTime() - wokeAt)),
+    );
   }
 
   private async fireNow(s: Due, ctx: SettingsLookup, waitedMs: number): Promise<boolean> {
