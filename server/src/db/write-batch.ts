@@ -19,9 +19,10 @@ import type { Model, Types } from 'mongoose';
  * callers asked for anyway (each awaits its own write before the next that depends on it).
  *
  * Updates are not batched: FerretDB 1.24 keeps each statement's read of an `update` command open
- * (a SQLite connection of its pool of 100) until the whole command returns, so commands whose
- * statements add up to about 100 wait for each other forever (measured: 50 statements four at a
- * time, or 5 statements 32 at a time, hung). Deletes close their read before the next statement.
+ * (a SQLite connection of its pool of 100) until the whole command returns, so commands in flight
+ * whose statements add up to more than about 100 wait for each other forever (measured: 50
+ * statements four at a time, or 5 statements 32 at a time, hung; 25 four at a time did not).
+ * Deletes close their read before the next statement.
  */
 
 /** Most documents per command: FerretDB 1.24 stalls on some commands of 100 statements. */

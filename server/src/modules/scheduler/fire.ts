@@ -252,7 +252,8 @@ async function record(
   }
   const lost = entries.filter((e) => !inserted.has(e._id.toHexString())).map((e) => e._id);
   if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
-  for (const e of entries) if (inserted.has(e._id.toHexString())) noticeQueued(e); // the queued ones (noticeQueued)
+  // noticeQueued passes on only the command runs recorded queued (not those born running).
+  for (const e of entries) if (inserted.has(e._id.toHexString())) noticeQueued(e);
   const queued = docs.filter((d) => d.status === 'queued');
 
   const missed = docs.filter((d) => d.status === 'missed' && inserted.has(d._id.toHexString()));

@@ -46,9 +46,8 @@ export interface LeaseCandidatesOptions {
  * 161 times for 300 commands, a quarter of the database's time (`bench/results/session18`).
  *
  * What that costs: a run this process did not announce can be taken after runs of the list of
- * a lower priority, or wait, for at most LIST_MS. A candidate
- * may be stale (taken by another process, cancelled, its profile full by now): the claim
- * decides, and the caller takes the next.
+ * a lower priority, or wait, for at most LIST_MS. A candidate may be stale (taken by another
+ * process, cancelled, its profile full by now): the claim decides, and the caller takes the next.
  */
 export class LeaseCandidates {
   private readonly lists = new Map<string, Candidates>();

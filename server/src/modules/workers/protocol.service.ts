@@ -56,7 +56,7 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
         heartbeat_ms: HEARTBEAT_MS,
       };
     }
-    if (Date.now() >= deadline || gone()) return null;
+    if (Date.now() >= deadline) return null; // a worker gone meanwhile is seen at the loop's top
     // A run queued by this process, or a place freed, wakes the request at once; other
     // processes' work shows when the list is read again (LIST_MS).
     await candidates.nextChance(worker.tenant_id, Math.min(LOOK_MS, Math.max(0, deadline - Date.now())));

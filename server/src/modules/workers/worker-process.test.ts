@@ -151,8 +151,8 @@ test('a worker killed mid-run: the run is completed by another worker as its nex
 });
 
 test('SIGTERM drains a worker: it finishes the run in hand, takes no new one, and exits', async () => {
-  // Only the drained worker may run things: the others are gone, and the server saw their lease
-  // requests close, before the run below is triggered.
+  // Only the drained worker may run things: the others have exited, so their connections are
+  // closed, before the run below is triggered.
   const alive = workers.filter((p) => p.exitCode === null && p.signalCode === null);
   await Promise.all(alive.map((p) => new Promise((resolve) => p.once('exit', resolve).kill('SIGKILL'))));
   const w = await startWorker('drainer');
