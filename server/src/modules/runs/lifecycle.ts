@@ -12,7 +12,7 @@ import { QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
-import { inTurn, keepCopy, takeCopy, updateIf, updateIfJustRead } from '../../db/update-if.ts';
+import { dropCopy, inTurn, keepCopy, peekCopy, takeCopy, updateIf, updateIfJustRead } from '../../db/update-if.ts';
 import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { attemptEnded, runCancelled } from '../hooks/emit.ts';
@@ -241,6 +241,35 @@ export function bornRunning(run: RunDoc, owner: string, now: Date): { run: RunDo
     entry: { ...queueEntryFor(run), ...start.queueFields },
     lease: start.lease,
   };
+}
+
+/**
+ * Whether a run recorded running under `lease` before its start (a slot recorded ahead,
+ * ticker.ts) is still as recorded: no write since, such as a cancel, a preemption or a time
+ * limit. Without a write of this process since, the copy kept when it was recorded says so
+ * without a read.
+ */
+export async function stillUnstarted(lease: Lease): Promise<boolean> {
+  const run =
+    peekCopy<RunDoc>(RunModel, lease.runId) ??
+    (await findById<RunDoc>(RunModel, lease.runId, { status: 1, epoch: 1, lease: 1 }));
+  return !!run && run.status === 'running' && run.epoch === lease.epoch && run.lease?.id === lease.leaseId;
+}
+
+/**
+ * Takes back a run recorded ahead of its slot that never started, as if the slot had not been
+ * fired: its run and then its queue entry are deleted (an entry left by a crash in between is
+ * the reaper's to drop), so the slot fires again as the schedule now stands. Not when anything
+ * wrote the run since it was recorded (a cancel): what that wrote stays. True when withdrawn.
+ */
+export async function withdrawUnstarted(lease: Lease): Promise<boolean> {
+  dropCopy(RunModel, lease.runId);
+  const gone = await inTurn(RunModel, lease.runId, () =>
+    RunModel.deleteOne({ _id: lease.runId, status: 'running', epoch: lease.epoch, 'lease.id': lease.leaseId }),
+  );
+  if (gone.deletedCount !== 1) return false;
+  await batchedDelete(QueueModel, lease.runId);
+  return true;
 }
 
 /** Extends the lease; false when it is no longer ours (requeued, cancelled, finished). */
@@ -476,7 +505,8 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
         attempts,
         cancel_requested_at: now,
         finished_at: now,
-        duration_ms: run.started_at ? now.getTime() - run.started_at.getTime() : null,
+        // A run recorded ahead of its slot (ticker.ts) can be cancelled before its start.
+        duration_ms: run.started_at ? Math.max(0, now.getTime() - run.started_at.getTime()) : null,
       },
     },
   );

@@ -66,14 +66,32 @@ export interface FireOptions {
   waitedMs?: number;
   /** Takes runs at once; without one (or when it is full) runs are queued for claiming. */
   executor?: ImmediateExecutor;
+  /**
+   * Records the slot before its instant (it is after `now`), as a run already running under
+   * `executor`, which starts it at the slot (`mayFireAhead` says which schedules may be; see
+   * ticker.ts). Nothing is recorded unless the executor has a free slot for it at once.
+   */
+  ahead?: boolean;
 }
 
 /** What a firing did: the queued runs it created, and the slot after those it fired. */
 export interface Fired {
   /** Runs recorded queued, to be claimed (runs the executor took at once are not among them). */
   queued: RunDoc[];
-  /** The schedule's next slot after this firing (null: none, or paused or deleted); undefined when nothing was due. */
+  /**
+   * The schedule's next slot after this firing (null: none, or paused or deleted); undefined
+   * when nothing was due, or nothing was recorded ahead.
+   */
   next?: Date | null;
+}
+
+/**
+ * Whether a schedule's slots may be recorded ahead of their instant (FireOptions.ahead): its
+ * runs go to the server's HTTP executor, and no policy looks at the runs active at the slot
+ * (forbid and replace must see those as they are at the slot's instant).
+ */
+export function mayFireAhead(s: Pick<ScheduleDoc, 'target' | 'concurrency_policy'>): boolean {
+  return s.target.type === 'http' && s.concurrency_policy === 'allow';
 }
 
 /**
@@ -90,17 +108,22 @@ export async function fire(
   entry: Due,
   now: Date,
   ctx = new SettingsLookup(),
-  { waitedMs = 0, executor }: FireOptions = {},
+  { waitedMs = 0, executor, ahead = false }: FireOptions = {},
 ): Promise<Fired> {
   const first = entry.next_run_at;
-  if (!first || first.getTime() > now.getTime()) return { queued: [] };
+  if (!first) return { queued: [] };
+  if (ahead ? first.getTime() <= now.getTime() : first.getTime() > now.getTime()) return { queued: [] };
   const current = await scheduleCache.get(entry._id);
+  if (ahead && !(current && executor && mayFireAhead(current))) return { queued: [] };
   const group = current ? await ctx.freshGroup(current.tenant_id, current.group_id ?? null) : null;
   // Deleted, paused, or in a paused group: nothing to fire until a resume sets the next slot
   // (from then) and leaves a change note.
-  if (!current || current.paused || group?.paused) return { queued: [], next: null };
+  if (!current || current.paused || group?.paused) return ahead ? { queued: [] } : { queued: [], next: null };
 
-  const { slots: due, next } = dueSlots(current, first, now);
+  // Ahead, the one slot `first`; it needs a slot after it, which the ticker checks it against
+  // at the instant (a schedule with none, or paused since, has no entry in the due index).
+  const { slots: due, next } = dueSlots(current, first, ahead ? first : now);
+  if (ahead && !next) return { queued: [] };
   // The profile reads the run records need overlap with the active-run read: a slow firing
   // widens the window in which a pause and the firing race for the same slot.
   const warming = ctx.effective(current, now).catch(() => undefined); // errors surface in record()
@@ -126,10 +149,12 @@ export async function fire(
     activeRun: active.length > 0,
     graceMs: MISFIRE_GRACE_MS + waitedMs,
   });
+  if (ahead && plan.decisions.some((d) => d.action !== 'run')) return { queued: [] };
   if (plan.cancelActive) for (const run of active) await cancelRun(run, 'replaced', now);
 
-  const queued = await record(current, plan.decisions, next, now, ctx, executor);
-  return { queued, next };
+  const recorded = await record(current, plan.decisions, next, now, ctx, executor, ahead ? first : undefined);
+  if (!recorded) return { queued: [] };
+  return { queued: recorded, next };
 }
 
 /**
@@ -168,7 +193,9 @@ type Fate = Decision | { slot: Date; action: 'missed'; reason: 'paused' };
  * schedule's `fired` when it ends. Slots recorded missed count and move `fired` at once, in the
  * one write of `last_run`, unless the latest slot's run is one the executor starts now: that run
  * counts them when it ends (`missed_before`), in the write of the state its end makes anyway.
- * Runs `executor` reserves are recorded running and handed to it once recorded.
+ * Runs `executor` reserves are recorded running and handed to it once recorded. With
+ * `startsAt` (a slot recorded ahead), they start then, and unless the executor reserves every
+ * run at once nothing is recorded (null).
  *
  * Why the exception: a scheduler catching up (after a restart, or behind at 100,000 schedules)
  * records a missed slot beside a run in many firings, and a write of the state per firing was a
@@ -184,7 +211,8 @@ async function record(
   now: Date,
   ctx: SettingsLookup,
   executor?: ImmediateExecutor,
-): Promise<RunDoc[]> {
+  startsAt?: Date,
+): Promise<RunDoc[] | null> {
   const runSchedule = await runScheduleFor(s, ctx);
   const docs = await Promise.all(
     decisions.map(async (d, i) =>
@@ -205,15 +233,15 @@ async function record(
   const started = new Map<string, { run: RunDoc; lease: Lease }>();
   const entries: QueueDoc[] = [];
   // A firing of many slots (a catch-up) waits for a slot once at most: once a run found none,
-  // the firing's other runs are queued at once.
-  let wait = true;
+  // the firing's other runs are queued at once. Ahead of its instant, a run does not wait.
+  let wait = !startsAt;
   for (const [i, d] of docs.entries()) {
     if (d.status !== 'queued') continue;
     const asked = performance.now();
-    let owner = executor && mayBeBornRunning(d, now) ? await executor.reserve(d, wait) : null;
+    let owner = executor && mayBeBornRunning(d, startsAt ?? now) ? await executor.reserve(d, wait) : null;
     if (!owner) wait = false;
     // It starts when its slot was free, not when the firing began: its deadline may have passed.
-    const startAt = new Date(now.getTime() + Math.round(performance.now() - asked));
+    const startAt = startsAt ?? new Date(now.getTime() + Math.round(performance.now() - asked));
     if (owner && !mayBeBornRunning(d, startAt)) {
       executor!.release();
       owner = null;
@@ -227,6 +255,13 @@ async function record(
     docs[i] = born.run;
     entries.push(born.entry);
     started.set(d._id.toHexString(), born);
+  }
+  if (startsAt && entries.length > started.size) {
+    for (const { run } of started.values()) {
+      dropCopy(RunModel, run._id);
+      executor!.release();
+    }
+    return null; // the executor is busy: the slot fires at its instant, as any other
   }
   const carrier = carrierOf(docs, started);
   let inserted = new Set<string>();

@@ -1,0 +1,167 @@
+import { CreateScheduleBody, UpdateScheduleBody } from '@crony/shared';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { Types } from 'mongoose';
+import pino from 'pino';
+import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import { waitFor } from '../../../test/support/server.ts';
+import { Dispatcher } from '../executor/dispatcher.ts';
+import { TargetPolicy } from '../outbound/policy.ts';
+import { cancelRun } from '../runs/lifecycle.ts';
+import { ProgressTokens } from '../runs/progress.ts';
+import { QueueModel } from '../runs/queue.model.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { createSchedule, updateSchedule } from '../schedules/schedules.service.ts';
+import { ScheduleModel } from '../schedules/schedule.model.ts';
+import { Ticker } from './ticker.ts';
+
+/**
+ * A slot the server's HTTP executor can take is recorded a second before its instant and
+ * started at the instant; what is acknowledged before the instant still applies to it.
+ */
+let db: TestDatabase;
+let target: http.Server;
+let url: string;
+/** Requests the target received: path and arrival time. */
+const received: { path: string; at: number }[] = [];
+before(async () => {
+  db = await useTestDatabase();
+  await RunModel.syncIndexes();
+  target = http.createServer((req, res) => {
+    received.push({ path: req.url ?? '', at: Date.now() });
+    req.resume();
+    res.writeHead(200).end('ok');
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+});
+after(async () => {
+  target.closeAllConnections();
+  await new Promise((r) => target.close(r));
+  await db.close();
+});
+
+const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
+const policy = new TargetPolicy(['127.0.0.1']);
+const principal = { tenantId: new Types.ObjectId(), role: 'admin' as const, userId: null, tokenId: null };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A ticker ticking every 250 ms (Agenda ticks every second) and a schedule of `path` firing
+ * every second from a whole second three seconds ahead: its first slot, `slot`.
+ */
+async function scenario(path: string, concurrencyPolicy: 'allow' | 'forbid' = 'allow') {
+  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log);
+  const body = CreateScheduleBody.parse({
+    name: path,
+    cron: '* * * * * *',
+    target: { type: 'http', url: `${url}/${path}` },
+    concurrency_policy: concurrencyPolicy,
+  });
+  const s = await createSchedule(principal, body, { policy });
+  const id = new Types.ObjectId(s.id);
+  const slot = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3000);
+  await ScheduleModel.updateOne({ _id: id }, { $set: { next_run_at: slot } });
+  let ticking = true;
+  const ticks = (async () => {
+    while (ticking) {
+      await ticker.tick();
+      await sleep(250);
+    }
+  })();
+  const stop = async () => {
+    ticking = false;
+    await ticks;
+    await ticker.drain();
+  };
+  /** The slot's run as soon as it is recorded. */
+  const recorded = () =>
+    waitFor(
+      async () => (await RunModel.findOne({ schedule_id: id, nominal_at: slot }).lean<RunDoc>()) ?? undefined,
+      6000,
+      'the slot to be recorded',
+    );
+  return { id, s, slot, stop, recorded };
+}
+
+test('an HTTP slot is recorded running before its instant, and its request goes out at the instant, not before', async () => {
+  const { id, slot, stop, recorded } = await scenario('on-time');
+  const run = await recorded();
+  assert.ok(run.created_at.getTime() < slot.getTime(), 'recorded before its instant');
+  assert.equal(run.status, 'running');
+  assert.equal(run.started_at?.getTime(), slot.getTime(), 'recorded as starting at its slot');
+  assert.equal(received.filter((r) => r.path === '/on-time').length, 0, 'nothing sent before the instant');
+  const arrived = await waitFor(
+    async () => received.find((r) => r.path === '/on-time'),
+    5000,
+    'the request for the slot',
+  );
+  await stop();
+  assert.ok(arrived.at >= slot.getTime(), `sent ${slot.getTime() - arrived.at} ms before its slot`);
+  const ended = await RunModel.findOne({ schedule_id: id, nominal_at: slot }).lean<RunDoc>();
+  assert.equal(ended?.status, 'succeeded');
+});
+
+test('an edit acknowledged after the slot was recorded ahead, but before its instant, withdraws that run: the slot runs as edited', async () => {
+  const { s, id, slot, stop, recorded } = await scenario('before-edit');
+  const run = await recorded();
+  assert.ok(run.created_at.getTime() < slot.getTime(), 'recorded ahead, under the old target');
+  const edit = UpdateScheduleBody.parse({ target: { type: 'http', url: `${url}/after-edit` } });
+  await updateSchedule(principal, s.id, edit, { policy });
+  assert.ok(Date.now() < slot.getTime(), 'the edit is acknowledged before the slot');
+  const rerun = await waitFor(
+    async () =>
+      (await RunModel.findOne({ schedule_id: id, nominal_at: slot, status: 'succeeded' }).lean<RunDoc>()) ?? undefined,
+    6000,
+    'the slot to run as edited',
+  );
+  await stop();
+  assert.notEqual(rerun._id.toHexString(), run._id.toHexString(), 'the run recorded ahead was withdrawn');
+  assert.equal(rerun.target.type === 'http' && rerun.target.url, `${url}/after-edit`);
+  assert.equal(await RunModel.countDocuments({ _id: run._id }), 0);
+  assert.equal(await QueueModel.countDocuments({ _id: run._id }), 0, 'its queue entry went with it');
+  assert.deepEqual(
+    received.filter((r) => r.path === '/before-edit'),
+    [],
+    'the old target got nothing',
+  );
+});
+
+test('a pause acknowledged after the slot was recorded ahead, but before its instant, withdraws that run', async () => {
+  const { s, id, slot, stop, recorded } = await scenario('paused-ahead');
+  await recorded();
+  await updateSchedule(principal, s.id, { paused: true }, { policy });
+  assert.ok(Date.now() < slot.getTime(), 'the pause is acknowledged before the slot');
+  await sleep(slot.getTime() + 1500 - Date.now());
+  await stop();
+  assert.deepEqual(await RunModel.find({ schedule_id: id }).lean(), [], 'no run is left for the slot');
+  assert.deepEqual(
+    received.filter((r) => r.path === '/paused-ahead'),
+    [],
+  );
+});
+
+test('a run recorded ahead and cancelled before its instant is not started, and stays cancelled', async () => {
+  const { id, slot, stop, recorded } = await scenario('cancelled-ahead');
+  const run = await recorded();
+  assert.ok(await cancelRun(run, 'user'));
+  await sleep(slot.getTime() + 1000 - Date.now());
+  await stop();
+  const after = await RunModel.findById(run._id).lean<RunDoc>();
+  assert.equal(after?.status, 'cancelled');
+  assert.equal(after?.duration_ms, 0, 'it never ran');
+  assert.ok(
+    received.every((r) => r.path !== '/cancelled-ahead' || r.at >= slot.getTime() + 500),
+    'the slot cancelled was not sent (later slots may be)',
+  );
+  assert.equal(await RunModel.countDocuments({ schedule_id: id, nominal_at: slot }), 1);
+});
+
+test('a schedule that forbids overlaps is fired at its instant, not ahead', async () => {
+  const { slot, stop, recorded } = await scenario('forbid', 'forbid');
+  const run = await recorded();
+  await stop();
+  assert.ok(run.created_at.getTime() >= slot.getTime(), 'recorded at its instant');
+});
