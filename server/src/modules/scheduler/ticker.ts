@@ -67,7 +67,7 @@ const FOLLOW_AFTER_TICK_MS = 10_000;
 
 /**
  * One tick of the scheduler: find the slots due before the horizon and fire each at its
- * exact instant. Agenda runs this every second under its lock, so one process ticks at a
+ * exact instant (or record it `aheadMs` before and start it then, AHEAD_MS). Agenda runs this every second under its lock, so one process ticks at a
  * time (firings of a burst may outlast the tick); correctness against a second ticker rests on
  * the run ledger's unique index.
  * Due slots come from the in-memory due index (due-index.ts), not from a scan of the
@@ -200,8 +200,15 @@ export class Ticker {
     const slot = s.next_run_at!.getTime();
     if (this.aheadMs > 0 && slot > this.clock().getTime()) {
       await this.sleepUntil(slot - this.aheadMs);
-      // In the firing limit while it records, not while it waits for the instant.
-      const ahead = await this.firingLimit(() => (this.stopping ? undefined : this.recordAhead(s, ctx)));
+      // In the firing limit while it records, not while it waits for the instant. A turn that
+      // comes after the instant (a second's firings waited in line) fires the slot at once,
+      // rather than queueing it a second time.
+      const ahead = await this.firingLimit(async () => {
+        if (this.stopping) return false;
+        const late = this.clock().getTime() - slot;
+        return late >= 0 ? this.fireNow(s, ctx, late) : this.recordAhead(s, ctx);
+      });
+      if (typeof ahead === 'boolean') return ahead;
       if (ahead) return this.startAtSlot(s, ahead);
     }
     await this.sleepUntil(slot);
