@@ -18,7 +18,7 @@ import { ScheduleModel } from '../schedules/schedule.model.ts';
 import { Ticker } from './ticker.ts';
 
 /**
- * A slot the server's HTTP executor can take is recorded a second before its instant and
+ * A slot the server's HTTP executor can take is recorded shortly before its instant and
  * started at the instant; what is acknowledged before the instant still applies to it.
  */
 let db: TestDatabase;
