@@ -1,12 +1,10 @@
 import { CreateScheduleBody, UpdateScheduleBody } from '@crony/shared';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Types } from 'mongoose';
 import pino from 'pino';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
-import { waitFor } from '../../../test/support/server.ts';
+import { startReceiver, waitFor } from '../../../test/support/server.ts';
 import { Dispatcher } from '../executor/dispatcher.ts';
 import { TargetPolicy } from '../outbound/policy.ts';
 import { cancelRun } from '../runs/lifecycle.ts';
@@ -22,26 +20,20 @@ import { Ticker } from './ticker.ts';
  * started at the instant; what is acknowledged before the instant still applies to it.
  */
 let db: TestDatabase;
-let target: http.Server;
-let url: string;
-/** Requests the target received: path and arrival time. */
-const received: { path: string; at: number }[] = [];
+let target: Awaited<ReturnType<typeof startReceiver>>;
 before(async () => {
   db = await useTestDatabase();
   await RunModel.syncIndexes();
-  target = http.createServer((req, res) => {
-    received.push({ path: req.url ?? '', at: Date.now() });
-    req.resume();
-    res.writeHead(200).end('ok');
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  target = await startReceiver();
 });
 after(async () => {
-  target.closeAllConnections();
-  await new Promise((r) => target.close(r));
+  await target.close();
   await db.close();
 });
+const url = () => target.url;
+/** Requests the target received for `path`, with their arrival times (ms). */
+const received = (path: string) =>
+  target.requests.filter((r) => r.url === path).map((r) => ({ path: r.url, at: r.at.getTime() }));
 
 const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
 const policy = new TargetPolicy(['127.0.0.1']);
@@ -57,7 +49,7 @@ async function scenario(path: string, concurrencyPolicy: 'allow' | 'forbid' = 'a
   const body = CreateScheduleBody.parse({
     name: path,
     cron: '* * * * * *',
-    target: { type: 'http', url: `${url}/${path}` },
+    target: { type: 'http', url: `${url()}/${path}` },
     concurrency_policy: concurrencyPolicy,
   });
   const s = await createSchedule(principal, body, { policy });
@@ -92,12 +84,8 @@ test('an HTTP slot is recorded running before its instant, and its request goes 
   assert.ok(run.created_at.getTime() < slot.getTime(), 'recorded before its instant');
   assert.equal(run.status, 'running');
   assert.equal(run.started_at?.getTime(), slot.getTime(), 'recorded as starting at its slot');
-  assert.equal(received.filter((r) => r.path === '/on-time').length, 0, 'nothing sent before the instant');
-  const arrived = await waitFor(
-    async () => received.find((r) => r.path === '/on-time'),
-    5000,
-    'the request for the slot',
-  );
+  assert.equal(received('/on-time').length, 0, 'nothing sent before the instant');
+  const arrived = await waitFor(async () => received('/on-time')[0], 5000, 'the request for the slot');
   await stop();
   assert.ok(arrived.at >= slot.getTime(), `sent ${slot.getTime() - arrived.at} ms before its slot`);
   const ended = await RunModel.findOne({ schedule_id: id, nominal_at: slot }).lean<RunDoc>();
@@ -108,7 +96,7 @@ test('an edit acknowledged after the slot was recorded ahead, but before its ins
   const { s, id, slot, stop, recorded } = await scenario('before-edit');
   const run = await recorded();
   assert.ok(run.created_at.getTime() < slot.getTime(), 'recorded ahead, under the old target');
-  const edit = UpdateScheduleBody.parse({ target: { type: 'http', url: `${url}/after-edit` } });
+  const edit = UpdateScheduleBody.parse({ target: { type: 'http', url: `${url()}/after-edit` } });
   await updateSchedule(principal, s.id, edit, { policy });
   assert.ok(Date.now() < slot.getTime(), 'the edit is acknowledged before the slot');
   const rerun = await waitFor(
@@ -119,14 +107,10 @@ test('an edit acknowledged after the slot was recorded ahead, but before its ins
   );
   await stop();
   assert.notEqual(rerun._id.toHexString(), run._id.toHexString(), 'the run recorded ahead was withdrawn');
-  assert.equal(rerun.target.type === 'http' && rerun.target.url, `${url}/after-edit`);
+  assert.equal(rerun.target.type === 'http' && rerun.target.url, `${url()}/after-edit`);
   assert.equal(await RunModel.countDocuments({ _id: run._id }), 0);
   assert.equal(await QueueModel.countDocuments({ _id: run._id }), 0, 'its queue entry went with it');
-  assert.deepEqual(
-    received.filter((r) => r.path === '/before-edit'),
-    [],
-    'the old target got nothing',
-  );
+  assert.deepEqual(received('/before-edit'), [], 'the old target got nothing');
 });
 
 test('a pause acknowledged after the slot was recorded ahead, but before its instant, withdraws that run', async () => {
@@ -137,10 +121,7 @@ test('a pause acknowledged after the slot was recorded ahead, but before its ins
   await sleep(slot.getTime() + 1500 - Date.now());
   await stop();
   assert.deepEqual(await RunModel.find({ schedule_id: id }).lean(), [], 'no run is left for the slot');
-  assert.deepEqual(
-    received.filter((r) => r.path === '/paused-ahead'),
-    [],
-  );
+  assert.deepEqual(received('/paused-ahead'), []);
 });
 
 test('a run recorded ahead and cancelled before its instant is not started, and stays cancelled', async () => {
@@ -153,7 +134,7 @@ test('a run recorded ahead and cancelled before its instant is not started, and 
   assert.equal(after?.status, 'cancelled');
   assert.equal(after?.duration_ms, 0, 'it never ran');
   assert.ok(
-    received.every((r) => r.path !== '/cancelled-ahead' || r.at >= slot.getTime() + 500),
+    received('/cancelled-ahead').every((r) => r.at >= slot.getTime() + 500),
     'the slot cancelled was not sent (later slots may be)',
   );
   assert.equal(await RunModel.countDocuments({ schedule_id: id, nominal_at: slot }), 1);
