@@ -84,7 +84,9 @@ export const Run = z.object({
   /** Why a due, queued run has not started, e.g. `waiting for a place: profile 'etl' runs 2 of 2`. */
   wait_reason: z.string().nullable(),
   attempts: z.array(Attempt),
-  started_at: IsoDateTime.nullable(),
+  started_at: IsoDateTime.nullable().describe(
+    'When the current attempt started. An HTTP run recorded ahead of its slot (README, "What Cloud Crony guarantees") is running with its slot here up to 0.75 s before that instant',
+  ),
   finished_at: IsoDateTime.nullable(),
   duration_ms: z.number().int().nullable(),
   /** started_at − nominal_at, in milliseconds. */
