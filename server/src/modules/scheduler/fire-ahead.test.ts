@@ -44,8 +44,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * A ticker ticking every 250 ms (Agenda ticks every second) and a schedule of `path` firing
  * every second from a whole second three seconds ahead: its first slot, `slot`.
  */
-async function scenario(path: string, concurrencyPolicy: 'allow' | 'forbid' = 'allow') {
-  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log);
+async function scenario(path: string, concurrencyPolicy: 'allow' | 'forbid' = 'allow', concurrency = 300) {
+  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log, { concurrency }), log);
   const body = CreateScheduleBody.parse({
     name: path,
     cron: '* * * * * *',
@@ -145,4 +145,12 @@ test('a schedule that forbids overlaps is fired at its instant, not ahead', asyn
   const run = await recorded();
   await stop();
   assert.ok(run.created_at.getTime() >= slot.getTime(), 'recorded at its instant');
+});
+
+test('with no free executor slot, a slot is recorded at its instant, queued, not ahead', async () => {
+  const { slot, stop, recorded } = await scenario('busy', 'allow', 0);
+  const run = await recorded();
+  await stop();
+  assert.ok(run.created_at.getTime() >= slot.getTime(), 'recorded at its instant');
+  assert.equal(run.status, 'queued');
 });
