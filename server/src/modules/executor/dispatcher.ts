@@ -160,11 +160,6 @@ export class Dispatcher implements ImmediateExecutor {
     await settleWithin(this.inflight.values(), timeoutMs);
   }
 
-  /** Whether a run could have a slot now (reserve without waiting would give one). */
-  get hasFreeSlot(): boolean {
-    return this.accepting && !this.full;
-  }
-
   /** How many firings wait for a slot for their run now (reserve). */
   get waitingFirings(): number {
     return this.waiting.length;

@@ -235,10 +235,6 @@ export class Ticker {
    * any firing.
    */
   private async recordAhead(s: Due, ctx: SettingsLookup): Promise<{ held: HeldStarts; next: Date } | undefined> {
-    // A busy executor takes nothing ahead: in a burst of 10,000 on one second, each firing
-    // beyond its 300 slots would otherwise build its run only to be refused, in the firing
-    // limit, before the burst's instant.
-    if (!this.dispatcher.hasFreeSlot) return undefined;
     const first = this.index.at(s._id);
     // Changed since the tick scheduled it (a note applied meanwhile): left to the instant.
     if (first?.getTime() !== s.next_run_at!.getTime()) return undefined;
