@@ -4,11 +4,11 @@ import type { RunDoc } from '../runs/run.model.ts';
 
 /**
  * The executor a slot recorded ahead of its instant is fired with (FireOptions.ahead): it
- * reserves slots of the real executor, and holds the runs recorded for the ticker to start at
- * the slot's instant (`startHeld`).
+ * reserves a slot of the real executor, and holds the run recorded for the ticker to start at
+ * the slot's instant (`startHeld`). A firing ahead records one slot, so it holds one run at most.
  */
 export class HeldStarts implements ImmediateExecutor {
-  readonly runs: { run: RunDoc; lease: Lease }[] = [];
+  held: { run: RunDoc; lease: Lease } | null = null;
 
   constructor(private readonly executor: ImmediateExecutor) {}
 
@@ -17,7 +17,7 @@ export class HeldStarts implements ImmediateExecutor {
   }
 
   startRecorded(run: RunDoc, lease: Lease): void {
-    this.runs.push({ run, lease });
+    this.held = { run, lease };
   }
 
   release(): void {
@@ -26,29 +26,26 @@ export class HeldStarts implements ImmediateExecutor {
 }
 
 /**
- * At the slot's instant: starts each held run, unless the schedule changed since it was
- * recorded (`unchanged` false: a pause, an edit or a delete acknowledged before the instant),
- * which withdraws it so that the slot fires as the schedule now stands, or unless something
- * wrote the run meanwhile (a cancel), which frees its slot. Returns how many started; a run
- * whose check or withdrawal failed frees its slot (its lease lapses, and the reaper ends the
- * attempt), and the first such error is thrown once every run was seen to.
+ * At the slot's instant: starts the held run, unless the schedule changed since it was recorded
+ * (`unchanged` false: a pause, an edit or a delete acknowledged before the instant), which
+ * withdraws it so that the slot fires as the schedule now stands, or unless something wrote the
+ * run meanwhile (a cancel). True when it started. A run not started frees its executor slot,
+ * also when its check or its withdrawal fails (its lease then lapses, and the reaper ends the
+ * attempt).
  */
-export async function startHeld(held: HeldStarts, executor: ImmediateExecutor, unchanged: boolean): Promise<number> {
-  let started = 0;
-  const errors: unknown[] = [];
-  for (const { run, lease } of held.runs) {
-    try {
-      if (unchanged && (await stillUnstarted(lease))) {
-        executor.startRecorded(run, lease);
-        started++;
-        continue;
-      }
-      if (!unchanged) await withdrawUnstarted(lease);
-    } catch (err) {
-      errors.push(err);
+export async function startHeld(held: HeldStarts, executor: ImmediateExecutor, unchanged: boolean): Promise<boolean> {
+  if (!held.held) return false;
+  const { run, lease } = held.held;
+  let started = false;
+  try {
+    if (unchanged && (await stillUnstarted(lease))) {
+      executor.startRecorded(run, lease);
+      started = true;
+    } else if (!unchanged) {
+      await withdrawUnstarted(lease);
     }
-    executor.release();
+  } finally {
+    if (!started) executor.release();
   }
-  if (errors.length > 0) throw errors[0];
   return started;
 }

@@ -275,7 +275,7 @@ export class Ticker {
       );
     }
     try {
-      return (await startHeld(held, this.dispatcher, unchanged)) > 0;
+      return await startHeld(held, this.dispatcher, unchanged);
     } catch (err) {
       this.log.error(
         { err, scheduleId: s._id.toString() },
