@@ -54,6 +54,13 @@ export const RegisterWorkerBody = z.strictObject({
 });
 export type RegisterWorkerBody = z.infer<typeof RegisterWorkerBody>;
 
+/**
+ * What a worker starting with a stored credential says first: it takes work again (a drain
+ * before its restart is over) with this version and number of slots.
+ */
+export const WorkerOnlineBody = RegisterWorkerBody.pick({ version: true, concurrency: true });
+export type WorkerOnlineBody = z.infer<typeof WorkerOnlineBody>;
+
 export const RegisteredWorker = z.object({
   worker_id: Id,
   /** The worker's own credential (`crony_w_...`), returned once; the worker stores it. */

@@ -32,6 +32,7 @@ import {
   Worker,
   WorkerCompleteBody,
   WorkerHeartbeatBody,
+  WorkerOnlineBody,
   WorkerToken,
   ErrorEnvelope,
   FireTimes,
@@ -489,8 +490,18 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/worker/drain': {
     post: {
-      summary: 'Worker protocol: take no new runs (shown as draining)',
+      summary:
+        "Worker protocol: take no new runs (shown as draining); the worker's lease requests waiting for work answer 204 at once",
       tag: 'worker protocol',
+      ok: { status: 204 },
+    },
+  },
+  '/worker/online': {
+    post: {
+      summary:
+        'Worker protocol: sent first on every start; the worker takes runs again after a drain, and shows this version and number of slots',
+      tag: 'worker protocol',
+      body: WorkerOnlineBody,
       ok: { status: 204 },
     },
   },

@@ -132,6 +132,11 @@ export class LeaseCandidates {
     this.wake(key);
   }
 
+  /** Wakes the tenant's waiting lease requests, to look at what changed for them (a drain). */
+  interrupt(tenantId: Types.ObjectId): void {
+    this.wake(tenantId.toHexString());
+  }
+
   private wake(key: string): void {
     for (const done of [...(this.waiting.get(key) ?? [])]) done();
   }

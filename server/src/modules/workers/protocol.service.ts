@@ -10,6 +10,7 @@ import { progressReported } from '../hooks/emit.ts';
 import { onQueueNotice } from '../runs/queue-notices.ts';
 import { LeaseCandidates, LOOK_MS } from './lease-candidates.ts';
 import { WorkerModel, type WorkerDoc } from './worker.model.ts';
+import { setDraining } from './workers.service.ts';
 
 /** Most candidates one look tries to claim (all taken: it looks again after LOOK_MS). */
 const TRIES_PER_LOOK = 5;
@@ -17,6 +18,14 @@ const TRIES_PER_LOOK = 5;
 const candidates = new LeaseCandidates();
 // The runs this process queues join the candidates at once and wake the requests waiting.
 onQueueNotice((n) => candidates.notice(n));
+
+/**
+ * Lease requests in progress in this process, per worker id: a drain ends the worker's
+ * requests waiting for work at once (they answer 204), so the worker need not abort them. An
+ * aborted request could lose the answer of a claim already made, and that run would sit
+ * leased until its lease lapsed.
+ */
+const waitingOf = new Map<string, Set<{ drained: boolean }>>();
 
 export const ownerOf = (worker: WorkerDoc) => `worker:${worker._id.toHexString()}`;
 
@@ -26,41 +35,69 @@ export const ownerOf = (worker: WorkerDoc) => `worker:${worker._id.toHexString()
  */
 export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => boolean): Promise<LeasedRun | null> {
   const deadline = Date.now() + waitMs;
-  for (let round = 0; ; round++) {
-    // A worker that went away takes nothing: the run would sit leased until its lease lapsed,
-    // and that costs it an attempt. An announcement can wake a request right after its worker
-    // died, before anything else would have noticed.
-    if (worker.draining || gone()) return null;
-    // Revocation takes effect at once, also for a worker already waiting here.
-    if (round > 0 && round % 8 === 0 && (await WorkerModel.exists({ _id: worker._id, revoked_at: { $ne: null } }))) {
-      throw new AppError('unauthenticated', 'This worker was revoked');
+  const request = { drained: worker.draining };
+  const key = worker._id.toHexString();
+  const mine = waitingOf.get(key) ?? new Set();
+  waitingOf.set(key, mine.add(request));
+  try {
+    for (let round = 0; ; round++) {
+      // A worker that went away takes nothing: the run would sit leased until its lease lapsed,
+      // and that costs it an attempt. An announcement can wake a request right after its worker
+      // died, before anything else would have noticed.
+      if (request.drained || gone()) return null;
+      // Revocation takes effect at once, also for a worker already waiting here; a drain sent to
+      // another process is seen here within 8 rounds.
+      if (round > 0 && round % 8 === 0) {
+        const now = await WorkerModel.findById(worker._id).select({ revoked_at: 1, draining: 1 }).lean<WorkerDoc>();
+        if (!now || now.revoked_at) throw new AppError('unauthenticated', 'This worker was revoked');
+        if (now.draining) return null;
+      }
+      const run = await leaseOnce(worker);
+      if (run) return run;
+      if (Date.now() >= deadline) return null; // a worker gone meanwhile is seen at the loop's top
+      // A run queued by this process, or a place freed, wakes the request at once; other
+      // processes' work shows when the list is read again (LIST_MS).
+      await candidates.nextChance(worker.tenant_id, Math.min(LOOK_MS, Math.max(0, deadline - Date.now())));
     }
-    for (let tries = 0; tries < TRIES_PER_LOOK; tries++) {
-      const id = await candidates.take(worker.tenant_id, worker.labels ?? {});
-      if (!id) break;
-      const claimed = await claimRun(id, ownerOf(worker)).finally(() => candidates.settled(id));
-      if (!claimed) continue;
-      const { run, lease } = claimed;
-      if (run.target.type !== 'command') continue;
-      return {
-        run_id: run._id.toHexString(),
-        lease_id: lease.leaseId,
-        epoch: lease.epoch,
-        attempt: run.attempt,
-        schedule_id: run.schedule_id.toHexString(),
-        schedule_name: run.schedule_name,
-        nominal_at: run.nominal_at.toISOString(),
-        target: run.target,
-        stdin: run.stdin ?? null,
-        lease_ms: LEASE_MS,
-        heartbeat_ms: HEARTBEAT_MS,
-      };
-    }
-    if (Date.now() >= deadline) return null; // a worker gone meanwhile is seen at the loop's top
-    // A run queued by this process, or a place freed, wakes the request at once; other
-    // processes' work shows when the list is read again (LIST_MS).
-    await candidates.nextChance(worker.tenant_id, Math.min(LOOK_MS, Math.max(0, deadline - Date.now())));
+  } finally {
+    mine.delete(request);
+    if (mine.size === 0 && waitingOf.get(key) === mine) waitingOf.delete(key);
   }
+}
+
+/** Takes no new runs for the worker (shown as draining); its waiting lease requests end with none. */
+export async function drainFor(worker: WorkerDoc): Promise<void> {
+  await setDraining(worker);
+  const mine = waitingOf.get(worker._id.toHexString());
+  if (!mine) return;
+  for (const request of mine) request.drained = true;
+  candidates.interrupt(worker.tenant_id);
+}
+
+/** One look at the candidates: the first the worker may run and could claim, or null. */
+async function leaseOnce(worker: WorkerDoc): Promise<LeasedRun | null> {
+  for (let tries = 0; tries < TRIES_PER_LOOK; tries++) {
+    const id = await candidates.take(worker.tenant_id, worker.labels ?? {});
+    if (!id) break;
+    const claimed = await claimRun(id, ownerOf(worker)).finally(() => candidates.settled(id));
+    if (!claimed) continue;
+    const { run, lease } = claimed;
+    if (run.target.type !== 'command') continue;
+    return {
+      run_id: run._id.toHexString(),
+      lease_id: lease.leaseId,
+      epoch: lease.epoch,
+      attempt: run.attempt,
+      schedule_id: run.schedule_id.toHexString(),
+      schedule_name: run.schedule_name,
+      nominal_at: run.nominal_at.toISOString(),
+      target: run.target,
+      stdin: run.stdin ?? null,
+      lease_ms: LEASE_MS,
+      heartbeat_ms: HEARTBEAT_MS,
+    };
+  }
+  return null;
 }
 
 /**

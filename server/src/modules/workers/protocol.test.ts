@@ -30,6 +30,7 @@ function asWorker(credential: string) {
     heartbeat: (run: string, body: unknown) => call(`/v1/worker/runs/${run}/heartbeat`, body),
     complete: (run: string, body: unknown) => call(`/v1/worker/runs/${run}/complete`, body),
     drain: () => call('/v1/worker/drain', {}),
+    online: (body: unknown) => call('/v1/worker/online', body),
   };
 }
 
@@ -282,6 +283,52 @@ describe('worker protocol', () => {
     assert.equal((await w.lease(1000)).status, 204, 'no work for a draining worker');
     assert.equal(((await (await a.get(`/v1/runs/${run.id}`)).json()) as Run).status, 'queued');
     await a.post(`/v1/runs/${run.id}/cancel`);
+  });
+
+  test("a drain answers the worker's waiting lease requests at once, with no run", async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    // Waiting far longer than the test may take: only the drain can end this request in time.
+    const waiting = w.lease(25_000);
+    await new Promise((r) => setTimeout(r, 300)); // the request is waiting on the server
+    assert.equal((await w.drain()).status, 204);
+    const ended = await Promise.race([
+      waiting,
+      new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 10_000)),
+    ]);
+    assert.notEqual(ended, 'still waiting', 'the drain ended the waiting request');
+    assert.equal((ended as { status: number }).status, 204);
+    const run = await commandRun(a);
+    assert.equal((await w.lease(500)).status, 204, 'still no work after the drain');
+    await a.post(`/v1/runs/${run.id}/cancel`);
+  });
+
+  test('a drained worker that starts again says so: it takes work again, with its new version and slots', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    assert.equal((await w.drain()).status, 204);
+    const before = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
+    assert.equal(before.data.find((x) => x.id === reg.worker_id)?.state, 'draining');
+    assert.equal((await w.online({ version: '0.2.0', concurrency: 4 })).status, 204);
+    const after = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
+    const shown = after.data.find((x) => x.id === reg.worker_id);
+    assert.equal(shown?.state, 'online');
+    assert.equal(shown?.version, '0.2.0');
+    assert.equal(shown?.concurrency, 4);
+    const run = await commandRun(a);
+    assert.equal((await nextLease(w, 'a lease after starting again')).run_id, run.id);
+    await a.post(`/v1/runs/${run.id}/cancel`);
+  });
+
+  test('a worker saying it is online with a bad body gets a 400 naming the field, and stays as it was', async () => {
+    const reg = await register(a);
+    const w = asWorker(reg.credential);
+    assert.equal((await w.drain()).status, 204);
+    const res = await w.online({ version: '0.2.0', concurrency: 0 });
+    assert.equal(res.status, 400);
+    assert.match(JSON.stringify(res.body), /concurrency/);
+    const list = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
+    assert.equal(list.data.find((x) => x.id === reg.worker_id)?.state, 'draining');
   });
 
   test('a member cannot create registration tokens; a tenant token is no worker credential', async () => {

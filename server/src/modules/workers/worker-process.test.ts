@@ -29,8 +29,11 @@ after(async () => {
 });
 
 /** `crony worker --api URL --token T --name N`: the one command a user runs on a machine. */
-async function startWorker(name: string): Promise<{ proc: ChildProcess; output: () => string; stateDir: string }> {
-  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'crony-worker-'));
+async function startWorker(
+  name: string,
+  stored?: string,
+): Promise<{ proc: ChildProcess; output: () => string; stateDir: string }> {
+  const stateDir = stored ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'crony-worker-')));
   dirs.push(stateDir);
   let out = '';
   const proc = spawn(
@@ -169,6 +172,33 @@ test('SIGTERM drains a worker: it finishes the run in hand, takes no new one, an
   const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
   assert.equal(list.data.find((x) => x.name === 'drainer')?.state, 'draining');
   await api.post(`/v1/runs/${queuedAfter.id}/cancel`);
+});
+
+test('a worker started again after SIGTERM, with its stored credential, takes work again', async () => {
+  const alive = workers.filter((p) => p.exitCode === null && p.signalCode === null);
+  await Promise.all(alive.map((p) => new Promise((resolve) => p.once('exit', resolve).kill('SIGKILL'))));
+  const first = await startWorker('restarted');
+  const exited = new Promise((resolve) => first.proc.once('exit', resolve));
+  first.proc.kill('SIGTERM');
+  await exited;
+  const again = await startWorker('restarted', first.stateDir);
+  assert.doesNotMatch(again.output(), /registered as/, 'it used its stored credential');
+  const r = await trigger(['echo', 'after the restart']);
+  const done = await waitFor(
+    async () => {
+      const x = await run(r.id);
+      return x.status === 'succeeded' ? x : undefined;
+    },
+    30_000,
+    'the restarted worker to run the command',
+  );
+  assert.equal(done.attempt, 1);
+  const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
+  assert.deepEqual(
+    list.data.filter((x) => x.name === 'restarted').map((x) => x.state),
+    ['online'],
+    'one worker, online again',
+  );
 });
 
 test('a revoked worker is refused and stops', async () => {

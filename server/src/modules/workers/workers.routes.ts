@@ -4,13 +4,14 @@ import {
   RegisterWorkerBody,
   WorkerCompleteBody,
   WorkerHeartbeatBody,
+  WorkerOnlineBody,
 } from '@crony/shared';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { principal, requireRole } from '../../http/auth.ts';
 import { AppError } from '../../http/errors.ts';
 import { body, idParam } from '../../http/validate.ts';
 import type { WorkerDoc } from './worker.model.ts';
-import { completeFor, heartbeatFor, leaseFor } from './protocol.service.ts';
+import { completeFor, drainFor, heartbeatFor, leaseFor } from './protocol.service.ts';
 import {
   createWorkerToken,
   listWorkers,
@@ -19,7 +20,7 @@ import {
   registerWorker,
   revokeWorker,
   revokeWorkerToken,
-  setDraining,
+  setOnline,
   workerForCredential,
 } from './workers.service.ts';
 
@@ -96,7 +97,11 @@ export function workerProtocolRouter(): Router {
     res.json({ ok: true });
   });
   r.post('/drain', async (_req, res) => {
-    await setDraining(worker(res));
+    await drainFor(worker(res));
+    res.status(204).end();
+  });
+  r.post('/online', async (req, res) => {
+    await setOnline(worker(res), body(req, WorkerOnlineBody));
     res.status(204).end();
   });
   return r;

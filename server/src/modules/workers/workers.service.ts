@@ -4,6 +4,7 @@ import type {
   RegisteredWorker,
   RegisterWorkerBody,
   Worker,
+  WorkerOnlineBody,
   WorkerToken,
 } from '@crony/shared';
 import { Types } from 'mongoose';
@@ -108,15 +109,24 @@ export async function markSeen(worker: Pick<WorkerDoc, '_id'>, now = new Date())
 }
 
 /**
- * After the worker's registration, its document is written only here and by `revokeWorker`,
+ * After the worker's registration, its document is written only here (drain, online) and by `revokeWorker`,
  * each in the document's turn (`inTurn`): FerretDB applies an update as a read and a write of
  * the whole document, so a drain and a revocation in flight at once could write back the other's
  * field unset (worker-seen.test.ts: a drain 2-6 ms into a revocation was lost). Writers in
  * other processes can still race these (README, Operations: one process on FerretDB).
  */
 export async function setDraining(worker: WorkerDoc): Promise<void> {
-  await workerCopies.write([worker.credential_hash], () =>
-    inTurn(WorkerModel, worker._id, () => WorkerModel.updateOne({ _id: worker._id }, { $set: { draining: true } })),
+  await writeWorker(worker, { draining: true });
+}
+
+/** A worker (re)starting: a drain before it is over, and it shows its version and slots now. */
+export async function setOnline(worker: WorkerDoc, body: WorkerOnlineBody): Promise<void> {
+  await writeWorker(worker, { draining: false, version: body.version, concurrency: body.concurrency });
+}
+
+function writeWorker(worker: WorkerDoc, fields: Partial<WorkerDoc>) {
+  return workerCopies.write([worker.credential_hash], () =>
+    inTurn(WorkerModel, worker._id, () => WorkerModel.updateOne({ _id: worker._id }, { $set: fields })),
   );
 }
 

@@ -43,11 +43,16 @@ export class WorkerAgent {
     }
   }
 
+  /**
+   * Tells the API first, which answers the lease requests waiting with no run; a request it is
+   * answering with a run meanwhile still arrives, and that run is executed. Aborting the requests
+   * instead could drop a run the API had just leased to us: it would sit leased until its lease
+   * lapsed, and be retried as `lease_expired`. Only when the API cannot be told are they aborted.
+   */
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    this.polls.abort();
-    await this.opts.client.drain().catch(() => undefined);
+    await this.opts.client.drain().catch(() => this.polls.abort());
     await Promise.allSettled(this.slots);
     await Promise.allSettled([...this.reports]);
   }

@@ -4,6 +4,7 @@ import type {
   RegisterWorkerBody,
   WorkerCompleteBody,
   WorkerHeartbeatBody,
+  WorkerOnlineBody,
 } from '@crony/shared';
 
 /** The API said no in a way the worker must act on (401 revoked, 409 lease lost). */
@@ -55,6 +56,10 @@ export class WorkerClient {
   }
   async complete(runId: string, body: WorkerCompleteBody): Promise<void> {
     await this.call(`/v1/worker/runs/${runId}/complete`, body);
+  }
+  /** Said first on every start: the server takes a drain before it as over. */
+  async online(body: WorkerOnlineBody): Promise<void> {
+    await this.call('/v1/worker/online', body);
   }
   async drain(): Promise<void> {
     await this.call('/v1/worker/drain', {});

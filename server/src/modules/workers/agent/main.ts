@@ -46,6 +46,20 @@ export async function runWorker(argv: string[]): Promise<number> {
     log(`registered as ${args.name} (${reg.worker_id}); credential saved to ${file}`);
   }
   client.setCredential(stored.credential);
+  // Said before any lease: a worker restarted after a drain would otherwise stay draining.
+  for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
+    try {
+      await client.online({ version: VERSION, concurrency: args.concurrency });
+      break;
+    } catch (err) {
+      if (err instanceof ApiRefusal) {
+        if (err.status === 401) return refused(args, err);
+        throw err;
+      }
+      log(`cannot reach the API (${(err as Error).message}); retrying in ${backoff} ms`);
+      await new Promise((r) => setTimeout(r, backoff));
+    }
+  }
 
   const agent = new WorkerAgent({
     client,
@@ -65,13 +79,15 @@ export async function runWorker(argv: string[]): Promise<number> {
     await agent.done();
     return 0;
   } catch (err) {
-    if (err instanceof ApiRefusal && err.status === 401) {
-      console.error(
-        `[worker] the API refused this worker's credential (revoked?): ${err.message}\n` +
-          `[worker] delete ${credentialPath(args.stateDir, args.api)} and register again with a new token`,
-      );
-      return 3;
-    }
+    if (err instanceof ApiRefusal && err.status === 401) return refused(args, err);
     throw err;
   }
+}
+
+function refused(args: { stateDir: string; api: string }, err: ApiRefusal): number {
+  console.error(
+    `[worker] the API refused this worker's credential (revoked?): ${err.message}\n` +
+      `[worker] delete ${credentialPath(args.stateDir, args.api)} and register again with a new token`,
+  );
+  return 3;
 }
