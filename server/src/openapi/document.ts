@@ -417,7 +417,7 @@ const ops: Record<string, Record<string, Op>> = {
   '/events': {
     get: {
       summary:
-        'Server-sent events (text/event-stream): "event: run" with a Run as data whenever an active run changes (status, attempt, progress, lease) and when it ends',
+        'Server-sent events (text/event-stream): "event: run" with a Run as data whenever an active run changes (status, attempt, progress, lease) and when it ends; a run recorded ahead of its instant from that instant on',
       tag: 'runs',
       params: [
         { name: 'schedule_id', in: 'query', description: 'Only this schedule' },

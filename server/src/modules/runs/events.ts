@@ -36,6 +36,8 @@ export async function* watchRuns(
   stopped: () => boolean,
 ): AsyncGenerator<Run> {
   const seen = new Map<string, string>();
+  /** Runs recorded ahead of their instant, not reported yet. */
+  const ahead = new Set<string>();
   const since = new Date();
   // The run a one-run stream reports first whatever its state; only on the first pass.
   let snapshot = filter.runId ?? null;
@@ -49,17 +51,26 @@ export async function* watchRuns(
       .lean();
     // The queue scan already holds each waiting run's reason (kept only there): no second read.
     const reasons = new Map(active.map((e) => [e._id.toHexString(), e.wait_reason ?? null]));
-    const ids = new Set([...reasons.keys(), ...seen.keys()]);
+    const ids = new Set([...reasons.keys(), ...seen.keys(), ...ahead]);
     if (snapshot) ids.add(snapshot);
     for (const id of ids) {
       const run = await RunModel.findById(id).lean<RunDoc>();
       if (!run || !run.tenant_id.equals(principal.tenantId)) {
         seen.delete(id);
+        ahead.delete(id); // withdrawn before its instant
         continue;
       }
       // A queue entry outlives its run's final write by a moment: a run that ended before the
       // stream began is history, not an event.
       if (!seen.has(id) && run.finished_at && run.finished_at < since && id !== snapshot) continue;
+      // A slot recorded ahead of its instant (scheduler/fire-ahead.ts) is news from its instant
+      // on: until then an edit or a pause can withdraw it, and it would vanish with no final
+      // event. It is looked up again after, even if it has ended and left the queue by then.
+      if (run.status === 'running' && run.started_at && run.started_at.getTime() > Date.now()) {
+        ahead.add(id);
+        continue;
+      }
+      ahead.delete(id);
       const shown = { ...run, wait_reason: reasons.get(id) ?? null };
       const fp = fingerprint(shown);
       if (seen.get(id) !== fp) yield toRun(shown);

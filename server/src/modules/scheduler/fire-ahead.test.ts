@@ -8,6 +8,7 @@ import { startReceiver, waitFor } from '../../../test/support/server.ts';
 import { Dispatcher } from '../executor/dispatcher.ts';
 import { TargetPolicy } from '../outbound/policy.ts';
 import { cancelRun } from '../runs/lifecycle.ts';
+import { watchRuns } from '../runs/events.ts';
 import { ProgressTokens } from '../runs/progress.ts';
 import { QueueModel } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
@@ -111,6 +112,54 @@ test('an edit acknowledged after the slot was recorded ahead, but before its ins
   assert.equal(await RunModel.countDocuments({ _id: run._id }), 0);
   assert.equal(await QueueModel.countDocuments({ _id: run._id }), 0, 'its queue entry went with it');
   assert.deepEqual(received('/before-edit'), [], 'the old target got nothing');
+});
+
+/** The events stream of schedule `scheduleId` as it comes, each event with its arrival time. */
+function watch(scheduleId: string) {
+  let watching = true;
+  const events: { id: string; status: string; at: number }[] = [];
+  const done = (async () => {
+    for await (const r of watchRuns(principal, { scheduleId }, () => !watching)) {
+      events.push({ id: r.id, status: r.status, at: Date.now() });
+    }
+  })();
+  const about = (run: RunDoc) => events.filter((e) => e.id === run._id.toHexString());
+  return { about, stop: () => ((watching = false), done) };
+}
+
+test('the events stream reports a run recorded ahead from its instant on: a run withdrawn before it never shows', async () => {
+  const { s, id, slot, stop, recorded } = await scenario('watched');
+  const withdrawn = await recorded();
+  // Its first look comes at once, while the run recorded ahead is there.
+  const first = watch(s.id);
+  await sleep(100);
+  const edit = UpdateScheduleBody.parse({ target: { type: 'http', url: `${url()}/watched-after` } });
+  await updateSchedule(principal, s.id, edit, { policy });
+  assert.ok(Date.now() < slot.getTime(), 'the edit is acknowledged before the slot');
+
+  // The slot after is recorded ahead too; a stream that first looks before its instant reports
+  // it once started, though it ends (a no-op target) before that stream looks again.
+  const nextSlot = new Date(slot.getTime() + 1000);
+  const next = await waitFor(
+    async () => (await RunModel.findOne({ schedule_id: id, nominal_at: nextSlot }).lean<RunDoc>()) ?? undefined,
+    6000,
+    'the slot after to be recorded',
+  );
+  const second = watch(s.id);
+  assert.ok(Date.now() < nextSlot.getTime() - 100, 'the second stream looked before the instant');
+  await sleep(nextSlot.getTime() + 2200 - Date.now()); // two more looks
+  await first.stop();
+  await second.stop();
+  await stop();
+  assert.deepEqual(first.about(withdrawn), [], 'the withdrawn run was never reported');
+  assert.ok(next.created_at.getTime() < nextSlot.getTime(), 'the slot after was recorded ahead');
+  const shown = second.about(next);
+  assert.ok(shown.length > 0, 'the slot after was reported');
+  assert.ok(
+    shown.every((e) => e.at >= nextSlot.getTime()),
+    'reported from its instant on',
+  );
+  assert.equal(shown.at(-1)?.status, 'succeeded', 'with its end');
 });
 
 test('a pause acknowledged after the slot was recorded ahead, but before its instant, withdraws that run', async () => {
