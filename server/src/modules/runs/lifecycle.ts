@@ -272,6 +272,45 @@ export async function withdrawUnstarted(lease: Lease): Promise<boolean> {
   return true;
 }
 
+/**
+ * Undoes a claim whose executor never received the run (a worker's lease request that went
+ * away while the claim was made): the run is queued again at a new epoch, without the attempt
+ * entry, which never started, and without a start time if this claim set it. Its attempt is not
+ * used up, and it can be claimed again at once instead of waiting for its lease to lapse. Not
+ * when anything wrote the run since the claim (a cancel): what that wrote stays. True when given back.
+ */
+export async function giveBack(run: RunDoc, lease: Lease, now = new Date()): Promise<boolean> {
+  const attempts = run.attempts.filter((a) => a.lease_id !== lease.leaseId);
+  // A run's start time is its first attempt's: with no attempt before, this claim set it.
+  const firstStart = attempts.length === 0;
+  const ok = await updateIf(
+    RunModel,
+    run._id,
+    { 'lease.id': lease.leaseId, epoch: lease.epoch, status: 'running' },
+    {
+      $set: {
+        status: 'queued',
+        epoch: run.epoch + 1,
+        lease: null,
+        attempts,
+        ...(firstStart ? { started_at: null, lateness_ms: null } : {}),
+        updated_at: now,
+      },
+    },
+  );
+  if (!ok) return false;
+  await setQueueFields(run._id, {
+    status: 'queued',
+    epoch: run.epoch + 1,
+    lease_expires_at: null,
+    stop_at: null,
+    stop_code: null,
+  });
+  await releasePlace(run, run.epoch);
+  noticeQueued(queueEntryFor({ ...run, epoch: run.epoch + 1 }));
+  return true;
+}
+
 /** Extends the lease; false when it is no longer ours (requeued, cancelled, finished). */
 export async function heartbeat(lease: Lease, now = new Date()): Promise<boolean> {
   const expires = new Date(now.getTime() + LEASE_MS);

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { findById } from '../../db/by-ids.ts';
 import { peekCopy, updateIf } from '../../db/update-if.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { claimRun, completeRun, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
+import { claimRun, completeRun, giveBack, heartbeat, HEARTBEAT_MS, LEASE_MS, type Lease } from '../runs/lifecycle.ts';
 import { appendLogs } from '../runs/logs.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { progressReported } from '../hooks/emit.ts';
@@ -52,7 +52,7 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
         if (!now || now.revoked_at) throw new AppError('unauthenticated', 'This worker was revoked');
         if (now.draining) return null;
       }
-      const run = await leaseOnce(worker);
+      const run = await leaseOnce(worker, gone);
       if (run) return run;
       if (Date.now() >= deadline) return null; // a worker gone meanwhile is seen at the loop's top
       // A run queued by this process, or a place freed, wakes the request at once; other
@@ -75,7 +75,7 @@ export async function drainFor(worker: WorkerDoc): Promise<void> {
 }
 
 /** One look at the candidates: the first the worker may run and could claim, or null. */
-async function leaseOnce(worker: WorkerDoc): Promise<LeasedRun | null> {
+async function leaseOnce(worker: WorkerDoc, gone: () => boolean): Promise<LeasedRun | null> {
   for (let tries = 0; tries < TRIES_PER_LOOK; tries++) {
     const id = await candidates.take(worker.tenant_id, worker.labels ?? {});
     if (!id) break;
@@ -83,6 +83,12 @@ async function leaseOnce(worker: WorkerDoc): Promise<LeasedRun | null> {
     if (!claimed) continue;
     const { run, lease } = claimed;
     if (run.target.type !== 'command') continue;
+    // The request went away while the claim was made: nobody would run it, and its lease would
+    // lapse only after LEASE_MS, costing it an attempt. Given back, it is claimable again at once.
+    if (gone()) {
+      await giveBack(run, lease);
+      return null;
+    }
     return {
       run_id: run._id.toHexString(),
       lease_id: lease.leaseId,

@@ -4,6 +4,9 @@ import mongoose from 'mongoose';
 import { after, before, describe, test } from 'node:test';
 import { newTenant, startTestServer, waitFor, type Client, type TestServer } from '../../../test/support/server.ts';
 import { onQueueNotice, type QueueNotice } from '../runs/queue-notices.ts';
+import { RunModel, type RunDoc } from '../runs/run.model.ts';
+import { leaseFor } from './protocol.service.ts';
+import { WorkerModel, type WorkerDoc } from './worker.model.ts';
 
 let server: TestServer;
 let a: Client;
@@ -329,6 +332,39 @@ describe('worker protocol', () => {
     assert.match(JSON.stringify(res.body), /concurrency/);
     const list = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
     assert.equal(list.data.find((x) => x.id === reg.worker_id)?.state, 'draining');
+  });
+
+  test('a run claimed for a lease request that went away meanwhile is given back: queued again, no attempt used', async () => {
+    const reg = await register(a);
+    const worker = await WorkerModel.findById(reg.worker_id).lean<WorkerDoc>();
+    const run = await commandRun(a);
+    const read = async () => (await (await a.get(`/v1/runs/${run.id}`)).json()) as Run;
+    // The request is there when it looks for work, and gone once a claim was made for it.
+    const given = await waitFor(
+      async () => {
+        let looks = 0;
+        assert.equal(await leaseFor(worker!, 0, () => looks++ > 0), null, 'nothing for a request gone');
+        const stored = await RunModel.findById(run.id).lean<RunDoc>();
+        return stored && stored.epoch > 1 ? await read() : undefined;
+      },
+      10_000,
+      'a claim for the request',
+    );
+    assert.equal(given.status, 'queued');
+    assert.equal(given.attempt, 1, 'its attempt was not used');
+    assert.deepEqual(given.attempts, []);
+    assert.equal(given.started_at, null);
+    assert.equal(given.lease, null);
+
+    const w = asWorker(reg.credential);
+    const leased = await nextLease(w, 'the run given back, leased again');
+    assert.equal(leased.run_id, run.id);
+    assert.equal(leased.attempt, 1);
+    const ref = { lease_id: leased.lease_id, epoch: leased.epoch };
+    assert.equal((await w.complete(run.id, { ...ref, status: 'succeeded', exit_code: 0 })).status, 200);
+    const done = await read();
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.attempts.length, 1);
   });
 
   test('a member cannot create registration tokens; a tenant token is no worker credential', async () => {
