@@ -61,6 +61,10 @@ export type RegisterWorkerBody = z.infer<typeof RegisterWorkerBody>;
 export const WorkerOnlineBody = RegisterWorkerBody.pick({ version: true, concurrency: true });
 export type WorkerOnlineBody = z.infer<typeof WorkerOnlineBody>;
 
+/** The answer: the worker as registered. Its labels were fixed then (the token's and its own). */
+export const WorkerOnline = z.object({ worker_id: Id, labels: Labels });
+export type WorkerOnline = z.infer<typeof WorkerOnline>;
+
 export const RegisteredWorker = z.object({
   worker_id: Id,
   /** The worker's own credential (`crony_w_...`), returned once; the worker stores it. */

@@ -32,6 +32,7 @@ import {
   Worker,
   WorkerCompleteBody,
   WorkerHeartbeatBody,
+  WorkerOnline,
   WorkerOnlineBody,
   WorkerToken,
   ErrorEnvelope,
@@ -502,7 +503,7 @@ const ops: Record<string, Record<string, Op>> = {
         'Worker protocol: sent first on every start; the worker takes runs again after a drain, and shows this version and number of slots',
       tag: 'worker protocol',
       body: WorkerOnlineBody,
-      ok: { status: 204 },
+      ok: { status: 200, schema: WorkerOnline },
     },
   },
   '/runs/{id}/deliveries': {

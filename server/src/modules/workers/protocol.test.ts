@@ -312,7 +312,9 @@ describe('worker protocol', () => {
     assert.equal((await w.drain()).status, 204);
     const before = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
     assert.equal(before.data.find((x) => x.id === reg.worker_id)?.state, 'draining');
-    assert.equal((await w.online({ version: '0.2.0', concurrency: 4 })).status, 204);
+    const online = await w.online({ version: '0.2.0', concurrency: 4 });
+    assert.equal(online.status, 200);
+    assert.deepEqual(online.body, { worker_id: reg.worker_id, labels: {} });
     const after = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
     const shown = after.data.find((x) => x.id === reg.worker_id);
     assert.equal(shown?.state, 'online');

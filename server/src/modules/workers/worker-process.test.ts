@@ -32,6 +32,7 @@ after(async () => {
 async function startWorker(
   name: string,
   stored?: string,
+  extra: string[] = [],
 ): Promise<{ proc: ChildProcess; output: () => string; stateDir: string }> {
   const stateDir = stored ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'crony-worker-')));
   dirs.push(stateDir);
@@ -51,6 +52,7 @@ async function startWorker(
       name,
       '--state-dir',
       stateDir,
+      ...extra,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -181,8 +183,9 @@ test('a worker started again after SIGTERM, with its stored credential, takes wo
   const exited = new Promise((resolve) => first.proc.once('exit', resolve));
   first.proc.kill('SIGTERM');
   await exited;
-  const again = await startWorker('restarted', first.stateDir);
+  const again = await startWorker('restarted', first.stateDir, ['--labels', 'zone=b']);
   assert.doesNotMatch(again.output(), /registered as/, 'it used its stored credential');
+  assert.match(again.output(), /WARNING: --labels zone=b not applied: labels are set at registration \(none\)/);
   const r = await trigger(['echo', 'after the restart']);
   const done = await waitFor(
     async () => {

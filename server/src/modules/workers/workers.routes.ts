@@ -101,8 +101,7 @@ export function workerProtocolRouter(): Router {
     res.status(204).end();
   });
   r.post('/online', async (req, res) => {
-    await setOnline(worker(res), body(req, WorkerOnlineBody));
-    res.status(204).end();
+    res.json(await setOnline(worker(res), body(req, WorkerOnlineBody)));
   });
   return r;
 }

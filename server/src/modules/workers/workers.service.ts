@@ -4,6 +4,7 @@ import type {
   RegisteredWorker,
   RegisterWorkerBody,
   Worker,
+  WorkerOnline,
   WorkerOnlineBody,
   WorkerToken,
 } from '@crony/shared';
@@ -120,8 +121,9 @@ export async function setDraining(worker: WorkerDoc): Promise<void> {
 }
 
 /** A worker (re)starting: a drain before it is over, and it shows its version and slots now. */
-export async function setOnline(worker: WorkerDoc, body: WorkerOnlineBody): Promise<void> {
+export async function setOnline(worker: WorkerDoc, body: WorkerOnlineBody): Promise<WorkerOnline> {
   await writeWorker(worker, { draining: false, version: body.version, concurrency: body.concurrency });
+  return { worker_id: worker._id.toHexString(), labels: worker.labels ?? {} };
 }
 
 function writeWorker(worker: WorkerDoc, fields: Partial<WorkerDoc>) {

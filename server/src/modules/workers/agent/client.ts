@@ -4,6 +4,7 @@ import type {
   RegisterWorkerBody,
   WorkerCompleteBody,
   WorkerHeartbeatBody,
+  WorkerOnline,
   WorkerOnlineBody,
 } from '@crony/shared';
 
@@ -58,8 +59,8 @@ export class WorkerClient {
     await this.call(`/v1/worker/runs/${runId}/complete`, body);
   }
   /** Said first on every start: the server takes a drain before it as over. */
-  async online(body: WorkerOnlineBody): Promise<void> {
-    await this.call('/v1/worker/online', body);
+  online(body: WorkerOnlineBody): Promise<WorkerOnline> {
+    return this.call<WorkerOnline>('/v1/worker/online', body) as Promise<WorkerOnline>;
   }
   async drain(): Promise<void> {
     await this.call('/v1/worker/drain', {});

@@ -49,7 +49,15 @@ export async function runWorker(argv: string[]): Promise<number> {
   // Said before any lease: a worker restarted after a drain would otherwise stay draining.
   for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
     try {
-      await client.online({ version: VERSION, concurrency: args.concurrency });
+      const registered = await client.online({ version: VERSION, concurrency: args.concurrency });
+      const differing = Object.entries(args.labels).filter(([k, v]) => registered.labels[k] !== v);
+      if (differing.length > 0) {
+        log(
+          `WARNING: --labels ${differing.map(([k, v]) => `${k}=${v}`).join(',')} not applied: labels are set at ` +
+            `registration (${labelList(registered.labels)}); to change them, delete ` +
+            `${credentialPath(args.stateDir, args.api)} and register again with a token`,
+        );
+      }
       break;
     } catch (err) {
       if (err instanceof ApiRefusal) {
@@ -91,3 +99,8 @@ function refused(args: { stateDir: string; api: string }, err: ApiRefusal): numb
   );
   return 3;
 }
+
+const labelList = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',') || 'none';
