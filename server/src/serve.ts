@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { startCommandCensus } from './db/command-census.ts';
 import { startDatabase } from './db/launcher.ts';
+import { poolOptionsFor } from './db/pool.ts';
 import { createLogger } from './log.ts';
 import { firstRun } from './modules/auth/bootstrap.ts';
 import { startServer } from './server.ts';
@@ -30,6 +31,7 @@ export async function serve(config: Config, log: Logger = createLogger(config.lo
   await mongoose.connect(db.uri, {
     ...(config.mongodbUri ? {} : { dbName: 'crony' }),
     ...connectionOptions,
+    ...(await poolOptionsFor(db.uri, db.kind)),
     ...(config.dbCensusFile ? { monitorCommands: true } : {}),
   });
   if (config.dbCensusFile) startCommandCensus(mongoose.connection.getClient(), config.dbCensusFile);

@@ -2,6 +2,7 @@ import mongoose, { type Model, type Types, type UpdateQuery } from 'mongoose';
 import * as siftModule from 'sift';
 import { findById } from './by-ids.ts';
 import { PerDocument } from './per-document.ts';
+import { isFerretdbBuild } from './pool.ts';
 import { setBounded } from './set-bounded.ts';
 
 /**
@@ -31,8 +32,7 @@ export function idOnlyFilters(): Promise<boolean> {
   idOnly ??= (async () => {
     const db = mongoose.connection.db;
     if (!db) return false;
-    const info = await db.admin().command({ buildInfo: 1 });
-    return 'ferretdbVersion' in info;
+    return isFerretdbBuild(await db.admin().command({ buildInfo: 1 }));
   })();
   return idOnly;
 }

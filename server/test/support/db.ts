@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { startDatabase, type DatabaseHandle } from '../../src/db/launcher.ts';
+import { poolOptionsFor } from '../../src/db/pool.ts';
 import { errorsTrimmed } from '../../src/modules/errors/errors.service.ts';
 
 export interface TestDatabase {
@@ -37,7 +38,8 @@ export async function useTestDatabase(): Promise<TestDatabase> {
 
   const dbName = `t_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   try {
-    await mongoose.connect(base, { dbName });
+    // The pool the server would use, so the tests run within the same bound (db/pool.ts).
+    await mongoose.connect(base, { dbName, ...(await poolOptionsFor(base, own?.handle.kind ?? 'external')) });
   } catch (err) {
     await stopOwn(own);
     throw err;
