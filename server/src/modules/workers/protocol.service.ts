@@ -48,9 +48,9 @@ export async function leaseFor(worker: WorkerDoc, waitMs: number, gone: () => bo
       // Revocation takes effect at once, also for a worker already waiting here; a drain sent to
       // another process is seen here within 8 rounds.
       if (round > 0 && round % 8 === 0) {
-        const now = await WorkerModel.findById(worker._id).select({ revoked_at: 1, draining: 1 }).lean<WorkerDoc>();
-        if (!now || now.revoked_at) throw new AppError('unauthenticated', 'This worker was revoked');
-        if (now.draining) return null;
+        const stored = await WorkerModel.findById(worker._id).select({ revoked_at: 1, draining: 1 }).lean<WorkerDoc>();
+        if (!stored || stored.revoked_at) throw new AppError('unauthenticated', 'This worker was revoked');
+        if (stored.draining) return null;
       }
       const run = await leaseOnce(worker, gone);
       if (run) return run;
