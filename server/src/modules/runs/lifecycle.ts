@@ -299,15 +299,7 @@ export async function giveBack(run: RunDoc, lease: Lease, now = new Date()): Pro
     },
   );
   if (!ok) return false;
-  await setQueueFields(run._id, {
-    status: 'queued',
-    epoch: run.epoch + 1,
-    lease_expires_at: null,
-    stop_at: null,
-    stop_code: null,
-  });
-  await releasePlace(run, run.epoch);
-  noticeQueued(queueEntryFor({ ...run, epoch: run.epoch + 1 }));
+  await queuedAgain(run, run.available_at);
   return true;
 }
 
@@ -406,19 +398,27 @@ async function writeAttemptEnd(
   return ended ? { requeuedAt: null } : null;
 }
 
+/**
+ * What follows a run's write back to `queued` at its next epoch, from `availableAt`: its queue
+ * entry follows, its concurrency place is freed, and the lease requests of this process hear of it.
+ */
+async function queuedAgain(run: RunDoc, availableAt: Date): Promise<void> {
+  await setQueueFields(run._id, {
+    status: 'queued',
+    epoch: run.epoch + 1,
+    available_at: availableAt,
+    lease_expires_at: null,
+    stop_at: null,
+    stop_code: null,
+  });
+  await releasePlace(run, run.epoch);
+  noticeQueued(queueEntryFor({ ...run, epoch: run.epoch + 1, available_at: availableAt }));
+}
+
 /** What follows an attempt's end: its queue entry, its place, the counters and the hooks. */
 async function afterAttemptEnd(run: RunDoc, outcome: Outcome, { requeuedAt }: AttemptEnd, now: Date): Promise<void> {
   if (requeuedAt) {
-    await setQueueFields(run._id, {
-      status: 'queued',
-      epoch: run.epoch + 1,
-      available_at: requeuedAt,
-      lease_expires_at: null,
-      stop_at: null,
-      stop_code: null,
-    });
-    await releasePlace(run, run.epoch);
-    noticeQueued(queueEntryFor({ ...run, epoch: run.epoch + 1, available_at: requeuedAt }));
+    await queuedAgain(run, requeuedAt);
     await attemptEnded(run, outcome, false, now);
     return;
   }

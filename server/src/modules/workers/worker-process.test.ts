@@ -65,6 +65,17 @@ async function startWorker(
 
 const run = async (id: string) => (await (await api.get(`/v1/runs/${id}`)).json()) as Run;
 
+/** The run once its status is one of `statuses`; fails after `ms`. */
+const runIn = (id: string, statuses: Run['status'][], what: string, ms = 30_000) =>
+  waitFor(
+    async () => {
+      const x = await run(id);
+      return statuses.includes(x.status) ? x : undefined;
+    },
+    ms,
+    what,
+  );
+
 async function trigger(command: string[], extra: Record<string, unknown> = {}): Promise<Run> {
   const s = (await (
     await api.post('/v1/schedules', {
@@ -91,14 +102,7 @@ test('one command registers a worker, which runs a sandboxed command with progre
     '-c',
     'echo "::progress 50 half way"; echo hello from the sandbox; echo oops >&2; exit 0',
   ]);
-  const done = await waitFor(
-    async () => {
-      const x = await run(r.id);
-      return x.status === 'succeeded' || x.status === 'failed' ? x : undefined;
-    },
-    30_000,
-    'the command to finish',
-  );
+  const done = await runIn(r.id, ['succeeded', 'failed'], 'the command to finish');
   assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
   assert.equal(done.exit_code, 0);
   assert.equal(done.progress?.percent, 50);
@@ -109,14 +113,7 @@ test('one command registers a worker, which runs a sandboxed command with progre
   assert.match(text, /stderr:oops/);
 
   const failing = await trigger(['sh', '-c', 'exit 7'], { retry: { max_attempts: 1 } });
-  const failed = await waitFor(
-    async () => {
-      const x = await run(failing.id);
-      return x.status === 'failed' ? x : undefined;
-    },
-    30_000,
-    'the failing command',
-  );
+  const failed = await runIn(failing.id, ['failed'], 'the failing command');
   assert.equal(failed.exit_code, 7);
   assert.equal(failed.error?.code, 'exit_code');
 });
@@ -126,14 +123,7 @@ test('a worker killed mid-run: the run is completed by another worker as its nex
   const r = await trigger(['sh', '-c', 'sleep 6; echo finished'], {
     retry: { max_attempts: 3, initial_interval: '1s' },
   });
-  const running = await waitFor(
-    async () => {
-      const x = await run(r.id);
-      return x.status === 'running' ? x : undefined;
-    },
-    30_000,
-    'the run to start',
-  );
+  const running = await runIn(r.id, ['running'], 'the run to start');
   const owner = running.lease?.owner ?? '';
   const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
   const holder = list.data.find((w) => owner === `worker:${w.id}`);
@@ -142,14 +132,7 @@ test('a worker killed mid-run: the run is completed by another worker as its nex
   const victim =
     holder.name === 'second' ? second.proc : workers.find((p) => p !== second.proc && p.exitCode === null)!;
   victim.kill('SIGKILL');
-  const done = await waitFor(
-    async () => {
-      const x = await run(r.id);
-      return x.status === 'succeeded' ? x : undefined;
-    },
-    60_000,
-    'another worker to finish the run',
-  );
+  const done = await runIn(r.id, ['succeeded'], 'another worker to finish the run', 60_000);
   assert.equal(done.attempt, 2);
   assert.equal(done.attempts[0]?.error?.code, 'lease_expired');
   assert.notEqual(done.attempts[1]?.executor, owner);
@@ -162,7 +145,7 @@ test('SIGTERM drains a worker: it finishes the run in hand, takes no new one, an
   await Promise.all(alive.map((p) => new Promise((resolve) => p.once('exit', resolve).kill('SIGKILL'))));
   const w = await startWorker('drainer');
   const r = await trigger(['sh', '-c', 'sleep 3; echo finished'], { retry: { max_attempts: 1 } });
-  await waitFor(async () => ((await run(r.id)).status === 'running' ? true : undefined), 30_000, 'the run to start');
+  await runIn(r.id, ['running'], 'the run to start');
   // Listening before the signal: on a slow machine the worker can be gone before the trigger below returns.
   const exited = new Promise<number | null>((resolve) => w.proc.once('exit', resolve));
   w.proc.kill('SIGTERM');
@@ -187,14 +170,7 @@ test('a worker started again after SIGTERM, with its stored credential, takes wo
   assert.doesNotMatch(again.output(), /registered as/, 'it used its stored credential');
   assert.match(again.output(), /WARNING: --labels zone=b not applied: labels are set at registration \(none\)/);
   const r = await trigger(['echo', 'after the restart']);
-  const done = await waitFor(
-    async () => {
-      const x = await run(r.id);
-      return x.status === 'succeeded' ? x : undefined;
-    },
-    30_000,
-    'the restarted worker to run the command',
-  );
+  const done = await runIn(r.id, ['succeeded'], 'the restarted worker to run the command');
   assert.equal(done.attempt, 1);
   const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
   assert.deepEqual(
@@ -228,7 +204,7 @@ test('a worker whose run is preempted stops the command and says so; the run wai
     })
   ).json()) as { id: string };
   const low = await trigger(['sh', '-c', 'sleep 60'], { retry: { max_attempts: 1 }, profile: profile.id });
-  await waitFor(async () => ((await run(low.id)).status === 'running' ? true : undefined), 30_000, 'the run to start');
+  await runIn(low.id, ['running'], 'the run to start');
   // An urgent run of the same profile, with labels no worker carries: only this test claims it.
   const urgent = (await (
     await api.post('/v1/schedules', {
@@ -261,14 +237,7 @@ test('a worker whose run is preempted stops the command and says so; the run wai
   assert.ok(
     await completeRun(claimed.lease, { status: 'succeeded', http_status: null, response_excerpt: null, error: null }),
   );
-  const again = await waitFor(
-    async () => {
-      const x = await run(low.id);
-      return x.status === 'running' ? x : undefined;
-    },
-    30_000,
-    'the preempted run to run again',
-  );
+  const again = await runIn(low.id, ['running'], 'the preempted run to run again');
   assert.equal(again.attempt, 2, 'as its next attempt, though max_attempts is 1');
   await api.post(`/v1/runs/${low.id}/cancel`);
 });
