@@ -55,13 +55,14 @@ export const RegisterWorkerBody = z.strictObject({
 export type RegisterWorkerBody = z.infer<typeof RegisterWorkerBody>;
 
 /**
- * What a worker starting with a stored credential says first: it takes work again (a drain
- * before its restart is over) with this version and number of slots.
+ * What a worker says first on every start: it takes work again (a drain before its restart is
+ * over), with this version, number of slots and labels (its own: the registration token's
+ * labels are added, and its own win on the same key, as at registration).
  */
-export const WorkerOnlineBody = RegisterWorkerBody.pick({ version: true, concurrency: true });
+export const WorkerOnlineBody = RegisterWorkerBody.pick({ version: true, concurrency: true, labels: true });
 export type WorkerOnlineBody = z.infer<typeof WorkerOnlineBody>;
 
-/** The answer: the worker as registered. Its labels were fixed then (the token's and its own). */
+/** The answer: the worker's id and the labels it now carries. */
 export const WorkerOnline = z.object({ worker_id: Id, labels: Labels });
 export type WorkerOnline = z.infer<typeof WorkerOnline>;
 

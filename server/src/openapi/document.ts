@@ -500,7 +500,7 @@ const ops: Record<string, Record<string, Op>> = {
   '/worker/online': {
     post: {
       summary:
-        'Worker protocol: sent first on every start; the worker takes runs again after a drain, and shows this version and number of slots',
+        "Worker protocol: sent first on every start; the worker takes runs again after a drain, and carries this version, number of slots and labels (added to its registration token's)",
       tag: 'worker protocol',
       body: WorkerOnlineBody,
       ok: { status: 200, schema: WorkerOnline },

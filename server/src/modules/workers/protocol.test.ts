@@ -314,7 +314,7 @@ describe('worker protocol', () => {
     assert.equal(before.data.find((x) => x.id === reg.worker_id)?.state, 'draining');
     const online = await w.online({ version: '0.2.0', concurrency: 4 });
     assert.equal(online.status, 200);
-    assert.deepEqual(online.body, { worker_id: reg.worker_id, labels: {} });
+    assert.deepEqual(online.body, { worker_id: reg.worker_id, labels: {} }, 'no labels given: none');
     const after = (await (await a.get('/v1/workers')).json()) as { data: Worker[] };
     const shown = after.data.find((x) => x.id === reg.worker_id);
     assert.equal(shown?.state, 'online');
@@ -323,6 +323,26 @@ describe('worker protocol', () => {
     const run = await commandRun(a);
     assert.equal((await nextLease(w, 'a lease after starting again')).run_id, run.id);
     await a.post(`/v1/runs/${run.id}/cancel`);
+  });
+
+  test("each start's labels apply, over its registration token's: runs needing them go to it from then on", async () => {
+    const c = (await newTenant(server.url, 'Workers C')).api; // no runs of other tests to lease
+    const reg = await register(c, { pool: 'x' });
+    const w = asWorker(reg.credential);
+    const needsZone = await commandRun(c, { zone: 'b' });
+    assert.equal((await w.lease(300)).status, 204, 'not yet: the worker lacks zone=b');
+    const online = await w.online({ version: '0.2.0', concurrency: 1, labels: { zone: 'b' } });
+    assert.deepEqual(online.body, { worker_id: reg.worker_id, labels: { pool: 'x', zone: 'b' } });
+    assert.equal((await nextLease(w, 'the run needing zone=b')).run_id, needsZone.id);
+    await c.post(`/v1/runs/${needsZone.id}/cancel`);
+    // A later start without them drops them; the token's stay; its own win on the same key.
+    assert.deepEqual((await w.online({ labels: {} })).body, { worker_id: reg.worker_id, labels: { pool: 'x' } });
+    assert.deepEqual((await w.online({ labels: { pool: 'y' } })).body, {
+      worker_id: reg.worker_id,
+      labels: { pool: 'y' },
+    });
+    const list = (await (await c.get('/v1/workers')).json()) as { data: Worker[] };
+    assert.deepEqual(list.data.find((x) => x.id === reg.worker_id)?.labels, { pool: 'y' });
   });
 
   test('a worker saying it is online with a bad body gets a 400 naming the field, and stays as it was', async () => {

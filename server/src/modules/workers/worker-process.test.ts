@@ -76,13 +76,17 @@ const runIn = (id: string, statuses: Run['status'][], what: string, ms = 30_000)
     what,
   );
 
-async function trigger(command: string[], extra: Record<string, unknown> = {}): Promise<Run> {
+async function trigger(
+  command: string[],
+  extra: Record<string, unknown> = {},
+  target: Record<string, unknown> = {},
+): Promise<Run> {
   const s = (await (
     await api.post('/v1/schedules', {
       name: `cmd ${command[0]}`,
       cron: '0 0 1 1 *',
       ...extra,
-      target: { type: 'command', command },
+      target: { type: 'command', command, ...target },
     })
   ).json()) as Schedule;
   return (await (await api.post(`/v1/schedules/${s.id}/trigger`)).json()) as Run;
@@ -168,15 +172,15 @@ test('a worker started again after SIGTERM, with its stored credential, takes wo
   await exited;
   const again = await startWorker('restarted', first.stateDir, ['--labels', 'zone=b']);
   assert.doesNotMatch(again.output(), /registered as/, 'it used its stored credential');
-  assert.match(again.output(), /WARNING: --labels zone=b not applied: labels are set at registration \(none\)/);
-  const r = await trigger(['echo', 'after the restart']);
+  assert.match(again.output(), /labels: zone=b/, 'the labels it was started with apply');
+  const r = await trigger(['echo', 'after the restart'], {}, { labels: { zone: 'b' } });
   const done = await runIn(r.id, ['succeeded'], 'the restarted worker to run the command');
   assert.equal(done.attempt, 1);
   const list = (await (await api.get('/v1/workers')).json()) as { data: Worker[] };
   assert.deepEqual(
-    list.data.filter((x) => x.name === 'restarted').map((x) => x.state),
-    ['online'],
-    'one worker, online again',
+    list.data.filter((x) => x.name === 'restarted').map((x) => [x.state, x.labels]),
+    [['online', { zone: 'b' }]],
+    'one worker, online again, with its new labels',
   );
 });
 

@@ -39,6 +39,11 @@ export interface WorkerDoc {
   tenant_id: Types.ObjectId;
   name: string;
   labels: Record<string, string>;
+  /**
+   * The labels of the token it registered with, which each start adds to its own (`online`).
+   * Absent on workers registered before: their labels then stay as the base.
+   */
+  token_labels?: Record<string, string>;
   version: string;
   concurrency: number;
   credential_hash: string;
@@ -52,6 +57,7 @@ const workerSchema = new Schema<WorkerDoc>(
     tenant_id: { type: Schema.Types.ObjectId, required: true },
     name: { type: String, required: true },
     labels: { type: Schema.Types.Mixed, default: {} },
+    token_labels: { type: Schema.Types.Mixed, default: undefined },
     version: { type: String, required: true },
     concurrency: { type: Number, required: true },
     credential_hash: { type: String, required: true },

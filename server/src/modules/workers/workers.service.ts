@@ -80,6 +80,7 @@ export async function registerWorker(input: RegisterWorkerBody): Promise<Registe
     tenant_id: token.tenant_id,
     name: input.name,
     labels: { ...(token.labels ?? {}), ...input.labels },
+    token_labels: token.labels ?? {},
     version: input.version,
     concurrency: input.concurrency,
     credential_hash: hash,
@@ -120,10 +121,15 @@ export async function setDraining(worker: WorkerDoc): Promise<void> {
   await writeWorker(worker, { draining: true });
 }
 
-/** A worker (re)starting: a drain before it is over, and it shows its version and slots now. */
+/**
+ * A worker (re)starting: a drain before it is over, and it carries the version, slots and
+ * labels it starts with, as a restarted agent's configuration is expected to apply. Its token's
+ * labels stay under its own.
+ */
 export async function setOnline(worker: WorkerDoc, body: WorkerOnlineBody): Promise<WorkerOnline> {
-  await writeWorker(worker, { draining: false, version: body.version, concurrency: body.concurrency });
-  return { worker_id: worker._id.toHexString(), labels: worker.labels ?? {} };
+  const labels = { ...(worker.token_labels ?? worker.labels ?? {}), ...body.labels };
+  await writeWorker(worker, { draining: false, version: body.version, concurrency: body.concurrency, labels });
+  return { worker_id: worker._id.toHexString(), labels };
 }
 
 function writeWorker(worker: WorkerDoc, fields: Partial<WorkerDoc>) {

@@ -46,18 +46,16 @@ export async function runWorker(argv: string[]): Promise<number> {
     log(`registered as ${args.name} (${reg.worker_id}); credential saved to ${file}`);
   }
   client.setCredential(stored.credential);
-  // Said before any lease: a worker restarted after a drain would otherwise stay draining.
+  // Said before any lease, on every start: a drain before it is over, and this start's version,
+  // slots and labels apply (a restarted worker would otherwise stay draining, or keep old labels).
   for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
     try {
-      const registered = await client.online({ version: VERSION, concurrency: args.concurrency });
-      const differing = Object.entries(args.labels).filter(([k, v]) => registered.labels[k] !== v);
-      if (differing.length > 0) {
-        log(
-          `WARNING: --labels ${differing.map(([k, v]) => `${k}=${v}`).join(',')} not applied: labels are set at ` +
-            `registration (${labelList(registered.labels)}); to change them, delete ` +
-            `${credentialPath(args.stateDir, args.api)} and register again with a token`,
-        );
-      }
+      const online = await client.online({
+        version: VERSION,
+        concurrency: args.concurrency,
+        labels: args.labels,
+      });
+      log(`labels: ${labelList(online.labels)}`);
       break;
     } catch (err) {
       if (err instanceof ApiRefusal) {
