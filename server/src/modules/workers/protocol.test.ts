@@ -295,10 +295,11 @@ describe('worker protocol', () => {
     const waiting = w.lease(25_000);
     await new Promise((r) => setTimeout(r, 300)); // the request is waiting on the server
     assert.equal((await w.drain()).status, 204);
+    let timer: NodeJS.Timeout | undefined;
     const ended = await Promise.race([
       waiting,
-      new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 10_000)),
-    ]);
+      new Promise<'still waiting'>((r) => (timer = setTimeout(() => r('still waiting'), 10_000))),
+    ]).finally(() => clearTimeout(timer));
     assert.notEqual(ended, 'still waiting', 'the drain ended the waiting request');
     assert.equal((ended as { status: number }).status, 204);
     const run = await commandRun(a);

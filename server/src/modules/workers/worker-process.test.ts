@@ -35,7 +35,7 @@ async function startWorker(
   extra: string[] = [],
 ): Promise<{ proc: ChildProcess; output: () => string; stateDir: string }> {
   const stateDir = stored ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'crony-worker-')));
-  dirs.push(stateDir);
+  if (!stored) dirs.push(stateDir);
   let out = '';
   const proc = spawn(
     process.execPath,

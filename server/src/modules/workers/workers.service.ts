@@ -64,6 +64,9 @@ export async function revokeWorkerToken(principal: Principal, id: string, now = 
   await tokens.updateById(id, { $set: { revoked_at: now } });
 }
 
+/** A worker's labels: its registration token's, and its own over them (its own win on the same key). */
+const labelsOf = (tokenLabels: Record<string, string>, own: Record<string, string>) => ({ ...tokenLabels, ...own });
+
 /** Trades a registration token for the worker's own credential, returned once. */
 export async function registerWorker(input: RegisterWorkerBody): Promise<RegisteredWorker> {
   const token = await WorkerTokenModel.findOne({ hash: hashToken(input.token) }).lean<WorkerTokenDoc>();
@@ -79,7 +82,7 @@ export async function registerWorker(input: RegisterWorkerBody): Promise<Registe
     _id,
     tenant_id: token.tenant_id,
     name: input.name,
-    labels: { ...(token.labels ?? {}), ...input.labels },
+    labels: labelsOf(token.labels ?? {}, input.labels),
     token_labels: token.labels ?? {},
     version: input.version,
     concurrency: input.concurrency,
@@ -127,7 +130,7 @@ export async function setDraining(worker: WorkerDoc): Promise<void> {
  * labels stay under its own.
  */
 export async function setOnline(worker: WorkerDoc, body: WorkerOnlineBody): Promise<WorkerOnline> {
-  const labels = { ...(worker.token_labels ?? worker.labels ?? {}), ...body.labels };
+  const labels = labelsOf(worker.token_labels ?? worker.labels ?? {}, body.labels);
   await writeWorker(worker, { draining: false, version: body.version, concurrency: body.concurrency, labels });
   return { worker_id: worker._id.toHexString(), labels };
 }
