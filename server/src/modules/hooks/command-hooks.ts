@@ -2,7 +2,7 @@ import type { CommandTarget, HookEvent } from '@crony/shared';
 import { Types } from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { noticeQueued } from '../runs/queue-notices.ts';
-import { QueueModel, queueEntryFor } from '../runs/queue.model.ts';
+import { dequeue, enqueue, queueEntryFor } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { DeliveryModel, type DeliveryDoc } from './delivery.model.ts';
 import { recordHookFailed } from './hook-failed.ts';
@@ -70,11 +70,11 @@ export async function enqueueCommandHook(
   }
   // Queue entry before the run, as everywhere (the reaper drops an entry without its run).
   const entry = queueEntryFor(run);
-  await QueueModel.collection.insertOne(entry);
+  await enqueue(entry);
   try {
     await RunModel.collection.insertOne(run);
   } catch (err) {
-    await QueueModel.deleteOne({ _id: run._id });
+    await dequeue(run._id);
     if (!isDuplicateKey(err)) throw err;
     return;
   }

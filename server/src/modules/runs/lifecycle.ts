@@ -8,12 +8,12 @@ import { dispatchable } from './dispatchable.ts';
 import { isLimited, limitsOf } from './limits.ts';
 import { nextAttemptAt } from './retry-rule.ts';
 import { noticeQueued } from './queue-notices.ts';
-import { QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc } from './queue.model.ts';
+import { dequeue, QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc } from './queue.model.ts';
 import { signalStop, type StopCode } from './stop-signals.ts';
 import { findById } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { dropCopy, inTurn, keepCopy, peekCopy, takeCopy, updateIf, updateIfJustRead } from '../../db/update-if.ts';
-import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
+import { batchedInsert } from '../../db/write-batch.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 import { attemptEnded, runCancelled } from '../hooks/emit.ts';
 
@@ -268,7 +268,7 @@ export async function withdrawUnstarted(lease: Lease): Promise<boolean> {
     RunModel.deleteOne({ _id: lease.runId, status: 'running', epoch: lease.epoch, 'lease.id': lease.leaseId }),
   );
   if (gone.deletedCount !== 1) return false;
-  await batchedDelete(QueueModel, lease.runId);
+  await dequeue(lease.runId);
   return true;
 }
 
@@ -423,7 +423,7 @@ async function afterAttemptEnd(run: RunDoc, outcome: Outcome, { requeuedAt }: At
     return;
   }
   await recordOutcome(run, outcome.status, now);
-  await batchedDelete(QueueModel, run._id);
+  await dequeue(run._id);
   await releasePlace(run, run.epoch);
   await attemptEnded(run, outcome, true, now);
 }
@@ -480,7 +480,7 @@ export async function reapQueue(now = new Date()): Promise<{ requeued: number; r
   for (const entry of entries) {
     const run = await findById<RunDoc>(RunModel, entry._id);
     if (!run || !activeRunStatuses.includes(run.status)) {
-      await QueueModel.deleteOne({ _id: entry._id }); // the run ended (or is gone): drop the leftover entry
+      await dequeue(entry._id); // the run ended (or is gone): drop the leftover entry
       out.repaired++;
     } else if (LEASED.includes(run.status) && run.lease && run.lease.expires_at < now) {
       const lapsed = {
@@ -551,7 +551,7 @@ export async function cancelRun(run: RunDoc, reason: 'user' | 'replaced', now = 
   );
   if (!cancelled) return false;
   await recordOutcome(run, 'cancelled', now);
-  await batchedDelete(QueueModel, run._id);
+  await dequeue(run._id);
   await releasePlace(run, run.epoch);
   await runCancelled(run, now);
   return true;

@@ -1,7 +1,8 @@
 import { Schema, model, type Types } from 'mongoose';
 import { limitsOf, stopAt, type RunLimits } from './limits.ts';
-import { SharedRead } from '../../db/shared-read.ts';
 import { idOnlyFilters, inTurn } from '../../db/update-if.ts';
+import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
+import { InFlightIndex, type InFlightEntry } from './in-flight.ts';
 
 /**
  * The runs that still need an executor: one entry per queued or running run, keyed by the
@@ -117,21 +118,20 @@ export interface InFlight {
 
 /**
  * Each schedule's active runs (queued or running), its command hooks' runs left out. The
- * queue holds exactly the runs in flight, so this is one read of a small collection rather
- * than a read of the ledger (which FerretDB would scan whole). Schedules with none are absent.
+ * queue holds exactly the runs in flight: on FerretDB as this process keeps it in memory
+ * (in-flight.ts), elsewhere from one indexed read. Schedules with none are absent.
  */
 export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promise<Map<string, InFlight>> {
   const found = new Map<string, InFlight>();
   if (scheduleIds.length === 0) return found;
   const wanted = new Set(scheduleIds.map((id) => id.toHexString()));
-  // FerretDB reads the whole queue for either filter: requests asking at once share one read.
   const entries = (await idOnlyFilters())
-    ? await wholeQueue.get()
+    ? await inFlightIndex.all()
     : await QueueModel.find(
         scheduleIds.length === 1 ? { schedule_id: scheduleIds[0] } : { schedule_id: { $in: scheduleIds } },
       )
         .select(IN_FLIGHT_FIELDS)
-        .lean<InFlightFields[]>();
+        .lean<InFlightEntry[]>();
   for (const e of entries) {
     const key = e.schedule_id.toHexString();
     if (e.trigger === 'hook' || !wanted.has(key)) continue;
@@ -144,8 +144,30 @@ export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promis
 }
 
 const IN_FLIGHT_FIELDS = { schedule_id: 1, trigger: 1, nominal_at: 1 } as const;
-type InFlightFields = Pick<QueueDoc, '_id' | 'schedule_id' | 'trigger' | 'nominal_at'>;
-const wholeQueue = new SharedRead(() => QueueModel.find({}).select(IN_FLIGHT_FIELDS).lean<InFlightFields[]>());
+const inFlightIndex = new InFlightIndex(() => QueueModel.find({}).select(IN_FLIGHT_FIELDS).lean<InFlightEntry[]>());
+
+/*
+ * Every insert and delete of a queue entry goes through the three functions below, so that the
+ * entries kept in memory (inFlightIndex) follow the database.
+ */
+
+/** Stores a run's queue entry, batched with the other inserts issued at once (write-batch.ts). */
+export async function enqueue(entry: QueueDoc): Promise<void> {
+  await batchedInsert(QueueModel, entry);
+  inFlightIndex.added(entry);
+}
+
+/** Deletes a run's queue entry, batched with the other deletes issued at once. */
+export async function dequeue(runId: Types.ObjectId): Promise<void> {
+  await batchedDelete(QueueModel, runId);
+  inFlightIndex.removed(runId);
+}
+
+/** Deletes the queue entries of a deleted schedule's runs. */
+export async function dequeueSchedule(scheduleId: Types.ObjectId): Promise<void> {
+  await QueueModel.deleteMany({ schedule_id: scheduleId });
+  inFlightIndex.removedSchedule(scheduleId);
+}
 
 /**
  * Sets fields of a queue entry, in its turn (`inTurn`): FerretDB applies an update as a read

@@ -3,7 +3,7 @@ import { runsMissed } from '../hooks/emit.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { recordOutcome, stopAttempt } from './lifecycle.ts';
 import { limitsOf, stopAt } from './limits.ts';
-import { QueueModel, type QueueDoc } from './queue.model.ts';
+import { dequeue, QueueModel, type QueueDoc } from './queue.model.ts';
 import { RunModel, type RunDoc } from './run.model.ts';
 
 /** Most queue entries one sweep handles; the next sweep takes the rest. */
@@ -59,7 +59,7 @@ async function missDeadline(run: RunDoc, now: Date): Promise<boolean> {
   );
   if (!missed) return false;
   await recordOutcome(run, 'missed', now);
-  await QueueModel.deleteOne({ _id: run._id });
+  await dequeue(run._id);
   // Like a slot missed at fire time: an `errors` entry and the missed hook.
   const schedule = await ScheduleModel.findById(run.schedule_id).lean<ScheduleDoc>();
   if (schedule) await runsMissed(schedule, [{ ...run, status: 'missed', reason: 'deadline' }], now);

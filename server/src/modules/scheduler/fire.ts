@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { activeRunsOf, bornRunning, cancelRun, firedBy, mayBeBornRunning, type Lease } from '../runs/lifecycle.ts';
 import { newRun } from '../runs/new-run.ts';
 import { noticeQueued } from '../runs/queue-notices.ts';
-import { QueueModel, queueEntryFor, type QueueDoc } from '../runs/queue.model.ts';
+import { dequeue, enqueue, queueEntryFor, type QueueDoc } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { SettingsLookup } from '../profiles/lookup.ts';
 import { runLimitsFor, runScheduleFor } from '../profiles/run-limits.ts';
@@ -270,7 +270,7 @@ async function record(
     // carrier carries how many missed slots this firing recorded (another scheduler may have
     // recorded some, and counts those), so that each is counted once.
     const [, missedIn] = await Promise.all([
-      Promise.all(entries.map((e) => batchedInsert(QueueModel, e))),
+      Promise.all(entries.map((e) => enqueue(e))),
       insertNew(docs.filter((d) => d.status === 'missed')),
     ]);
     if (carrier && missedIn.size > 0) carrier.missed_before = missedIn.size;
@@ -286,7 +286,7 @@ async function record(
     }
   }
   const lost = entries.filter((e) => !inserted.has(e._id.toHexString())).map((e) => e._id);
-  if (lost.length > 0) await QueueModel.deleteMany({ _id: { $in: lost } }); // someone else recorded those slots
+  await Promise.all(lost.map((id) => dequeue(id))); // someone else recorded those slots
   // noticeQueued passes on only the command runs recorded queued (not those born running).
   for (const e of entries) if (inserted.has(e._id.toHexString())) noticeQueued(e);
   const queued = docs.filter((d) => d.status === 'queued');
@@ -355,11 +355,11 @@ export async function fireManual(
   // Queue entry first, as in record(); both batched with other inserts into their collection
   // (triggers sent together, a burst's firings).
   const entry = queueEntryFor(doc);
-  await batchedInsert(QueueModel, entry);
+  await enqueue(entry);
   try {
     await batchedInsert(RunModel, doc);
   } catch (err) {
-    await QueueModel.deleteOne({ _id: doc._id }); // the slot was recorded already (a retry made twice)
+    await dequeue(doc._id); // the slot was recorded already (a retry made twice)
     throw err;
   }
   noticeQueued(entry);

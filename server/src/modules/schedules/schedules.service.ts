@@ -16,7 +16,7 @@ import {
 import { AppError, notFound } from '../../http/errors.ts';
 import { scoped, type Principal } from '../../tenancy/scope.ts';
 import type { TargetPolicy } from '../outbound/policy.ts';
-import { QueueModel } from '../runs/queue.model.ts';
+import { dequeueSchedule } from '../runs/queue.model.ts';
 import { RunModel, type RunDoc } from '../runs/run.model.ts';
 import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteCreated, noteRetimed } from '../scheduler/retime-notes.model.ts';
@@ -256,7 +256,7 @@ export async function deleteSchedule(principal: Principal, id: string): Promise<
   if (res.deletedCount !== 1) throw notFound('Schedule');
   scheduleDirectory.remove(id);
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
-  await QueueModel.deleteMany({ schedule_id: id }); // the queue holds run ids only; its runs are gone
+  await dequeueSchedule(new Types.ObjectId(id)); // the queue holds run ids only; its runs are gone
   await stateCopies.write([new Types.ObjectId(id).toHexString()], () => ScheduleStateModel.deleteOne({ _id: id }));
   await noteRetimed([new Types.ObjectId(id)], new Date()); // the schedulers forget it (due index, schedule copies)
   await deleteHookRecords(principal, id);
