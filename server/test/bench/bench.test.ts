@@ -70,6 +70,7 @@ test('the harness runs Cloud Crony end to end and writes a well-formed report', 
     const c = x.commands.cpu_ms_per_command;
     assert.ok(c.server > 0 && c.worker > 0, 'the server and the worker spent CPU on the commands');
     assert.ok(c.database === null || c.database >= 0);
+    assert.ok(x.commands.per_s_per_worker_cpu !== null && x.commands.per_s_per_worker_cpu > 0);
   }
   assert.deepEqual(s.peers, {});
   const md = toMarkdown(report);
@@ -77,4 +78,5 @@ test('the harness runs Cloud Crony end to end and writes a well-formed report', 
   assert.match(md, /after start: kept up/);
   assert.match(md, /database server CPU \(cores busy in the window\)/);
   assert.match(md, /GET \/v1\/schedules\?limit=50 at 5\/s open loop/);
+  if (!('skipped' in x.commands)) assert.match(md, /per second of the worker's own CPU/);
 });

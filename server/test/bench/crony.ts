@@ -74,6 +74,12 @@ export interface CommandFigures {
   /** Same, divided by the worker's concurrency (one slot per core on the benchmark machine). */
   per_s_per_core: number;
   /**
+   * Commands per second of CPU the worker spent, with its sandboxes (null when it spent none
+   * that could be measured): what one core of the worker's own would run if the server and the
+   * database had theirs. Here all three share the machine's cores, so `per_s_per_worker` is lower.
+   */
+  per_s_per_worker_cpu: number | null;
+  /**
    * CPU per command, in ms, from the first trigger until every run ended (or the wait gave up):
    * the `crony serve` process, the database server (null when not known), and the worker with
    * the sandboxes it ran. They share the machine's cores, so this says where a command's time goes.
@@ -464,18 +470,20 @@ async function measureCommands(
   if (!ok) log(`not all commands ended within 120 s; ${succeeded}/${count} had succeeded when read`);
   const spanS = (Math.max(...ends) - Math.min(...starts)) / 1000;
   const perS = round(succeeded / Math.max(spanS, 0.001));
+  const workerCpuS = cpuAfter.worker - cpuBefore.worker;
   return {
     commands: succeeded,
     worker_concurrency: concurrency,
     per_s_per_worker: perS,
     per_s_per_core: round(perS / concurrency),
+    per_s_per_worker_cpu: workerCpuS > 0 ? round(succeeded / workerCpuS) : null,
     cpu_ms_per_command: {
       server: round(((cpuAfter.server - cpuBefore.server) * 1000) / succeeded),
       database:
         cpuAfter.database === null || cpuBefore.database === null
           ? null
           : round(((cpuAfter.database - cpuBefore.database) * 1000) / succeeded),
-      worker: round(((cpuAfter.worker - cpuBefore.worker) * 1000) / succeeded),
+      worker: round((workerCpuS * 1000) / succeeded),
     },
   };
 }

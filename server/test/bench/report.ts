@@ -149,6 +149,10 @@ export function toMarkdown(r: BenchReport): string {
           'CPU per sandboxed command: server / database / worker with its sandboxes',
           `${fmt(c.server, ' ms')} / ${fmt(c.database, ' ms')} / ${fmt(c.worker, ' ms')}`,
         ]);
+        extra.push([
+          "sandboxed no-op commands per second of the worker's own CPU",
+          fmt(x.commands.per_s_per_worker_cpu, '/s'),
+        ]);
       }
     }
     if (extra.length) {
