@@ -154,7 +154,8 @@ const inFlightIndex = new InFlightIndex(() => QueueModel.find({}).select(IN_FLIG
 /** Stores a run's queue entry, batched with the other inserts issued at once (write-batch.ts). */
 export async function enqueue(entry: QueueDoc): Promise<void> {
   await batchedInsert(QueueModel, entry);
-  inFlightIndex.added(entry);
+  const { _id, schedule_id, trigger, nominal_at } = entry;
+  inFlightIndex.added({ _id, schedule_id, trigger, nominal_at }); // what a list needs, not the whole entry
 }
 
 /** Deletes a run's queue entry, batched with the other deletes issued at once. */

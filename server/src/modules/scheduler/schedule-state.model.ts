@@ -81,6 +81,11 @@ export async function createState(scheduleId: Types.ObjectId): Promise<ScheduleS
   return state;
 }
 
+/** Deletes a schedule's state (the schedule was deleted, or its creation failed). */
+export async function deleteState(scheduleId: Types.ObjectId): Promise<void> {
+  await stateCopies.write([scheduleId.toHexString()], () => ScheduleStateModel.deleteOne({ _id: scheduleId }));
+}
+
 /** The state's fields `nextSlotOf` reads, as a projection. */
 export const FIRED_FIELDS = { _id: 1, fired: 1 } as const;
 

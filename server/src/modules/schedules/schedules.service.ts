@@ -22,7 +22,7 @@ import { fireManual, recordDueAsPaused } from '../scheduler/fire.ts';
 import { noteCreated, noteRetimed } from '../scheduler/retime-notes.model.ts';
 import { scheduleCache } from '../scheduler/schedule-cache.ts';
 import { scheduleDirectory } from './schedule-directory.ts';
-import { createState, ScheduleStateModel, stateCopies } from '../scheduler/schedule-state.model.ts';
+import { createState, deleteState } from '../scheduler/schedule-state.model.ts';
 import { nextSlots } from '../scheduler/slots.ts';
 import { compiledOf, whenOf } from '../scheduler/when.ts';
 import { Types } from 'mongoose';
@@ -160,7 +160,9 @@ export async function createSchedule(
     scheduleDirectory.put(doc); // listed here at once; other processes learn from the note
     return await presentSchedule(doc, { state, inFlight: null }, new SettingsLookup(), now);
   } catch (err) {
-    await ScheduleModel.deleteOne({ _id: doc._id }); // no half-created schedule
+    // No half-created schedule: its state goes too, if it was stored.
+    await ScheduleModel.deleteOne({ _id: doc._id });
+    await deleteState(doc._id);
     throw err;
   }
 }
@@ -257,7 +259,7 @@ export async function deleteSchedule(principal: Principal, id: string): Promise<
   scheduleDirectory.remove(id);
   await scoped(RunModel, principal).deleteMany({ schedule_id: id });
   await dequeueSchedule(new Types.ObjectId(id)); // the queue holds run ids only; its runs are gone
-  await stateCopies.write([new Types.ObjectId(id).toHexString()], () => ScheduleStateModel.deleteOne({ _id: id }));
+  await deleteState(new Types.ObjectId(id));
   await noteRetimed([new Types.ObjectId(id)], new Date()); // the schedulers forget it (due index, schedule copies)
   await deleteHookRecords(principal, id);
 }
