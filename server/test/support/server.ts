@@ -142,6 +142,18 @@ export async function startReceiver(status = 200): Promise<{
   };
 }
 
+/** Runs `fn` with the URL of an HTTP target on loopback that never answers, so its runs stay running. */
+export async function withHangingTarget(fn: (url: string) => Promise<void>): Promise<void> {
+  const hang = http.createServer(() => {});
+  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+  try {
+    await fn(`http://127.0.0.1:${(hang.address() as AddressInfo).port}/hang`);
+  } finally {
+    hang.closeAllConnections();
+    hang.close();
+  }
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined>,

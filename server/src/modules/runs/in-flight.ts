@@ -22,12 +22,12 @@ export interface InFlightEntry {
  * made past this process (a repair by hand) shows within that time.
  */
 export class InFlightIndex {
-  /** By run id; null until first read. */
-  private entries: Map<string, InFlightEntry> | null = null;
+  /** Null until first read. */
+  private entries: Entries | null = null;
   private readAt = 0;
   private reading: Promise<void> | null = null;
   /** The writes made while a read is in flight, in order, applied over what it read. */
-  private meanwhile: ((entries: Map<string, InFlightEntry>) => void)[] | null = null;
+  private meanwhile: ((entries: Entries) => void)[] | null = null;
 
   constructor(
     private readonly readAll: () => Promise<InFlightEntry[]>,
@@ -36,34 +36,32 @@ export class InFlightIndex {
 
   /** An entry the database has stored. */
   added(entry: InFlightEntry): void {
-    this.apply((entries) => entries.set(entry._id.toHexString(), entry));
+    this.apply((entries) => entries.add(entry));
   }
 
   /** An entry the database has deleted (or never stored). */
   removed(id: Types.ObjectId): void {
-    this.apply((entries) => entries.delete(id.toHexString()));
+    this.apply((entries) => entries.remove(id.toHexString()));
   }
 
   /** The entries of a schedule, which the database has deleted. */
   removedSchedule(scheduleId: Types.ObjectId): void {
-    this.apply((entries) => {
-      for (const [key, e] of entries) if (e.schedule_id.equals(scheduleId)) entries.delete(key);
-    });
+    this.apply((entries) => entries.removeSchedule(scheduleId.toHexString()));
   }
 
-  private apply(write: (entries: Map<string, InFlightEntry>) => void): void {
+  private apply(write: (entries: Entries) => void): void {
     if (this.entries) write(this.entries);
     this.meanwhile?.push(write);
   }
 
   /**
-   * Every entry: read from the database the first time, and again in the background once the
-   * last read is older than `maxAgeMs` (the entries as kept serve meanwhile).
+   * The entries of these schedules: read from the database the first time, and again in the
+   * background once the last read is older than `maxAgeMs` (the entries as kept serve meanwhile).
    */
-  async all(): Promise<Iterable<InFlightEntry>> {
+  async of(scheduleIds: readonly Types.ObjectId[]): Promise<InFlightEntry[]> {
     if (!this.entries) await this.read();
     else if (Date.now() - this.readAt > this.maxAgeMs) void this.read().catch(() => undefined); // kept as they are until a read succeeds
-    return this.entries!.values();
+    return scheduleIds.flatMap((id) => this.entries!.of(id.toHexString()));
   }
 
   private read(): Promise<void> {
@@ -71,8 +69,8 @@ export class InFlightIndex {
       const meanwhile: typeof this.meanwhile = [];
       this.meanwhile = meanwhile;
       try {
-        const read = await this.readAll();
-        const entries = new Map(read.map((e) => [e._id.toHexString(), e]));
+        const entries = new Entries();
+        for (const e of await this.readAll()) entries.add(e);
         // A write that finished after the read began may or may not be in it; applied again, it is.
         for (const write of meanwhile) write(entries);
         this.entries = entries;
@@ -83,5 +81,41 @@ export class InFlightIndex {
       }
     })();
     return this.reading;
+  }
+}
+
+/**
+ * Entries by schedule, so that a page of 50 schedules looks up its own rather than walking every
+ * entry (3.5% of the process's time over 200 lists a second when it walked them all).
+ */
+class Entries {
+  private readonly bySchedule = new Map<string, Map<string, InFlightEntry>>();
+  /** Run id → schedule id, for deletes by run id. */
+  private readonly scheduleOf = new Map<string, string>();
+
+  add(entry: InFlightEntry): void {
+    const run = entry._id.toHexString();
+    const schedule = entry.schedule_id.toHexString();
+    this.scheduleOf.set(run, schedule);
+    const runs = this.bySchedule.get(schedule) ?? new Map<string, InFlightEntry>();
+    this.bySchedule.set(schedule, runs.set(run, entry));
+  }
+
+  remove(run: string): void {
+    const schedule = this.scheduleOf.get(run);
+    if (schedule === undefined) return;
+    this.scheduleOf.delete(run);
+    const runs = this.bySchedule.get(schedule)!;
+    runs.delete(run);
+    if (runs.size === 0) this.bySchedule.delete(schedule);
+  }
+
+  removeSchedule(schedule: string): void {
+    for (const run of this.bySchedule.get(schedule)?.keys() ?? []) this.scheduleOf.delete(run);
+    this.bySchedule.delete(schedule);
+  }
+
+  of(schedule: string): InFlightEntry[] {
+    return [...(this.bySchedule.get(schedule)?.values() ?? [])];
   }
 }

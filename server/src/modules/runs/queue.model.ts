@@ -124,17 +124,16 @@ export interface InFlight {
 export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promise<Map<string, InFlight>> {
   const found = new Map<string, InFlight>();
   if (scheduleIds.length === 0) return found;
-  const wanted = new Set(scheduleIds.map((id) => id.toHexString()));
   const entries = (await idOnlyFilters())
-    ? await inFlightIndex.all()
+    ? await inFlightIndex.of(scheduleIds)
     : await QueueModel.find(
         scheduleIds.length === 1 ? { schedule_id: scheduleIds[0] } : { schedule_id: { $in: scheduleIds } },
       )
         .select(IN_FLIGHT_FIELDS)
         .lean<InFlightEntry[]>();
   for (const e of entries) {
+    if (e.trigger === 'hook') continue;
     const key = e.schedule_id.toHexString();
-    if (e.trigger === 'hook' || !wanted.has(key)) continue;
     const f = found.get(key) ?? { count: 0, latestSlot: null };
     f.count++;
     if (e.trigger === 'schedule' && (!f.latestSlot || e.nominal_at > f.latestSlot)) f.latestSlot = e.nominal_at;

@@ -1,9 +1,7 @@
 import type { Run, Schedule } from '@crony/shared';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import http from 'node:http';
 import mongoose from 'mongoose';
-import type { AddressInfo } from 'node:net';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { triggerSchedule } from '../schedules/schedules.service.ts';
 import type { Principal } from '../../tenancy/scope.ts';
@@ -12,6 +10,7 @@ import {
   startReceiver,
   startTestServer,
   waitFor,
+  withHangingTarget,
   type Client,
   type TestServer,
 } from '../../../test/support/server.ts';
@@ -31,17 +30,6 @@ after(async () => {
 
 const target = () => ({ type: 'http', url: `${receiver.url}/c`, method: 'POST' });
 
-/** Runs `fn` with the URL of a target that never answers, so its runs stay running. */
-async function withHangingTarget(fn: (url: string) => Promise<void>): Promise<void> {
-  const hang = http.createServer(() => {});
-  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
-  try {
-    await fn(`http://127.0.0.1:${(hang.address() as AddressInfo).port}/hang`);
-  } finally {
-    hang.closeAllConnections();
-    hang.close();
-  }
-}
 const runsOf = async (id: string) =>
   ((await (await api.get(`/v1/schedules/${id}/runs`)).json()) as { data: Run[] }).data;
 
