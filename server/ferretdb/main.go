@@ -8,7 +8,11 @@
 // go.mod raises modernc.org/sqlite (FerretDB's SQLite driver, pure Go) from the v1.32.0 that
 // FerretDB 1.24.2 names to v1.62.0: built with Go 1.26, the older driver's libc crashed the
 // server under concurrent load ("fatal error: fault" in an update), a few times per full test
-// run. FerretDB's own code is unchanged.
+// run.
+//
+// FerretDB's own code is changed only by the patches in patches/, each with its reason. The
+// launcher (server/src/db/ferretdb-source.ts) applies them to a copy of the module and builds
+// against that copy; a plain `go build` here builds FerretDB unpatched.
 //
 // Usage:
 //

@@ -9,12 +9,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { buildInputs, patchedBuildTree } from './ferretdb-source.ts';
 
 export type DatabaseKind = 'external' | 'mongod' | 'ferretdb';
 
@@ -48,16 +49,17 @@ export const FERRETDB_VERSION = '1.24.2';
 
 /** server/src/db → repository root. */
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const launcherModuleDir = path.join(repoRoot, 'server', 'ferretdb');
 const cacheDir = path.join(repoRoot, '.cache', 'ferretdb');
 const exe = process.platform === 'win32' ? '.exe' : '';
-// Named by version and by a hash of the launcher's own source, so a change to its Go files or
-// module files rebuilds the binary instead of reusing a stale one.
-const launcherSources = readdirSync(launcherModuleDir)
-  .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
-  .sort();
+// Named by version and by a hash of what this repository builds it from (the launcher's Go
+// files, module files and patches), so a change to any of them rebuilds the binary instead of
+// reusing a stale one.
 const sourceHash = createHash('sha256')
-  .update(launcherSources.map((f) => `${f}\0${readFileSync(path.join(launcherModuleDir, f), 'utf8')}`).join('\0'))
+  .update(
+    buildInputs()
+      .map(({ name, text }) => `${name}\0${text}`)
+      .join('\0'),
+  )
   .digest('hex')
   .slice(0, 10);
 const binaryPath = path.join(cacheDir, `ferretdb-v${FERRETDB_VERSION}-${sourceHash}${exe}`);
@@ -140,24 +142,28 @@ export async function ensureFerretdbBinary(log: (msg: string) => void = noop): P
     if (await isExecutable(binaryPath)) return binaryPath;
     log(`building FerretDB ${FERRETDB_VERSION} (first run only, ~2 minutes)…`);
     const started = Date.now();
-    const tmp = path.join(cacheDir, `.build-${process.pid}-${Date.now()}${exe}`);
+    const buildDir = path.join(cacheDir, `.build-${process.pid}-${Date.now()}`);
+    // Beside the two source trees the build lays out (ferretdb/, launcher/), not in them.
+    const tmp = path.join(buildDir, `ferretdb-launcher${exe}`);
     // -mod=mod lets the build fill in go.sum entries a newer Go toolchain wants; -buildvcs=false
     // because the module sits inside the project's git checkout, whose state is not the
     // binary's business (and git may refuse a checkout owned by another user).
     const goflags = [process.env.GOFLAGS, '-mod=mod', '-buildvcs=false'].filter(Boolean).join(' ');
-    const result = await run(go, ['build', '-o', tmp, '.'], {
-      cwd: launcherModuleDir,
-      env: { ...process.env, GOFLAGS: goflags },
-    });
-    if (result.code !== 0) {
-      await fs.rm(tmp, { force: true });
-      throw new Error(
-        `Building FerretDB ${FERRETDB_VERSION} failed (go build in ${launcherModuleDir}, exit ${result.code}):\n${result.output.trim()}\n` +
-          `FerretDB ${FERRETDB_VERSION} needs Go 1.24 or newer. Alternatively install MongoDB (mongod on PATH) or set MONGODB_URI.`,
-      );
+    const env = { ...process.env, GOFLAGS: goflags };
+    try {
+      const sources = await patchedBuildTree(go, buildDir, env);
+      const result = await run(go, ['build', '-o', tmp, '.'], { cwd: sources, env });
+      if (result.code !== 0) {
+        throw new Error(
+          `Building FerretDB ${FERRETDB_VERSION} failed (go build in ${sources}, exit ${result.code}):\n${result.output.trim()}\n` +
+            `FerretDB ${FERRETDB_VERSION} needs Go 1.24 or newer. Alternatively install MongoDB (mongod on PATH) or set MONGODB_URI.`,
+        );
+      }
+      // Atomic on one filesystem: nobody ever sees a half-written binary.
+      await fs.rename(tmp, binaryPath);
+    } finally {
+      await fs.rm(buildDir, { recursive: true, force: true });
     }
-    // Atomic on one filesystem: nobody ever sees a half-written binary.
-    await fs.rename(tmp, binaryPath);
     log(`built FerretDB ${FERRETDB_VERSION} in ${((Date.now() - started) / 1000).toFixed(0)} s: ${binaryPath}`);
     return binaryPath;
   } finally {
