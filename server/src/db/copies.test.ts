@@ -5,7 +5,7 @@ import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { knownOf } from '../modules/schedules/schedules.queries.ts';
 import { recordLastRun, ScheduleStateModel, stateCopies } from '../modules/scheduler/schedule-state.model.ts';
 import { Copies } from './copies.ts';
-import { idOnlyFilters } from './update-if.ts';
+import { idOnlyFilters } from './engine.ts';
 
 let db: TestDatabase;
 let ferret = false;

@@ -1,5 +1,5 @@
 import { setBounded } from './set-bounded.ts';
-import { idOnlyFilters } from './update-if.ts';
+import { idOnlyFilters } from './engine.ts';
 
 /** Most documents one `Copies` keeps; the oldest go first. */
 const MAX_COPIES = 25_000;

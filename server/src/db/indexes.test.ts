@@ -5,7 +5,7 @@ import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { RunModel } from '../modules/runs/run.model.ts';
 import { isDuplicateKey } from './errors.ts';
 import { syncIndexes } from './indexes.ts';
-import { idOnlyFilters } from './update-if.ts';
+import { idOnlyFilters } from './engine.ts';
 
 let db: TestDatabase;
 before(async () => {

@@ -1,7 +1,7 @@
 import type { CreateIndexesOptions, IndexSpecification } from 'mongodb';
 import mongoose from 'mongoose';
 import { isNamespaceNotFound } from './errors.ts';
-import { idOnlyFilters } from './update-if.ts';
+import { idOnlyFilters } from './engine.ts';
 
 /**
  * Brings every model's indexes in line with its schema, as mongoose's `syncIndexes` does; on

@@ -1,9 +1,10 @@
-import mongoose, { type Model, type Types, type UpdateQuery } from 'mongoose';
+import type { Model, Types, UpdateQuery } from 'mongoose';
 import * as siftModule from 'sift';
 import { findById } from './by-ids.ts';
+import { idOnlyFilters } from './engine.ts';
 import { PerDocument } from './per-document.ts';
-import { isFerretdbBuild } from './pool.ts';
 import { setBounded } from './set-bounded.ts';
+import { laneWrite } from './write-lane.ts';
 
 /**
  * How a guarded update ("update this document if it is still in the state I read") is done.
@@ -15,27 +16,14 @@ import { setBounded } from './set-bounded.ts';
  * (`inTurn`), so that within this process the check and the write are one step. FerretDB
  * applies updates as a read and a separate write anyway, so this gives up no atomicity there;
  * between processes it is not a compare-and-set, and what must be exclusive is decided by
- * unique indexes (who fired a slot, who claimed an attempt).
+ * unique indexes (who fired a slot, who claimed an attempt). Which of the two applies:
+ * `idOnlyFilters` (engine.ts).
  */
-let idOnly: Promise<boolean> | undefined;
 
 // sift is CommonJS: under Node's ESM interop its matcher is the `default` export's `default`.
 type Matcher = (query: Record<string, unknown>) => (doc: unknown) => boolean;
 const interop = siftModule.default as unknown as Matcher & { default?: Matcher };
 const sift: Matcher = interop.default ?? interop;
-
-/**
- * Whether the database is FerretDB, which answers filters on `_id` alone and applies updates
- * as a read and a write: then one `crony serve` process writes (README, Operations).
- */
-export function idOnlyFilters(): Promise<boolean> {
-  idOnly ??= (async () => {
-    const db = mongoose.connection.db;
-    if (!db) return false;
-    return isFerretdbBuild(await db.admin().command({ buildInfo: 1 }));
-  })();
-  return idOnly;
-}
 
 /** This process's guarded writes and the writes that must not interleave with them, per document. */
 const turns = new PerDocument();
@@ -122,7 +110,7 @@ export async function updateIf<T>(
     copies.delete(keyOf(model, id));
     const current = await findById(model, id);
     if (!current || !sift(conditions)(current)) return false;
-    const res = await model.updateOne({ _id: id } as never, update);
+    const res = await laneWrite(() => model.updateOne({ _id: id } as never, update));
     return res.matchedCount === 1;
   });
 }
@@ -152,6 +140,6 @@ export async function updateIfJustRead<T>(
     return res.matchedCount === 1;
   }
   if (!sift(conditions)(current)) return false;
-  const res = await model.collection.updateOne({ _id: current._id }, { $set });
+  const res = await laneWrite(() => model.collection.updateOne({ _id: current._id }, { $set }));
   return res.matchedCount === 1;
 }

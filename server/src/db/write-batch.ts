@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation, Document, MongoBulkWriteError } from 'mongodb';
 import type { Model, Types } from 'mongoose';
+import { laneWrite, userIsWaiting } from './write-lane.ts';
 
 /**
  * Single-document inserts and deletes by `_id` that are issued in the same turn of the event
@@ -45,6 +46,8 @@ export class DocumentWriteError extends Error {
 
 interface Pending<T> {
   item: T;
+  /** Added by work a user waits for: the batch then skips the lane (write-lane.ts). */
+  urgent: boolean;
   settle: (err: Error | null) => void;
 }
 
@@ -56,7 +59,7 @@ class Coalescer<T> {
 
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ item, settle: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({ item, urgent: userIsWaiting(), settle: (err) => (err ? reject(err) : resolve()) });
       if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate, not a microtask: the writes of a whole burst of firings are issued
@@ -75,7 +78,10 @@ class Coalescer<T> {
 
   private async sendChunk(chunk: Pending<T>[]): Promise<void> {
     try {
-      await this.send(chunk.map((p) => p.item));
+      await laneWrite(
+        () => this.send(chunk.map((p) => p.item)),
+        chunk.some((p) => p.urgent),
+      );
       for (const p of chunk) p.settle(null);
     } catch (err) {
       const failed = perDocumentErrors(err);

@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { forUser } from '../db/write-lane.ts';
 import { authRouter, meRouter } from '../modules/auth/auth.routes.ts';
 import type { TargetPolicy } from '../modules/outbound/policy.ts';
 import { invitationAcceptRouter, membersRouter } from '../modules/members/members.routes.ts';
@@ -74,10 +75,13 @@ export function createApp(deps: AppDeps): Express {
   });
   v1.use(requireJson, express.json({ limit: '1mb', strict: true }));
   v1.use(consoleSession(deps.sessionSecret));
-  v1.use(authRouter({ signupOpen: deps.signupOpen }));
   v1.use(workerRegistrationRouter());
   v1.use(progressRouter(deps.progress));
   v1.use('/worker', workerProtocolRouter());
+  // From here on a user waits for the answer: its writes go ahead of the scheduler's (db/write-lane.ts).
+  // Workers, progress reports and registrations above are the executors' traffic.
+  v1.use((_req, _res, next) => forUser(next));
+  v1.use(authRouter({ signupOpen: deps.signupOpen }));
   v1.use(invitationAcceptRouter());
   v1.use(meRouter());
   v1.use(authenticate);

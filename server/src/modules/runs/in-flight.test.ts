@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { Types } from 'mongoose';
 import { InFlightIndex, type InFlightEntry } from './in-flight.ts';
 import { inFlightOf, QueueModel, type QueueDoc } from './queue.model.ts';
-import { idOnlyFilters } from '../../db/update-if.ts';
+import { idOnlyFilters } from '../../db/engine.ts';
 import {
   newTenant,
   startTestServer,

@@ -1,6 +1,7 @@
 import { Schema, model, type Types } from 'mongoose';
 import { limitsOf, stopAt, type RunLimits } from './limits.ts';
-import { idOnlyFilters, inTurn } from '../../db/update-if.ts';
+import { idOnlyFilters } from '../../db/engine.ts';
+import { inTurn } from '../../db/update-if.ts';
 import { batchedDelete, batchedInsert } from '../../db/write-batch.ts';
 import { InFlightIndex, type InFlightEntry } from './in-flight.ts';
 

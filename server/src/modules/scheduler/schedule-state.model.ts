@@ -3,6 +3,7 @@ import { Schema, model, type Types } from 'mongoose';
 import { Copies } from '../../db/copies.ts';
 import { inTurn } from '../../db/update-if.ts';
 import { batchedInsert } from '../../db/write-batch.ts';
+import { laneWrite } from '../../db/write-lane.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /**
@@ -138,9 +139,11 @@ export async function recordLastRun(
   if (fired) max.fired = { slot: fired.slot, next: fired.next };
   await stateCopies.write([scheduleId.toHexString()], () =>
     inTurn(ScheduleStateModel, scheduleId, () =>
-      ScheduleStateModel.collection.updateOne(
-        { _id: scheduleId },
-        { $max: max, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
+      laneWrite(() =>
+        ScheduleStateModel.collection.updateOne(
+          { _id: scheduleId },
+          { $max: max, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
+        ),
       ),
     ),
   );
