@@ -11,10 +11,15 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MongoClient, ObjectId } from 'mongodb';
+import { MongoClient } from 'mongodb';
+import { Types } from 'mongoose';
 import { startDatabase } from '../../server/src/db/launcher.ts';
+import { bornRunning } from '../../server/src/modules/runs/lifecycle.ts';
+import { newRun } from '../../server/src/modules/runs/new-run.ts';
+import type { RunDoc } from '../../server/src/modules/runs/run.model.ts';
+import type { ScheduleDoc } from '../../server/src/modules/schedules/schedule.model.ts';
 import { cpuSecondsOf } from '../../server/test/bench/child.ts';
-import { round } from '../../server/test/bench/stats.ts';
+import { nearestRank, round } from '../../server/test/bench/stats.ts';
 
 const usage = 'usage: npm run bench:db-writes -- [--clients N] [--updates N] [--rounds N]';
 let values;
@@ -41,56 +46,27 @@ if (![clients, updates, rounds].every((n) => Number.isInteger(n) && n > 0)) {
   process.exit(2);
 }
 
-/** A run as it is stored while it runs: the fields of runs/new-run.ts with one attempt. */
-function runningRun(i: number): Record<string, unknown> {
+/**
+ * The i-th run as the scheduler stores a slot it starts at once: recorded by `newRun`, running
+ * under a lease (`bornRunning`), as the firing inserts it.
+ */
+function runningRun(i: number): RunDoc {
   const at = new Date(Date.UTC(2026, 0, 1) + i * 1000);
-  return {
-    _id: new ObjectId(),
-    tenant_id: new ObjectId(),
-    schedule_id: new ObjectId(),
-    schedule_name: `bench-${i}`,
-    slot: at.toISOString(),
-    trigger: 'schedule',
-    parent_run_id: null,
-    stdin: null,
-    status: 'running',
-    reason: null,
-    nominal_at: at,
-    next_slot_at: new Date(at.getTime() + 60_000),
-    attempt: 1,
-    epoch: 1,
-    max_attempts: 1,
+  const schedule = {
+    _id: new Types.ObjectId(),
+    tenant_id: new Types.ObjectId(),
+    name: `bench-${i}`,
     target: { type: 'http', url: 'http://127.0.0.1:4444/hit', method: 'POST', timeout_ms: 10_000 },
-    retry: { initial_interval_ms: 10_000, backoff_coefficient: 2, max_interval_ms: 300_000 },
+    retry: null,
     group_id: null,
-    available_at: at,
-    lease: { id: 'lease-0123456789', epoch: 1, owner: 'bench:1', expires_at: at },
-    attempts: [
-      {
-        attempt: 1,
-        status: 'running',
-        started_at: at,
-        finished_at: null,
-        executor: 'http',
-        http_status: null,
-        error: null,
-      },
-    ],
-    cancel_requested_at: null,
-    limits: { priority: 0, deadline_at: null, max_runtime_ms: null, max_concurrent: null, allow_preemption: false },
-    started_at: at,
-    finished_at: null,
-    duration_ms: null,
-    lateness_ms: 3,
-    http_status: null,
-    exit_code: null,
-    progress: null,
-    response_excerpt: null,
-    error: null,
-    retry_of: null,
-    created_at: at,
-    updated_at: at,
-  };
+  } as unknown as ScheduleDoc;
+  const recorded = newRun(
+    schedule,
+    { key: at.toISOString(), nominalAt: at, trigger: 'schedule', nextSlotAt: new Date(at.getTime() + 60_000) },
+    { status: 'queued' },
+    at,
+  );
+  return bornRunning(recorded, 'bench:1', at).run;
 }
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'crony-db-writes-'));
@@ -116,7 +92,7 @@ try {
           const sent = performance.now();
           const now = new Date();
           await runs.updateOne(
-            { _id: doc._id as ObjectId },
+            { _id: doc._id },
             {
               $set: {
                 status: 'succeeded',
@@ -135,9 +111,9 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuSecondsOf(db.pid?.()) - cpuStart;
     latencies.sort((a, b) => a - b);
-    const at = (q: number) => round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]!);
+    const at = (p: number) => round(nearestRank(latencies, p));
     console.log(
-      `round ${r}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, p99.9 ${at(0.999)} ms, max ${at(1)} ms; ` +
+      `round ${r}: p50 ${at(50)} ms, p99 ${at(99)} ms, p99.9 ${at(99.9)} ms, max ${at(100)} ms; ` +
         `${Math.round(updates / seconds)} updates/s; database CPU ${round((cpu / updates) * 1000, 3)} ms per update`,
     );
   }

@@ -1,11 +1,3 @@
-import type { Model, Types, UpdateQuery } from 'mongoose';
-import * as siftModule from 'sift';
-import { findById } from './by-ids.ts';
-import { idOnlyFilters } from './engine.ts';
-import { PerDocument } from './per-document.ts';
-import { setBounded } from './set-bounded.ts';
-import { laneWrite } from './write-lane.ts';
-
 /**
  * How a guarded update ("update this document if it is still in the state I read") is done.
  * On MongoDB the conditions go into the filter: an atomic compare-and-set, for free. FerretDB
@@ -19,6 +11,13 @@ import { laneWrite } from './write-lane.ts';
  * unique indexes (who fired a slot, who claimed an attempt). Which of the two applies:
  * `idOnlyFilters` (engine.ts).
  */
+import type { Model, Types, UpdateQuery } from 'mongoose';
+import * as siftModule from 'sift';
+import { findById } from './by-ids.ts';
+import { idOnlyFilters } from './engine.ts';
+import { PerDocument } from './per-document.ts';
+import { setBounded } from './set-bounded.ts';
+import { laneWrite } from './write-lane.ts';
 
 // sift is CommonJS: under Node's ESM interop its matcher is the `default` export's `default`.
 type Matcher = (query: Record<string, unknown>) => (doc: unknown) => boolean;

@@ -12,7 +12,8 @@ import { idOnlyFilters } from './engine.ts';
  * schedules, with 200 creations a second over the API, a creation that began in the first
  * 100–300 ms of a second took a median 233–276 ms, one that began in its last 300 ms 5 ms
  * (bench/results/REPORT.md, twenty-third round). With the scheduler's writes held to
- * LANE_WIDTH in flight, a user's write waits behind at most those.
+ * LANE_WIDTH in flight, a user's write waits behind at most those. (At 100,000 stored the lists
+ * got slower with the lane, not yet explained: REPORT.md, twenty-third round.)
  *
  * Which writes a user waits for is known from where they start: the API marks each request
  * it serves for a user (`forUser`, http/app.ts), and the mark follows the request's work
@@ -24,8 +25,9 @@ import { idOnlyFilters } from './engine.ts';
 
 /**
  * Most of the scheduler's writes in flight at once. The driver keeps 48 connections to FerretDB
- * (pool.ts), so a user's write never waits for a connection behind the scheduler's, and in
- * FerretDB it waits behind at most 40 writes, in turn (server/ferretdb/patches). Narrower cost
+ * (pool.ts), so the scheduler's writes leave 8 free (reads, which are not laned, can still take
+ * them), and in FerretDB a user's write waits behind at most 40 writes, in turn
+ * (server/ferretdb/patches). Narrower cost
  * throughput: with 16, 10,000 runs due at once drained in 22.2–23.9 s against 20.5–22.2 s, and
  * the worker's commands went half as fast, since FerretDB decodes and encodes documents for
  * many writes at once while only the SQLite write itself takes turns.

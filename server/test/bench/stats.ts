@@ -12,8 +12,13 @@ export interface Summary {
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) return { count: 0, p50: null, p95: null, p99: null, max: null };
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+  const at = (p: number) => round(nearestRank(sorted, p));
   return { count: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: round(sorted[sorted.length - 1]!) };
+}
+
+/** The nearest-rank `p`th percentile (0–100] of values sorted ascending, not empty. */
+export function nearestRank(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 export const round = (v: number, digits = 1): number => {
