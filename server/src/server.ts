@@ -13,6 +13,7 @@ import { TargetPolicy } from './modules/outbound/policy.ts';
 import { createAgenda, registerJobs, startScheduler } from './modules/scheduler/agenda.ts';
 import { Ticker } from './modules/scheduler/ticker.ts';
 import { startWatchdog } from './modules/scheduler/watchdog.ts';
+import { warmInFlight } from './modules/runs/queue.model.ts';
 import { ProgressTokens } from './modules/runs/progress.ts';
 import { configureErrors, errorsTrimmed } from './modules/errors/errors.service.ts';
 import { Deliverer } from './modules/hooks/deliverer.ts';
@@ -73,6 +74,9 @@ export async function startServer(
   agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) =>
     log.error({ err, job: job.attrs.name }, 'scheduler job failed'),
   );
+  // Before the first request rather than in it (runs/in-flight.ts); should the read fail, the
+  // first list reads again.
+  await warmInFlight().catch((err: unknown) => log.warn({ err }, 'reading the run queue for the lists failed'));
   let schedulerRunning = false;
   let stopWatchdog = () => {};
   if (config.schedulerEnabled) {

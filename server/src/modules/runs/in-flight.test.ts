@@ -1,7 +1,7 @@
 import type { Run, Schedule } from '@crony/shared';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { InFlightIndex, type InFlightEntry } from './in-flight.ts';
 import { inFlightOf, QueueModel, type QueueDoc } from './queue.model.ts';
 import { idOnlyFilters } from '../../db/engine.ts';
@@ -48,6 +48,20 @@ describe('the in-flight index', () => {
     assert.deepEqual(await ids(index, [a, b]), [stored[1]!._id.toHexString()]);
   });
 
+  test('warmed, it has read the entries before the first list asks for them, once', async () => {
+    const a = new Types.ObjectId();
+    let reads = 0;
+    const index = new InFlightIndex(async () => {
+      reads++;
+      return [entry(a)];
+    });
+    await index.warm();
+    await index.warm();
+    assert.equal(reads, 1);
+    assert.equal((await ids(index, [a])).length, 1);
+    assert.equal(reads, 1, 'the list did not read again');
+  });
+
   test('a read older than its age is renewed in the background; the entries kept serve meanwhile', async () => {
     const a = new Types.ObjectId();
     let stored = [entry(a)];
@@ -83,6 +97,26 @@ describe('in-flight counts over the API', () => {
     }
     return counts;
   }
+
+  // First in this block: no list of this process has run before it.
+  test('the server reads the run queue for the lists as it starts: its first list reads none', async () => {
+    assert.ok(await idOnlyFilters(), 'the tests run on FerretDB, where lists use the index');
+    await api.post('/v1/schedules', {
+      name: 'listed',
+      cron: '0 0 1 1 *',
+      target: { type: 'http', url: 'http://127.0.0.1:9/' },
+    });
+    const queueReads: string[] = [];
+    mongoose.set('debug', (collection: string, method: string) => {
+      if (collection === QueueModel.collection.collectionName) queueReads.push(method);
+    });
+    try {
+      assert.equal((await api.get('/v1/schedules')).status, 200);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    assert.deepEqual(queueReads, []);
+  });
 
   test('follow the run queue as runs are triggered, cancelled and their schedule deleted', () =>
     withHangingTarget(async (hangUrl) => {

@@ -146,6 +146,11 @@ export async function inFlightOf(scheduleIds: readonly Types.ObjectId[]): Promis
 const IN_FLIGHT_FIELDS = { schedule_id: 1, trigger: 1, nominal_at: 1 } as const;
 const inFlightIndex = new InFlightIndex(() => QueueModel.find({}).select(IN_FLIGHT_FIELDS).lean<InFlightEntry[]>());
 
+/** Reads the run queue's entries for the lists now, where lists use them (FerretDB), rather than at the first list. */
+export async function warmInFlight(): Promise<void> {
+  if (await idOnlyFilters()) await inFlightIndex.warm();
+}
+
 /*
  * Every insert and delete of a queue entry goes through the three functions below, so that the
  * entries kept in memory (inFlightIndex) follow the database.
