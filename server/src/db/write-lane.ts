@@ -12,8 +12,10 @@ import { idOnlyFilters } from './engine.ts';
  * schedules, with 200 creations a second over the API, a creation that began in the first
  * 100–300 ms of a second took a median 233–276 ms, one that began in its last 300 ms 5 ms
  * (bench/results/REPORT.md, twenty-third round). With the scheduler's writes held to
- * LANE_WIDTH in flight, a user's write waits behind at most those. (At 100,000 stored the lists
- * got slower with the lane, not yet explained: REPORT.md, twenty-third round.)
+ * LANE_WIDTH in flight, a user's write waits behind at most those. (At 100,000 stored the
+ * spread's p99 rose with the lane from about 50 ms to about 200 ms, within the 1 s asked; the
+ * lists there were slow for another reason, their first page read cold: REPORT.md,
+ * twenty-fourth round.)
  *
  * Which writes a user waits for is known from where they start: the API marks each request
  * it serves for a user (`forUser`, http/app.ts), and the mark follows the request's work
