@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pLimit from 'p-limit';
 import { idOnlyFilters } from './engine.ts';
+import { FERRETDB_MAX_POOL } from './pool.ts';
 
 /**
  * On FerretDB the scheduler's writes go to the database a few at a time, in the order they
@@ -25,16 +26,18 @@ import { idOnlyFilters } from './engine.ts';
  * MongoDB writes different documents side by side: there every write goes at once.
  */
 
+/** Connections of the driver's pool the scheduler's writes leave free, for reads (not laned) and users' writes. */
+const LEFT_FREE = 8;
+
 /**
- * Most of the scheduler's writes in flight at once. The driver keeps 48 connections to FerretDB
- * (pool.ts), so the scheduler's writes leave 8 free (reads, which are not laned, can still take
- * them), and in FerretDB a user's write waits behind at most 40 writes, in turn
- * (server/ferretdb/patches). Narrower cost
- * throughput: with 16, 10,000 runs due at once drained in 22.2–23.9 s against 20.5–22.2 s, and
- * the worker's commands went half as fast, since FerretDB decodes and encodes documents for
- * many writes at once while only the SQLite write itself takes turns.
+ * Most of the scheduler's writes in flight at once: the driver's connections to FerretDB
+ * (pool.ts, 48) but LEFT_FREE, so in FerretDB a user's write waits behind at most 40 writes,
+ * in turn (server/ferretdb/patches). A narrower lane costs throughput: with 16, 10,000 runs due
+ * at once drained in 22.2–23.9 s against 20.5–22.2 s, and the worker's commands went half as
+ * fast, since FerretDB decodes and encodes documents for many writes at once while only the
+ * SQLite write itself takes turns.
  */
-export const LANE_WIDTH = 40;
+export const LANE_WIDTH = FERRETDB_MAX_POOL - LEFT_FREE;
 
 const userWaiting = new AsyncLocalStorage<true>();
 const lane = pLimit(LANE_WIDTH);

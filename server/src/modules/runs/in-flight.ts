@@ -56,7 +56,7 @@ export class InFlightIndex {
 
   /**
    * Reads the entries now unless they were read already, so that the first list does not wait
-   * for the read: at 100,000 schedules stored, the first page after a start waited 0.4 s for it
+   * for the read: at 100,000 schedules stored, the first page after a start waited 0.2–0.5 s for it
    * while the scheduler wrote (bench/results/REPORT.md, twenty-fourth round).
    */
   async warm(): Promise<void> {
