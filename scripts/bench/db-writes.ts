@@ -1,11 +1,13 @@
 /**
- * `npm run bench:db-writes -- [--clients N] [--updates N] [--rounds N]`
+ * `npm run bench:db-writes -- [--clients N] [--updates N] [--rounds N] [--batch N] [--db-pprof HOST:PORT]`
  *
  * How fast the embedded database (FerretDB as the launcher builds it) takes the write that ends
  * every run: an update by `_id` of a run-sized document, from N clients at once, each sending its
- * next update when the last is answered. Prints, per round, the latency of an update
- * (p50/p99/p99.9/max), updates per second and the database's CPU per update. No Cloud Crony code
- * runs: this isolates the database, where `npm run bench` measures the whole service.
+ * next command when the last is answered; with `--batch N`, N updates a command (a `bulkWrite`,
+ * as the scheduler sends them, db/write-batch.ts). Prints, per round, the latency of a command
+ * (p50/p99/p99.9/max), updates per second and the database's CPU per update, and says so if any
+ * update was not applied. `--db-pprof` serves FerretDB's Go profiler. No Cloud Crony code runs:
+ * this isolates the database, where `npm run bench` measures the whole service.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -21,7 +23,8 @@ import type { ScheduleDoc } from '../../server/src/modules/schedules/schedule.mo
 import { cpuSecondsOf } from '../../server/test/bench/child.ts';
 import { nearestRank, round } from '../../server/test/bench/stats.ts';
 
-const usage = 'usage: npm run bench:db-writes -- [--clients N] [--updates N] [--rounds N]';
+const usage =
+  'usage: npm run bench:db-writes -- [--clients N] [--updates N] [--rounds N] [--batch N] [--db-pprof HOST:PORT]';
 let values;
 try {
   ({ values } = parseArgs({
@@ -29,6 +32,8 @@ try {
       clients: { type: 'string', default: '8' },
       updates: { type: 'string', default: '12000' },
       rounds: { type: 'string', default: '2' },
+      batch: { type: 'string', default: '1' },
+      'db-pprof': { type: 'string' },
     },
     strict: true,
   }));
@@ -36,12 +41,13 @@ try {
   console.error(`${(err as Error).message}\n${usage}`);
   process.exit(2);
 }
-const [clients, updates, rounds] = [values.clients, values.updates, values.rounds].map(Number) as [
+const [clients, updates, rounds, batch] = [values.clients, values.updates, values.rounds, values.batch].map(Number) as [
+  number,
   number,
   number,
   number,
 ];
-if (![clients, updates, rounds].every((n) => Number.isInteger(n) && n > 0)) {
+if (![clients, updates, rounds, batch].every((n) => Number.isInteger(n) && n > 0)) {
   console.error(`--clients, --updates and --rounds take positive integers\n${usage}`);
   process.exit(2);
 }
@@ -70,7 +76,12 @@ function runningRun(i: number): RunDoc {
 }
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'crony-db-writes-'));
-const db = await startDatabase({ dataDir, engine: 'ferretdb', log: (msg) => console.error(`[db] ${msg}`) });
+const db = await startDatabase({
+  dataDir,
+  engine: 'ferretdb',
+  pprofAddr: values['db-pprof'],
+  log: (msg) => console.error(`[db] ${msg}`),
+});
 const client = await new MongoClient(db.uri, { maxPoolSize: clients + 2 }).connect();
 try {
   console.log(`updates by _id of run-sized documents, ${clients} clients, ${updates} updates a round`);
@@ -88,28 +99,32 @@ try {
     await Promise.all(
       Array.from({ length: clients }, async () => {
         while (next < docs.length) {
-          const doc = docs[next++]!;
+          const some = docs.slice(next, next + batch);
+          next += some.length;
           const sent = performance.now();
           const now = new Date();
-          await runs.updateOne(
-            { _id: doc._id },
-            {
-              $set: {
-                status: 'succeeded',
-                finished_at: now,
-                duration_ms: 5,
-                lease: null,
-                http_status: 200,
-                updated_at: now,
-              },
-            },
-          );
+          const $set = {
+            status: 'succeeded',
+            finished_at: now,
+            duration_ms: 5,
+            lease: null,
+            http_status: 200,
+            updated_at: now,
+          };
+          if (batch === 1) await runs.updateOne({ _id: some[0]!._id }, { $set });
+          else
+            await runs.bulkWrite(
+              some.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set } } })),
+              { ordered: false },
+            );
           latencies.push(performance.now() - sent);
         }
       }),
     );
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuSecondsOf(db.pid?.()) - cpuStart;
+    const written = await runs.countDocuments({ status: 'succeeded' });
+    if (written !== updates) console.log(`round ${r}: only ${written} of ${updates} documents were updated`);
     latencies.sort((a, b) => a - b);
     const at = (p: number) => round(nearestRank(latencies, p));
     console.log(

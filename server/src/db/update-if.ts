@@ -17,6 +17,7 @@ import { findById } from './by-ids.ts';
 import { idOnlyFilters } from './engine.ts';
 import { PerDocument } from './per-document.ts';
 import { setBounded } from './set-bounded.ts';
+import { batchedUpdate } from './write-batch.ts';
 import { laneWrite } from './write-lane.ts';
 
 // sift is CommonJS: under Node's ESM interop its matcher is the `default` export's `default`.
@@ -139,6 +140,6 @@ export async function updateIfJustRead<T>(
     return res.matchedCount === 1;
   }
   if (!sift(conditions)(current)) return false;
-  const res = await laneWrite(() => model.collection.updateOne({ _id: current._id }, { $set }));
-  return res.matchedCount === 1;
+  // By `_id` alone, so with the other writes of the moment in one command (write-batch.ts).
+  return batchedUpdate(model, current._id, { $set });
 }

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import mongoose, { Schema, Types, model } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { isDuplicateKey } from './errors.ts';
-import { batchedDelete, batchedInsert, buildNew } from './write-batch.ts';
+import { batchedDelete, batchedInsert, batchedUpdate, buildNew } from './write-batch.ts';
 
 interface ThingDoc {
   _id: Types.ObjectId;
@@ -81,6 +81,36 @@ test('deletes by _id issued together go out as one bulk write per 50, and remove
   assert.equal(left.length, 30);
   assert.ok(left.every((d) => d.n % 2 === 1));
   await batchedDelete(Thing, new Types.ObjectId()); // a missing document is no error
+});
+
+test('updates by _id issued together go out as one bulk write per 50, each applied, each told its document was there', async () => {
+  await Thing.deleteMany({});
+  const docs = Array.from({ length: 60 }, (_, n) => ({ _id: new Types.ObjectId(), n }));
+  await Thing.collection.insertMany(docs);
+  let answers: boolean[] = [];
+  const sent = await commands(async () => {
+    answers = await Promise.all(docs.map((d) => batchedUpdate(Thing, d._id, { $inc: { n: 100 } })));
+  });
+  assert.deepEqual(sent, { bulkWrite: 2 });
+  assert.ok(answers.every((a) => a === true));
+  const stored = await Thing.find({}).sort({ n: 1 }).lean();
+  assert.deepEqual(
+    stored.map((d) => d.n),
+    docs.map((d) => d.n + 100),
+  );
+});
+
+test('an update of a document that is not there answers false to its own caller only', async () => {
+  await Thing.deleteMany({});
+  const docs = [1, 2, 3].map((n) => ({ _id: new Types.ObjectId(), n }));
+  await Thing.collection.insertMany([docs[0]!, docs[2]!]);
+  const answers = await Promise.all(docs.map((d) => batchedUpdate(Thing, d._id, { $set: { n: -d.n } })));
+  assert.deepEqual(answers, [true, false, true]);
+  assert.equal(await Thing.countDocuments({}), 2, 'nothing was inserted for the missing one');
+  assert.deepEqual(
+    (await Thing.find({}).sort({ n: 1 }).lean()).map((d) => d.n),
+    [-3, -1],
+  );
 });
 
 interface NoteDoc {

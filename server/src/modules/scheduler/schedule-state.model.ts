@@ -2,8 +2,7 @@ import { runStatuses, type RunStatus } from '@crony/shared';
 import { Schema, model, type Types } from 'mongoose';
 import { Copies } from '../../db/copies.ts';
 import { inTurn } from '../../db/update-if.ts';
-import { batchedInsert } from '../../db/write-batch.ts';
-import { laneWrite } from '../../db/write-lane.ts';
+import { batchedInsert, batchedUpdate } from '../../db/write-batch.ts';
 import type { ScheduleDoc } from '../schedules/schedule.model.ts';
 
 /**
@@ -139,12 +138,10 @@ export async function recordLastRun(
   if (fired) max.fired = { slot: fired.slot, next: fired.next };
   await stateCopies.write([scheduleId.toHexString()], () =>
     inTurn(ScheduleStateModel, scheduleId, () =>
-      laneWrite(() =>
-        ScheduleStateModel.collection.updateOne(
-          { _id: scheduleId },
-          { $max: max, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
-        ),
-      ),
+      batchedUpdate(ScheduleStateModel, scheduleId, {
+        $max: max,
+        ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}),
+      }),
     ),
   );
 }

@@ -1,0 +1,101 @@
+/**
+ * What the embedded database does because of Cloud Crony's patches to FerretDB
+ * (server/ferretdb/patches/), checked on the database the tests run on when it is FerretDB, as
+ * the launcher builds it. On MongoDB these are skipped: it did all of this already.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Collection } from 'mongodb';
+import mongoose, { Types } from 'mongoose';
+import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
+import { idOnlyFilters } from './engine.ts';
+
+let db: TestDatabase;
+let ferretdb = false;
+before(async () => {
+  db = await useTestDatabase();
+  ferretdb = await idOnlyFilters();
+});
+after(() => db.close());
+
+const collection = (name: string): Collection => mongoose.connection.db!.collection(name);
+
+/** `work`, or a failure naming `what` once `ms` pass without an answer. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('update commands of 50 statements, eight at once, all complete and apply (0002; FerretDB 1.24 hung)', async (t) => {
+  if (!ferretdb) return t.skip('MongoDB');
+  const things = collection('patch_many_updates');
+  const ids = Array.from({ length: 400 }, () => new Types.ObjectId());
+  await things.insertMany(ids.map((_id, n) => ({ _id, n, done: false })));
+  const commands = Array.from({ length: 8 }, (_, c) =>
+    things.bulkWrite(
+      ids
+        .slice(c * 50, c * 50 + 50)
+        .map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { done: true } } } })),
+      { ordered: false },
+    ),
+  );
+  const results = await within(30_000, '8 update commands of 50 statements', Promise.all(commands));
+  assert.deepEqual(
+    results.map((r) => r.matchedCount),
+    Array(8).fill(50),
+  );
+  assert.equal(await things.countDocuments({ done: true }), 400);
+});
+
+test("the statements of one update command see the earlier statements' writes, in order (0002)", async (t) => {
+  if (!ferretdb) return t.skip('MongoDB');
+  const things = collection('patch_in_order');
+  const [a, b] = [new Types.ObjectId(), new Types.ObjectId()];
+  await things.insertMany([
+    { _id: a, n: 0 },
+    { _id: b, n: 0 },
+  ]);
+  const res = await things.bulkWrite(
+    [
+      { updateOne: { filter: { _id: a }, update: { $inc: { n: 1 } } } },
+      { updateOne: { filter: { _id: a }, update: { $inc: { n: 1 } } } },
+      // No _id: it must find `a` as the two above left it.
+      { updateOne: { filter: { n: 2 }, update: { $set: { seen: true } } } },
+      { updateOne: { filter: { _id: b }, update: { $inc: { n: 5 } } } },
+      { updateOne: { filter: { _id: new Types.ObjectId() }, update: { $inc: { n: 1 } } } },
+    ],
+    { ordered: false },
+  );
+  assert.equal(res.matchedCount, 4, 'the missing document matched nothing');
+  assert.deepEqual(await things.find({}).sort({ _id: 1 }).toArray(), [
+    { _id: a, n: 2, seen: true },
+    { _id: b, n: 5 },
+  ]);
+});
+
+test('a failing update command writes none of its statements', async (t) => {
+  if (!ferretdb) return t.skip('MongoDB');
+  const things = collection('patch_failing');
+  const [a, b] = [new Types.ObjectId(), new Types.ObjectId()];
+  await things.insertMany([
+    { _id: a, n: 0 },
+    { _id: b, n: 'text' },
+  ]);
+  await assert.rejects(
+    things.bulkWrite(
+      [
+        { updateOne: { filter: { _id: a }, update: { $inc: { n: 1 } } } },
+        { updateOne: { filter: { _id: b }, update: { $inc: { n: 1 } } } }, // $inc of a string: refused
+      ],
+      { ordered: false },
+    ),
+  );
+  assert.deepEqual(await things.findOne({ _id: a }), { _id: a, n: 0 });
+});
