@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Collection } from 'mongodb';
+import { BSON, type Collection, type Document } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { idOnlyFilters } from './engine.ts';
@@ -98,4 +98,45 @@ test('a failing update command writes none of its statements', async (t) => {
     ),
   );
   assert.deepEqual(await things.findOne({ _id: a }), { _id: a, n: 0 });
+});
+
+/** A document with a value of each kind Cloud Crony stores, and strings that need escapes. */
+function everyKind(): Document {
+  return {
+    _id: new Types.ObjectId(),
+    plain: 'hourly-report',
+    escaped: 'a "quote", a \\ backslash, a\nnewline, a\ttab and \u0001',
+    // Each escape alone too: one kind of escape must not hide another's handling.
+    newline: 'line one\nline two',
+    backslash: 'C:\\temp',
+    control: 'bell\u0007',
+    unicode: 'Zürich ✓ 🙂 日本',
+    empty: '',
+    int: 42,
+    negative: -7,
+    long: BSON.Long.fromString('9007199254740993'),
+    double: new BSON.Double(1.5),
+    whole_double: new BSON.Double(3),
+    yes: true,
+    no: false,
+    at: new Date('2026-12-06T21:00:00.123Z'),
+    before_1970: new Date('1969-07-20T20:17:40Z'),
+    nothing: null,
+    nested: { id: new Types.ObjectId(), list: [1, 'two', { three: [3] }, {}], none: [] },
+    attempts: [{ attempt: 1, status: 'succeeded', started_at: new Date(0), error: null }],
+  };
+}
+
+const canonical = (doc: Document | null) => BSON.EJSON.stringify(doc, { relaxed: false });
+
+test('values of every kind read back as written, and an update leaves the other fields as they were (0003)', async () => {
+  const things = collection('patch_values');
+  const doc = everyKind();
+  await things.insertOne(doc);
+  const read = await things.findOne({ _id: doc._id }, { promoteValues: false });
+  assert.equal(canonical(read), canonical(doc));
+
+  await things.updateOne({ _id: doc._id }, { $set: { plain: 'daily-report' } });
+  const updated = await things.findOne({ _id: doc._id }, { promoteValues: false });
+  assert.equal(canonical(updated), canonical({ ...doc, plain: 'daily-report' }));
 });
