@@ -48,7 +48,7 @@ const [clients, updates, rounds, batch] = [values.clients, values.updates, value
   number,
 ];
 if (![clients, updates, rounds, batch].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error(`--clients, --updates and --rounds take positive integers\n${usage}`);
+  console.error(`--clients, --updates, --rounds and --batch take positive integers\n${usage}`);
   process.exit(2);
 }
 
@@ -84,7 +84,9 @@ const db = await startDatabase({
 });
 const client = await new MongoClient(db.uri, { maxPoolSize: clients + 2 }).connect();
 try {
-  console.log(`updates by _id of run-sized documents, ${clients} clients, ${updates} updates a round`);
+  console.log(
+    `updates by _id of run-sized documents, ${clients} clients, ${batch} a command, ${updates} updates a round`,
+  );
   for (let r = 1; r <= rounds; r++) {
     const runs = client.db('bench').collection(`runs_${r}`);
     const docs = Array.from({ length: updates }, (_, i) => runningRun(i));
@@ -111,6 +113,7 @@ try {
             http_status: 200,
             updated_at: now,
           };
+          // One by one as a plain updateOne, as the figures of earlier rounds were measured.
           if (batch === 1) await runs.updateOne({ _id: some[0]!._id }, { $set });
           else
             await runs.bulkWrite(

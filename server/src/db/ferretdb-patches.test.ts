@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { BSON, type Collection, type Document } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
+import { withinSeconds } from '../../test/support/within.ts';
 import { idOnlyFilters } from './engine.ts';
 
 let db: TestDatabase;
@@ -19,19 +20,6 @@ before(async () => {
 after(() => db.close());
 
 const collection = (name: string): Collection => mongoose.connection.db!.collection(name);
-
-/** `work`, or a failure naming `what` once `ms` pass without an answer. */
-async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 test('update commands of 50 statements, eight at once, all complete and apply (0002; FerretDB 1.24 hung)', async (t) => {
   if (!ferretdb) return t.skip('MongoDB');
@@ -46,7 +34,7 @@ test('update commands of 50 statements, eight at once, all complete and apply (0
       { ordered: false },
     ),
   );
-  const results = await within(30_000, '8 update commands of 50 statements', Promise.all(commands));
+  const results = await withinSeconds(30, Promise.all(commands), '8 update commands of 50 statements');
   assert.deepEqual(
     results.map((r) => r.matchedCount),
     Array(8).fill(50),

@@ -22,9 +22,10 @@ import { laneWrite, userIsWaiting } from './write-lane.ts';
  */
 
 /**
- * Most documents per command. Set when commands of 100 statements stalled on FerretDB 1.24
- * (the cause was its updates, batchedUpdate); larger commands for inserts and deletes were not
- * measured.
+ * Most documents per command. Set when commands of 100 statements stalled FerretDB 1.24; the
+ * cause was its update commands (batchedUpdate). With that patched, 100 a command was tried at
+ * 10,000 runs due at once and was not consistently faster (bench/results/REPORT.md,
+ * twenty-fifth round).
  */
 const MAX_BATCH = 50;
 
@@ -162,15 +163,16 @@ export function batchedDelete<T>(model: Model<T>, id: Types.ObjectId): Promise<v
 
 /**
  * Updates the document `_id`, found by `_id` alone, batched with other updates of the same
- * collection into one `update` command of up to 50 statements; true when the document was
+ * collection into one `update` command of up to MAX_BATCH statements; true when the document was
  * there. The update is sent through the driver as given (no casting, no timestamps).
  *
  * On the embedded FerretDB the statements of one command are written in one transaction
  * (server/ferretdb/patches/0002): measured with `npm run bench:db-writes`, 50 statements a
  * command at 0.66 ms of the database's CPU per update against 0.90-1.01 ms one by one, and up
  * to 2,500 updates a second against 1,300-1,500. Unpatched, FerretDB 1.24 held every
- * statement's read until the command ended and hung once about 100 were held (above): only
- * the launcher's build may be sent these.
+ * statement's read, a connection of its SQLite pool of 100, until the command ended, and
+ * commands whose statements added up to about 100 waited for each other forever: only the
+ * launcher's build may be sent these.
  *
  * The command answers how many documents matched in all, not which: when fewer matched than
  * were sent (some were deleted meanwhile), each is looked up by `_id`, and one deleted since its

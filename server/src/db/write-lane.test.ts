@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Types } from 'mongoose';
 import { newTenant, startTestServer, type Client, type TestServer } from '../../test/support/server.ts';
+import { withinSeconds } from '../../test/support/within.ts';
 import { idOnlyFilters } from './engine.ts';
 import { forUser, LANE_WIDTH, laneWrite, userIsWaiting } from './write-lane.ts';
 
@@ -18,19 +19,6 @@ function heldWrite(log: string[], name: string) {
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
-
-/** `work`, or a failure once it has not answered in `seconds`: a hang fails the test instead of stalling it. */
-async function withinSeconds<R>(seconds: number, work: Promise<R>): Promise<R> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${seconds} s`)), seconds * 1000);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 let server: TestServer;
 let api: Client;

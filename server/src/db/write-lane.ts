@@ -34,10 +34,10 @@ const LEFT_FREE = 8;
  * (pool.ts, 48) but LEFT_FREE, so in FerretDB a user's write waits behind at most 40 write
  * commands, in turn (server/ferretdb/patches). A command may carry up to 50 documents
  * (write-batch.ts), each encoded before its turn (patch 0004), so a turn is the SQLite writes
- * alone. A narrower lane costs throughput: with 16, 10,000 runs due
- * at once drained in 22.2–23.9 s against 20.5–22.2 s, and the worker's commands went half as
- * fast, since FerretDB decodes and encodes documents for many writes at once while only the
- * SQLite write itself takes turns.
+ * alone. A narrower lane costs throughput: with 16, 10,000 runs due at once drained in
+ * 22.2–23.9 s against 20.5–22.2 s, and the worker's commands went half as fast, since FerretDB
+ * decodes and encodes documents for many writes at once while only the SQLite write itself
+ * takes turns.
  */
 export const LANE_WIDTH = FERRETDB_MAX_POOL - LEFT_FREE;
 
