@@ -128,3 +128,77 @@ test('values of every kind read back as written, and an update leaves the other 
   const updated = await things.findOne({ _id: doc._id }, { promoteValues: false });
   assert.equal(canonical(updated), canonical({ ...doc, plain: 'daily-report' }));
 });
+
+/*
+ * Deletes by `_id` (0007): FerretDB deletes a run of `{_id: ObjectId}` statements together,
+ * without reading the documents. What a delete command answers and leaves must be what it was
+ * statement by statement, so these run on MongoDB too.
+ */
+const byId = (_id: Types.ObjectId) => ({ deleteOne: { filter: { _id } } });
+
+test('a delete command of 50 by _id deletes those and counts missing and repeated ids as nothing (0007)', async () => {
+  const things = collection('patch_deletes');
+  const ids = Array.from({ length: 60 }, () => new Types.ObjectId());
+  await things.insertMany(ids.map((_id, n) => ({ _id, n })));
+  for (const ordered of [true, false]) {
+    const res = await things.bulkWrite(ids.slice(ordered ? 0 : 25, ordered ? 25 : 50).map(byId), { ordered });
+    assert.equal(res.deletedCount, 25);
+  }
+  const again = await things.bulkWrite(
+    [byId(ids[50]!), byId(ids[50]!), byId(new Types.ObjectId()), byId(ids[0]!), byId(ids[51]!)],
+    { ordered: false },
+  );
+  assert.equal(again.deletedCount, 2, 'each of ids[50] and ids[51] once; the missing and the deleted count nothing');
+  assert.deepEqual(
+    (await things.find({}).sort({ n: 1 }).toArray()).map((d) => d.n),
+    [52, 53, 54, 55, 56, 57, 58, 59],
+  );
+});
+
+test('a delete by ObjectId leaves a document whose _id is a string of the same hex digits (0007)', async () => {
+  const things = collection('patch_delete_string_id');
+  const id = new Types.ObjectId();
+  await things.insertOne({ _id: id.toHexString() as unknown as Types.ObjectId, kind: 'string' });
+  const res = await things.bulkWrite([byId(id), byId(id)], { ordered: true });
+  assert.equal(res.deletedCount, 0);
+  assert.equal((await things.deleteMany({ _id: id })).deletedCount, 0);
+  assert.deepEqual(await things.find({}).toArray(), [{ _id: id.toHexString(), kind: 'string' }]);
+});
+
+test('the statements of a delete command run in order: one by status sees the deletes by _id before it (0007)', async () => {
+  const things = collection('patch_delete_order');
+  const [a, b, c] = [new Types.ObjectId(), new Types.ObjectId(), new Types.ObjectId()];
+  // Inserted in _id order: a delete by status that did not see a's delete would take a again, and leave b.
+  await things.insertMany([
+    { _id: a, status: 'done' },
+    { _id: b, status: 'done' },
+    { _id: c, status: 'running' },
+  ]);
+  const res = await things.bulkWrite([byId(a), { deleteOne: { filter: { status: 'done' } } }], { ordered: true });
+  assert.equal(res.deletedCount, 2);
+  assert.deepEqual(await things.find({}).toArray(), [{ _id: c, status: 'running' }]);
+});
+
+test('a failing statement in a delete command: ordered stops there, unordered goes on (0007)', async () => {
+  const things = collection('patch_delete_failing');
+  const ids = Array.from({ length: 6 }, () => new Types.ObjectId());
+  await things.insertMany(ids.map((_id) => ({ _id, a: 1 })));
+  const bad = { deleteOne: { filter: { a: { $bogus: 1 } } } };
+  const failure = (ops: Parameters<Collection['bulkWrite']>[0], ordered: boolean) =>
+    things.bulkWrite(ops, { ordered }).then(
+      () => assert.fail('the command should have failed'),
+      (err: { result: { deletedCount: number }; writeErrors: { index: number }[] | { index: number } }) => ({
+        deleted: err.result.deletedCount,
+        indexes: [err.writeErrors].flat().map((e) => e.index),
+      }),
+    );
+  assert.deepEqual(await failure([byId(ids[0]!), byId(ids[1]!), bad, byId(ids[2]!)], true), {
+    deleted: 2,
+    indexes: [2],
+  });
+  assert.deepEqual(await failure([byId(ids[2]!), bad, byId(ids[3]!), bad, byId(ids[4]!)], false), {
+    deleted: 3,
+    indexes: [1, 3],
+  });
+  assert.deepEqual(await things.find({}).toArray(), [{ _id: ids[5], a: 1 }]);
+});

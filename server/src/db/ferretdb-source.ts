@@ -48,6 +48,27 @@ export function buildInputs(): { name: string; text: string }[] {
 }
 
 /**
+ * The Go tests the patches add, by package directory of FerretDB's module: each `func TestX(`
+ * a patch adds to a `_test.go` file. Run in the patched copy by ferretdb-source.test.ts, so a
+ * patch's own checks (an encoder compared byte for byte with FerretDB's, say) run with the suite.
+ */
+export function patchTests(dir = patchesDir): Map<string, string[]> {
+  const tests = new Map<string, string[]>();
+  for (const name of patchFiles(dir)) {
+    let file = '';
+    for (const line of readFileSync(path.join(dir, name), 'utf8').split('\n')) {
+      if (line.startsWith('+++ b/')) file = line.slice('+++ b/'.length);
+      const test = /^\+func (Test\w+)\(/.exec(line);
+      if (test && file.endsWith('_test.go')) {
+        const pkg = `./${path.posix.dirname(file)}`;
+        tests.set(pkg, [...(tests.get(pkg) ?? []), test[1]!]);
+      }
+    }
+  }
+  return tests;
+}
+
+/**
  * Lays out under `workDir` (a directory of its own) the launcher module pointed at a patched
  * copy of FerretDB, and returns the directory to run `go build` in. `patches`: the directory of
  * patches, `server/ferretdb/patches` unless a test names another.
