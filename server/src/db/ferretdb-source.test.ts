@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { findExecutable } from './launcher.ts';
+import { FERRETDB_VERSION, findExecutable } from './launcher.ts';
 import { buildInputs, launcherModuleDir, patchedBuildTree, patchTests } from './ferretdb-source.ts';
 
 const PATCH = '0001-writers-take-turns.patch';
@@ -61,20 +61,23 @@ void test("the Go tests the patches add pass in FerretDB's patched copy", async 
   const go = await findExecutable('go');
   if (!go) return t.skip('go is not on PATH');
   const tests = patchTests();
-  assert.ok(tests.get('./internal/handler/sjson')?.includes('TestMarshalAsBefore'), JSON.stringify([...tests]));
+  assert.ok(
+    tests.get('github.com/FerretDB/FerretDB/internal/handler/sjson')?.includes('TestMarshalAsBefore'),
+    JSON.stringify([...tests]),
+  );
   const dir = await workDir(t);
-  await patchedBuildTree(go, dir, process.env);
+  const launcher = await patchedBuildTree(go, dir, process.env);
   // What FerretDB's test packages look for in a checkout of its repository: a `.git` to find its
   // root by, and the version file its release process writes.
   const ferretdb = path.join(dir, 'ferretdb');
   await fs.mkdir(path.join(ferretdb, '.git'));
-  await fs.writeFile(path.join(ferretdb, 'build', 'version', 'version.txt'), 'v1.24.2\n');
+  await fs.writeFile(path.join(ferretdb, 'build', 'version', 'version.txt'), `v${FERRETDB_VERSION}\n`);
 
   const names = [...tests.values()].flat();
   const { stdout } = await promisify(execFile)(
     go,
     ['test', '-count=1', '-v', '-run', `^(${names.join('|')})$`, ...tests.keys()],
-    { cwd: ferretdb, env: process.env, maxBuffer: 16 << 20 },
+    { cwd: launcher, env: process.env, maxBuffer: 16 << 20 },
   ).catch((err: Error & { stdout?: string; stderr?: string }) => {
     throw new Error(`go test failed:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
   });

@@ -48,9 +48,10 @@ export function buildInputs(): { name: string; text: string }[] {
 }
 
 /**
- * The Go tests the patches add, by package directory of FerretDB's module: each `func TestX(`
- * a patch adds to a `_test.go` file. Run in the patched copy by ferretdb-source.test.ts, so a
- * patch's own checks (an encoder compared byte for byte with FerretDB's, say) run with the suite.
+ * The Go tests the patches add, by import path of their package: each `func TestX(` a patch
+ * adds to a `_test.go` file. ferretdb-source.test.ts runs them from the launcher module of a
+ * build tree, so against the dependencies the binary is built with, and a patch's own checks
+ * (an encoder compared byte for byte with FerretDB's, say) run with the suite.
  */
 export function patchTests(dir = patchesDir): Map<string, string[]> {
   const tests = new Map<string, string[]>();
@@ -60,7 +61,7 @@ export function patchTests(dir = patchesDir): Map<string, string[]> {
       if (line.startsWith('+++ b/')) file = line.slice('+++ b/'.length);
       const test = /^\+func (Test\w+)\(/.exec(line);
       if (test && file.endsWith('_test.go')) {
-        const pkg = `./${path.posix.dirname(file)}`;
+        const pkg = `${FERRETDB_MODULE}/${path.posix.dirname(file)}`;
         tests.set(pkg, [...(tests.get(pkg) ?? []), test[1]!]);
       }
     }
