@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { startCommandCensus } from './db/command-census.ts';
+import { requireUsableDatabase } from './db/engine.ts';
 import { startDatabase } from './db/launcher.ts';
 import { poolOptionsFor } from './db/pool.ts';
 import { createLogger } from './log.ts';
@@ -35,6 +36,11 @@ export async function serve(config: Config, log: Logger = createLogger(config.lo
     ...(config.dbCensusFile ? { monitorCommands: true } : {}),
   });
   if (config.dbCensusFile) startCommandCensus(mongoose.connection.getClient(), config.dbCensusFile);
+  await requireUsableDatabase().catch(async (err: unknown) => {
+    await mongoose.disconnect();
+    await db.stop();
+    throw err;
+  });
   const server = await startServer(config, log);
 
   const first = await firstRun(config.dataDir);

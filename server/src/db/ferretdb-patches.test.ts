@@ -9,7 +9,8 @@ import { BSON, type Collection, type Document } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { withinSeconds } from '../../test/support/within.ts';
-import { idOnlyFilters } from './engine.ts';
+import { ferretdbPatchProblem, idOnlyFilters } from './engine.ts';
+import { patchNames } from './ferretdb-source.ts';
 
 let db: TestDatabase;
 let ferretdb = false;
@@ -201,4 +202,11 @@ test('a failing statement in a delete command: ordered stops there, unordered go
     indexes: [1, 3],
   });
   assert.deepEqual(await things.find({}).toArray(), [{ _id: ids[5], a: 1 }]);
+});
+
+test("the database's buildInfo names every patch it was built with (0008), so a server can refuse one without them", async (t) => {
+  if (!ferretdb) return t.skip('MongoDB');
+  const info = await mongoose.connection.db!.admin().command({ buildInfo: 1 });
+  assert.deepEqual(info.cronyPatches, patchNames());
+  assert.equal(ferretdbPatchProblem(info, patchNames()), null);
 });

@@ -37,6 +37,19 @@ function patchFiles(dir = patchesDir): string[] {
 }
 
 /**
+ * The names of the patches (their file names without `.patch`), in order: the launcher builds
+ * them into FerretDB's `buildInfo` (patch 0008), and a server checks them there (engine.ts).
+ */
+export function patchNames(): string[] {
+  return patchFiles().map((f) => f.replace(/\.patch$/, ''));
+}
+
+/** The link flag that makes FerretDB's `buildInfo` name the patches (patch 0008). */
+export function patchNamesLinkFlag(): string {
+  return `-X ${FERRETDB_MODULE}/internal/handler.cronyPatches=${patchNames().join(',')}`;
+}
+
+/**
  * Every file of this repository the binary is built from, with its text: the launcher's files
  * and the patches. The binary is named by their hash, so a change to any of them rebuilds it.
  */

@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
-import { buildInputs, patchedBuildTree } from './ferretdb-source.ts';
+import { buildInputs, patchedBuildTree, patchNamesLinkFlag } from './ferretdb-source.ts';
 
 export type DatabaseKind = 'external' | 'mongod' | 'ferretdb';
 
@@ -152,7 +152,7 @@ export async function ensureFerretdbBinary(log: (msg: string) => void = noop): P
     const env = { ...process.env, GOFLAGS: goflags };
     try {
       const sources = await patchedBuildTree(go, buildDir, env);
-      const result = await run(go, ['build', '-o', tmp, '.'], { cwd: sources, env });
+      const result = await run(go, ['build', '-ldflags', patchNamesLinkFlag(), '-o', tmp, '.'], { cwd: sources, env });
       if (result.code !== 0) {
         throw new Error(
           `Building FerretDB ${FERRETDB_VERSION} failed (go build in ${sources}, exit ${result.code}):\n${result.output.trim()}\n` +
