@@ -66,11 +66,11 @@ export function buildInputs(): { name: string; text: string }[] {
  * build tree, so against the dependencies the binary is built with, and a patch's own checks
  * (an encoder compared byte for byte with FerretDB's, say) run with the suite.
  */
-export function patchTests(dir = patchesDir): Map<string, string[]> {
+export function patchTests(): Map<string, string[]> {
   const tests = new Map<string, string[]>();
-  for (const name of patchFiles(dir)) {
+  for (const name of patchFiles()) {
     let file = '';
-    for (const line of readFileSync(path.join(dir, name), 'utf8').split('\n')) {
+    for (const line of readFileSync(path.join(patchesDir, name), 'utf8').split('\n')) {
       if (line.startsWith('+++ b/')) file = line.slice('+++ b/'.length);
       const test = /^\+func (Test\w+)\(/.exec(line);
       if (test && file.endsWith('_test.go')) {
