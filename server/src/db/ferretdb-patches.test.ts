@@ -211,3 +211,36 @@ test("the database's buildInfo names every patch it was built with (0008), so a 
   assert.deepEqual(info.cronyPatches, patchNames());
   assert.equal(ferretdbPatchProblem(info, patchNames()), null);
 });
+
+test('reads, updates and deletes by an _id $in touch the listed documents and no others, whatever their _id type (0009)', async () => {
+  const things = collection('patch_id_in');
+  const [a, b, c, missing] = [new Types.ObjectId(), new Types.ObjectId(), new Types.ObjectId(), new Types.ObjectId()];
+  const docs: Document[] = [{ _id: a }, { _id: b }, { _id: c.toHexString() }, { _id: 7 }];
+  await things.insertMany(docs);
+  const ids = async (filter: Document) => (await things.find(filter).toArray()).map((d) => String(d._id)).sort();
+
+  assert.deepEqual(await ids({ _id: { $in: [a, b, c, missing] } }), [String(a), String(b)].sort(), 'not the string');
+  assert.deepEqual(await ids({ _id: { $in: [a, c.toHexString()] } }), [String(a), c.toHexString()].sort());
+  assert.deepEqual(await ids({ _id: { $in: [a, 7] } }), [String(a), '7'].sort(), 'a list that is not pushed down');
+  const aAndString: Document = { _id: { $in: [a, c.toHexString()] } };
+  assert.equal((await things.updateMany(aAndString, { $set: { x: 1 } })).modifiedCount, 2);
+  assert.equal((await things.deleteMany({ _id: { $in: [b, c] } })).deletedCount, 1, 'b, not the string');
+  assert.deepEqual(await things.find({}, { sort: { x: -1 } }).toArray(), [
+    { _id: a, x: 1 },
+    { _id: c.toHexString(), x: 1 },
+    { _id: 7 },
+  ]);
+});
+
+test('FerretDB answers a filter of _id $in from its index (0009)', async (t) => {
+  if (!ferretdb) return t.skip('MongoDB');
+  const things = collection('patch_id_in_explain');
+  await things.insertOne({ _id: new Types.ObjectId() });
+  const pushedDown = async (filter: Document) =>
+    (await mongoose.connection.db!.command({ explain: { find: things.collectionName, filter } })).filterPushdown;
+  const ids = [new Types.ObjectId(), new Types.ObjectId()];
+  assert.equal(await pushedDown({ _id: { $in: ids } }), true);
+  assert.equal(await pushedDown({ _id: { $in: [...ids, 'a string'] } }), true);
+  assert.equal(await pushedDown({ _id: { $in: [...ids, 7] } }), false, 'a number: read whole, as before');
+  assert.equal(await pushedDown({ _id: { $in: ids }, a: 1 }), false, 'another field: read whole, as before');
+});

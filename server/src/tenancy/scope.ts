@@ -50,16 +50,16 @@ export class TenantScope<T extends TenantOwned> {
   }
 
   /**
-   * Documents by id, in the order given, read by `read` (which may answer from a copy, as
-   * schedule-cache.ts does), leaving out those that are gone or another tenant's.
+   * Documents by id, in the order given, read by `read` (in any order; it may answer from
+   * copies, as schedule-cache.ts does), leaving out those that are gone or another tenant's.
    */
-  async findByIds<D extends TenantOwned = T>(
+  async findByIds<D extends TenantOwned & { _id: Types.ObjectId } = T & { _id: Types.ObjectId }>(
     ids: readonly Types.ObjectId[],
-    read: (id: Types.ObjectId) => Promise<D | null>,
+    read: (ids: readonly Types.ObjectId[]) => Promise<D[]>,
   ): Promise<D[]> {
-    const docs = await Promise.all(ids.map(read));
-    return docs.flatMap((doc) => {
-      const mine = this.own(doc as D | null);
+    const byId = new Map((await read(ids)).map((doc) => [doc._id.toHexString(), doc]));
+    return ids.flatMap((id) => {
+      const mine = this.own(byId.get(id.toHexString()) ?? null);
       return mine ? [mine] : [];
     });
   }

@@ -66,6 +66,57 @@ test('a read that overlaps a forget is not kept: it may predate the edit', async
   assert.equal(await nameOf(id), 'after');
 });
 
+/** Counts the reads of `id` from the database while `work` runs (the cache reads by `find`, `_id` `$in`). */
+async function readsOf(id: Types.ObjectId, work: () => Promise<unknown>): Promise<number> {
+  const collection = ScheduleModel.collection;
+  const find = collection.find;
+  let reads = 0;
+  collection.find = function (this: typeof collection, ...args: Parameters<typeof find>) {
+    const ids = (args[0] as { _id?: { $in?: unknown[] } } | undefined)?._id?.$in ?? [];
+    if (ids.some((i) => String(i) === String(id))) reads++;
+    return find.apply(this, args);
+  } as typeof find;
+  try {
+    await work();
+  } finally {
+    collection.find = find;
+  }
+  return reads;
+}
+
+test('while the notes are followed, callers that ask for a schedule being read share the read', async () => {
+  await following();
+  const id = await schedule('one');
+  let names: (string | undefined)[] = [];
+  const reads = await readsOf(id, async () => {
+    names = await Promise.all([nameOf(id), nameOf(id), nameOf(id)]);
+  });
+  assert.equal(reads, 1);
+  assert.deepEqual(names, ['one', 'one', 'one']);
+});
+
+test('a caller that asks after a forget does not join a read that began before it', async () => {
+  await following();
+  const id = await schedule('before');
+  let second: string | undefined;
+  const reads = await readsOf(id, async () => {
+    const first = nameOf(id);
+    scheduleCache.forget([]); // a refresh applied notes while the read was in flight
+    await rename(id, 'after');
+    second = await nameOf(id);
+    await first;
+  });
+  assert.equal(reads, 2);
+  assert.equal(second, 'after');
+});
+
+test('a process that does not follow the notes reads for every caller', async () => {
+  const id = await schedule('alone');
+  await new Promise((r) => setTimeout(r, 3_100)); // the notes were last followed in an earlier test
+  const reads = await readsOf(id, () => Promise.all([nameOf(id), nameOf(id)]));
+  assert.equal(reads, 2);
+});
+
 test('copies are dropped once the notes have not been followed for a few seconds', async () => {
   await following();
   const id = await copied();

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { findById } from '../../db/by-ids.ts';
+import { findByIds } from '../../db/by-ids.ts';
 import { setBounded } from '../../db/set-bounded.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
@@ -28,19 +28,56 @@ export class ScheduleCache {
   /** Moves on with every forget: a read that overlapped one is not kept (it may predate the edit). */
   private generation = 0;
   private followedAt = Number.NEGATIVE_INFINITY;
+  /** Reads from the database in flight while copies were trusted, by id, with the generation they began in. */
+  private readonly reading = new Map<string, { generation: number; doc: Promise<ScheduleDoc | null> }>();
 
-  /** The schedule, from this process's copy when one is trusted, else from the database. */
+  /** The schedule, from this process's copy when one is trusted, else from the database (`getMany`). */
   async get(id: Types.ObjectId): Promise<ScheduleDoc | null> {
+    const [doc] = await this.getMany([id]);
+    return doc ?? null;
+  }
+
+  /**
+   * The schedules with these ids that exist, in no particular order: from this process's copies
+   * when they are trusted, the rest read in one command (`findByIds`). While copies would be
+   * trusted, an id that has none joins a read of it already in flight, if no forget came since
+   * that read began (what it returns is what would be kept): at 100,000 schedules, the lists
+   * that came while the first read of a page not yet kept was out each read the page again.
+   */
+  async getMany(ids: readonly Types.ObjectId[]): Promise<ScheduleDoc[]> {
     const live = this.live();
-    const key = id.toHexString();
-    if (live) {
-      const doc = this.docs.get(key);
-      if (doc) return doc;
+    const found: ScheduleDoc[] = [];
+    const joined: Promise<ScheduleDoc | null>[] = [];
+    const missing: Types.ObjectId[] = [];
+    for (const id of ids) {
+      const key = id.toHexString();
+      const doc = live ? this.docs.get(key) : undefined;
+      const pending = live ? this.reading.get(key) : undefined;
+      if (doc) found.push(doc);
+      else if (pending?.generation === this.generation) joined.push(pending.doc);
+      else missing.push(id);
     }
+    if (missing.length > 0) joined.push(...this.read(missing, live));
+    for (const doc of await Promise.all(joined)) if (doc) found.push(doc);
+    return found;
+  }
+
+  /** Reads these schedules, keeping what was read unless a forget overlapped the read; one promise per id. */
+  private read(ids: readonly Types.ObjectId[], live: boolean): Promise<ScheduleDoc | null>[] {
     const generation = this.generation;
-    const doc = await findById<ScheduleDoc>(ScheduleModel, id);
-    if (doc && live && generation === this.generation && this.live()) this.keep(key, doc);
-    return doc;
+    const keys = ids.map((id) => id.toHexString());
+    const read = findByIds<ScheduleDoc>(ScheduleModel, ids).then((docs) => {
+      if (live && generation === this.generation && this.live()) {
+        for (const doc of docs) this.keep(doc._id.toHexString(), doc);
+      }
+      return new Map(docs.map((doc) => [doc._id.toHexString(), doc]));
+    });
+    const entries = keys.map((key) => ({ generation, doc: read.then((docs) => docs.get(key) ?? null) }));
+    if (live) keys.forEach((key, i) => this.reading.set(key, entries[i]!));
+    void read
+      .finally(() => keys.forEach((key, i) => this.reading.get(key) === entries[i] && this.reading.delete(key)))
+      .catch(() => {}); // the callers get the error through `entries`
+    return entries.map((entry) => entry.doc);
   }
 
   /** How many schedules are kept at most: the due index reads them whole up to this many. */

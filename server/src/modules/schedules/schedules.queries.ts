@@ -67,7 +67,7 @@ async function inIdOrder(
   if (scheduleCache.following && scheduleDirectory.complete) {
     return scoped(ScheduleModel, principal).findByIds<ScheduleDoc>(
       scheduleDirectory.page(principal.tenantId, wanted, { after, asc, limit }),
-      (id) => scheduleCache.get(id), // the directory and the copies follow the same notes
+      (ids) => scheduleCache.getMany(ids), // the directory and the copies follow the same notes
     );
   }
   return scoped(ScheduleModel, principal)

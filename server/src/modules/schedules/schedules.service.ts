@@ -245,8 +245,8 @@ export async function triggerSchedule(principal: Principal, id: string, now = ne
   // process's own edits drop the copy at once, other processes' within a notes refresh. A
   // trigger read the schedule every time, one of a triggered command run's eleven commands.
   const [s] = Types.ObjectId.isValid(id)
-    ? await scoped(ScheduleModel, principal).findByIds<ScheduleDoc>([new Types.ObjectId(id)], (oid) =>
-        scheduleCache.get(oid),
+    ? await scoped(ScheduleModel, principal).findByIds<ScheduleDoc>([new Types.ObjectId(id)], (ids) =>
+        scheduleCache.getMany(ids),
       )
     : [];
   if (!s) throw notFound('Schedule');
