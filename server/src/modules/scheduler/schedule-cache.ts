@@ -58,6 +58,7 @@ export class ScheduleCache {
       else missing.push(id);
     }
     if (missing.length > 0) joined.push(...this.read(missing, live));
+    if (joined.length === 0) return found; // all from copies: a firing's usual case, no await more
     for (const doc of await Promise.all(joined)) if (doc) found.push(doc);
     return found;
   }
