@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Document, MongoBulkWriteError, UpdateFilter } from 'mongodb';
 import type { Model, Types } from 'mongoose';
-import { findById } from './by-ids.ts';
+import { findByIds } from './by-ids.ts';
 import { laneWrite, userIsWaiting } from './write-lane.ts';
 
 /**
@@ -176,8 +176,8 @@ export function batchedDelete<T>(model: Model<T>, id: Types.ObjectId): Promise<v
  * launcher's build may be sent these.
  *
  * The command answers how many documents matched in all, not which: when fewer matched than
- * were sent (some were deleted meanwhile), each is looked up by `_id`, and one deleted since its
- * update counts as not there.
+ * were sent (some were deleted meanwhile), they are looked up by `_id` in one read, and one
+ * deleted since its update counts as not there.
  */
 export function batchedUpdate<T>(
   model: Model<T>,
@@ -193,7 +193,13 @@ export function batchedUpdate<T>(
       }));
       const res = await model.collection.bulkWrite(ops, { ordered: false });
       if (res.matchedCount === items.length) return items.map(() => true);
-      return Promise.all(items.map(async (u) => (await findById(model, u.id, { _id: 1 })) !== null));
+      const there = await findByIds<{ _id: Types.ObjectId }>(
+        model,
+        items.map((u) => u.id),
+        { _id: 1 },
+      );
+      const ids = new Set(there.map((d) => d._id.toHexString()));
+      return items.map((u) => ids.has(u.id.toHexString()));
     });
     updaters.set(key, c);
   }

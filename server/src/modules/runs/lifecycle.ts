@@ -10,7 +10,7 @@ import { nextAttemptAt } from './retry-rule.ts';
 import { noticeQueued } from './queue-notices.ts';
 import { dequeue, QueueModel, queueEntryFor, runningFields, setQueueFields, type QueueDoc } from './queue.model.ts';
 import { signalStop, type StopCode } from './stop-signals.ts';
-import { findById } from '../../db/by-ids.ts';
+import { findById, findByIds } from '../../db/by-ids.ts';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { dropCopy, inTurn, keepCopy, peekCopy, takeCopy, updateIf, updateIfJustRead } from '../../db/update-if.ts';
 import { batchedInsert } from '../../db/write-batch.ts';
@@ -105,9 +105,12 @@ export async function claimable(limit: number, now = new Date()): Promise<Types.
 export async function activeRunsOf(scheduleId: Types.ObjectId): Promise<RunDoc[]> {
   const entries = await QueueModel.find({ schedule_id: scheduleId }).select({ _id: 1 }).lean<Pick<QueueDoc, '_id'>[]>();
   if (entries.length === 0) return [];
-  const runs = await Promise.all(entries.map((e) => findById<RunDoc>(RunModel, e._id)));
+  const runs = await findByIds<RunDoc>(
+    RunModel,
+    entries.map((e) => e._id),
+  );
   // A command hook's run is no overlap: concurrency policies concern the schedule's own runs.
-  return runs.filter((r): r is RunDoc => r !== null && activeRunStatuses.includes(r.status) && r.trigger !== 'hook');
+  return runs.filter((r) => activeRunStatuses.includes(r.status) && r.trigger !== 'hook');
 }
 
 /**
