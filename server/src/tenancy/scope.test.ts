@@ -46,3 +46,15 @@ test('a read by id whose projection drops tenant_id fails loudly instead of gues
     true,
   );
 });
+
+test("build makes a tenant's document without storing it; insert stores it, and refuses another tenant's", async () => {
+  const built = await scoped(NoteModel, mine).build({ text: 'built' });
+  assert.ok(built.tenant_id.equals(mine.tenantId));
+  assert.equal(await NoteModel.findById(built._id).lean(), null, 'not stored yet');
+
+  await assert.rejects(scoped(NoteModel, theirs).insert(built), /built for this tenant/);
+  assert.equal(await NoteModel.findById(built._id).lean(), null, 'refused, not stored');
+
+  await scoped(NoteModel, mine).insert(built);
+  assert.equal((await scoped(NoteModel, mine).findById(built._id).lean())?.text, 'built');
+});

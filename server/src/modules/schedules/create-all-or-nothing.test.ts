@@ -8,9 +8,9 @@ import { ScheduleStateModel } from '../scheduler/schedule-state.model.ts';
 import { ScheduleModel } from './schedule.model.ts';
 
 /*
- * A creation stores three documents: the schedule, its state, and the note that tells the
- * schedulers. If any of them is refused, none may stay. The database is the real one; only the
- * one insert is made to fail, as a full disk or a lost connection would.
+ * A creation stores three documents: the schedule and its state side by side, then the note
+ * that tells the schedulers. If any of them is refused, none may stay. The database is the
+ * real one; only the one insert is made to fail, as a full disk or a lost connection would.
  */
 
 let server: TestServer;
@@ -69,4 +69,51 @@ describe('creating a schedule is all or nothing', () => {
       assert.deepEqual(after, { schedules: before.schedules + 1, states: before.states + 1 });
     });
   }
+});
+
+test('the schedule and its state are inserted side by side, and the note once both are stored', async () => {
+  // The order the database sees, from each insert's call and its answer.
+  const seen: string[] = [];
+  const watched = [
+    ['schedule', ScheduleModel],
+    ['state', ScheduleStateModel],
+    ['note', RetimeNoteModel],
+  ] as const;
+  const watches = watched.map(([what, model]) => {
+    const collection = (model as unknown as Model<never>).collection;
+    const insertMany = collection.insertMany.bind(collection);
+    return mock.method(collection, 'insertMany', async (...args: Parameters<typeof insertMany>) => {
+      seen.push(`${what} sent`);
+      const result = await insertMany(...args);
+      seen.push(`${what} stored`);
+      return result;
+    });
+  });
+  try {
+    const res = await api.post('/v1/schedules', {
+      name: 'side by side',
+      cron: '0 0 1 1 *',
+      target: { type: 'http', url: 'http://127.0.0.1:9/' },
+    });
+    assert.equal(res.status, 201);
+  } finally {
+    for (const w of watches) w.mock.restore();
+  }
+  const at = (event: string) => {
+    const i = seen.indexOf(event);
+    assert.ok(i >= 0, `${event}: ${seen.join(', ')}`);
+    return i;
+  };
+  assert.ok(
+    at('state sent') < at('schedule stored'),
+    `the state is sent before the schedule is stored: ${seen.join(', ')}`,
+  );
+  assert.ok(
+    at('schedule sent') < at('state stored'),
+    `the schedule is sent before the state is stored: ${seen.join(', ')}`,
+  );
+  assert.ok(
+    at('note sent') > Math.max(at('schedule stored'), at('state stored')),
+    `the note after both: ${seen.join(', ')}`,
+  );
 });

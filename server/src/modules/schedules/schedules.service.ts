@@ -127,7 +127,8 @@ export async function createSchedule(
     anchor: now,
     timezone: input.timezone,
   };
-  const doc = await scoped(ScheduleModel, principal).create({
+  const schedules = scoped(ScheduleModel, principal);
+  const doc = await schedules.build({
     ...timing,
     // The contract anchors `every` at created_at: both are the same instant, not two clock reads
     // a profile lookup apart (which could fall on either side of a second).
@@ -154,13 +155,22 @@ export async function createSchedule(
     success_hook: input.success_hook,
     missed_hook: input.missed_hook,
   });
+  // The schedule and its state are inserted side by side, the note after both: a scheduler
+  // that reads the note reads both back. Each round trip of a creation waits for FerretDB's
+  // one writer behind the scheduler's writes, and in the busy first part of each second for
+  // this process's event loop; in turn, the three inserts were more than half of a slow
+  // creation's time in the server (bench/results/REPORT.md, twenty-seventh and twenty-eighth
+  // rounds). Both are awaited before anything is undone: a delete sent while an insert is
+  // still on its way could land first and leave the insert behind.
+  const [stored, state] = await Promise.allSettled([schedules.insert(doc), createState(doc._id)]);
   try {
-    const state = await createState(doc._id);
+    if (stored.status === 'rejected') throw stored.reason;
+    if (state.status === 'rejected') throw state.reason;
     await noteCreated(doc, now); // the schedulers' due indexes learn of its first slot
     scheduleDirectory.put(doc); // listed here at once; other processes learn from the note
-    return await presentSchedule(doc, { state, inFlight: null }, new SettingsLookup(), now);
+    return await presentSchedule(doc, { state: state.value, inFlight: null }, new SettingsLookup(), now);
   } catch (err) {
-    // No half-created schedule: its state goes too, if it was stored.
+    // No half-created schedule: both go (deleting one that was not stored does nothing).
     await ScheduleModel.deleteOne({ _id: doc._id });
     await deleteState(doc._id);
     throw err;
