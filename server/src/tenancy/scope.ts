@@ -81,8 +81,7 @@ export class TenantScope<T extends TenantOwned> {
    * its code.
    */
   async insert(doc: T): Promise<void> {
-    const tenant = (doc as { tenant_id?: Types.ObjectId }).tenant_id;
-    if (!tenant?.equals(this.tenantId)) throw new Error('insert takes a document built for this tenant');
+    if (!doc.tenant_id?.equals(this.tenantId)) throw new Error('insert takes a document built for this tenant');
     await batchedInsert(this.model, doc);
   }
 
