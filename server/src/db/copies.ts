@@ -18,6 +18,16 @@ const MAX_COPIES = 25_000;
  * where several may share the database, nothing is kept and every read goes to the database.
  */
 export class Copies<T> {
+  /** How many documents are kept at most. */
+  readonly capacity = MAX_COPIES;
+
+  /**
+   * `trusted`: whether copies may be used now; when not, every read goes to the database and
+   * nothing is kept. By default, on FerretDB (above); the schedule copies trust the change
+   * notes instead (schedule-cache.ts).
+   */
+  constructor(private readonly trusted: () => boolean | Promise<boolean> = idOnlyFilters) {}
+
   private readonly docs = new Map<string, T>();
   /**
    * Writes begun or ended while reads were in flight: key (ALL: every document) → sequence
@@ -59,7 +69,8 @@ export class Copies<T> {
    * at once.
    */
   async read(keys: readonly string[], readMissing: (keys: string[]) => Promise<Map<string, T>>): Promise<T[]> {
-    if (!(await idOnlyFilters())) return [...(await readMissing([...keys])).values()];
+    const trusted = this.trusted();
+    if (!(typeof trusted === 'boolean' ? trusted : await trusted)) return [...(await readMissing([...keys])).values()];
     const found: T[] = [];
     const joined: Promise<T | undefined>[] = [];
     const missing: string[] = [];
@@ -74,8 +85,17 @@ export class Copies<T> {
       const read = this.fetch(missing, readMissing);
       joined.push(...missing.map((key) => read.then((m) => m.get(key))));
     }
+    if (joined.length === 0) return found; // all kept: no await more (a firing's usual case)
     for (const doc of await Promise.all(joined)) if (doc) found.push(doc);
     return found;
+  }
+
+  /**
+   * These documents were written elsewhere (another process, learned from a note): their
+   * copies go, and reads of them in flight keep nothing.
+   */
+  forget(keys: Iterable<string> | 'all'): void {
+    this.touch(keys === 'all' ? [ALL] : [...keys]);
   }
 
   /** The document kept under `key`, else `readMissing`'s, or null (`read` for one key). */
@@ -122,7 +142,8 @@ export class Copies<T> {
     }
   }
 
-  private keep(key: string, doc: T): void {
+  /** Keeps a document read some other way (a pass over the whole collection). */
+  keep(key: string, doc: T): void {
     setBounded(this.docs, key, doc, MAX_COPIES);
   }
 }

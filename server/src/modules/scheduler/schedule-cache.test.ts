@@ -60,7 +60,7 @@ test('a read that overlaps a forget is not kept: it may predate the edit', async
   await following();
   const id = await schedule('before');
   const reading = scheduleCache.get(id);
-  scheduleCache.forget([]); // a refresh applied notes while the read was in flight
+  scheduleCache.forget([id.toHexString()]); // a refresh applied a note of it while the read was in flight
   assert.equal((await reading)?.name, 'before');
   await rename(id, 'after');
   assert.equal(await nameOf(id), 'after');
@@ -101,13 +101,24 @@ test('a caller that asks after a forget does not join a read that began before i
   let second: string | undefined;
   const reads = await readsOf(id, async () => {
     const first = nameOf(id);
-    scheduleCache.forget([]); // a refresh applied notes while the read was in flight
+    scheduleCache.forget([id.toHexString()]); // a refresh applied a note of it while the read was in flight
     await rename(id, 'after');
     second = await nameOf(id);
     await first;
   });
   assert.equal(reads, 2);
   assert.equal(second, 'after');
+});
+
+test('a caller that asks right after a forget, while the read is still out, reads again', async () => {
+  await following();
+  const id = await schedule('asked twice');
+  const reads = await readsOf(id, async () => {
+    const first = nameOf(id);
+    scheduleCache.forget([id.toHexString()]); // a note of it applied while the read is out
+    await Promise.all([first, nameOf(id)]);
+  });
+  assert.equal(reads, 2);
 });
 
 test('a process that does not follow the notes reads for every caller', async () => {

@@ -1,10 +1,8 @@
 import type { Types } from 'mongoose';
 import { findByIds } from '../../db/by-ids.ts';
-import { setBounded } from '../../db/set-bounded.ts';
+import { Copies } from '../../db/copies.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 
-/** Most schedules kept; the oldest go first (a burst's schedules are read again within the minute). */
-const MAX_CACHED_SCHEDULES = 25_000;
 /**
  * How long after the last change-note refresh the copies are still trusted, in ms. The ticker
  * refreshes every second; a process whose ticker stopped (another took the scheduler lock, or
@@ -24,12 +22,16 @@ const FOLLOW_WINDOW_MS = 3_000;
  * Copies are shared by every caller (and runs take their target from them): never change one.
  */
 export class ScheduleCache {
-  private readonly docs = new Map<string, ScheduleDoc>();
-  /** Moves on with every forget: a read that overlapped one is not kept (it may predate the edit). */
-  private generation = 0;
   private followedAt = Number.NEGATIVE_INFINITY;
-  /** Reads from the database in flight while copies were trusted, by id, with the generation they began in. */
-  private readonly reading = new Map<string, { generation: number; doc: Promise<ScheduleDoc | null> }>();
+  /**
+   * The copies (`db/copies.ts`; the oldest go first, and a burst's schedules are read again
+   * within the minute), trusted while the notes are followed. A note's forget drops the
+   * schedule's copy and keeps a read of it in flight from being kept (it may predate the edit);
+   * a caller that asks while a read is out, with no forget of it since, joins that read: at
+   * 100,000 schedules, the lists that came while the first read of a page not yet kept was out
+   * each read the page again.
+   */
+  private readonly copies = new Copies<ScheduleDoc>(() => this.live());
 
   /** The schedule, from this process's copy when one is trusted, else from the database (`getMany`). */
   async get(id: Types.ObjectId): Promise<ScheduleDoc | null> {
@@ -39,50 +41,21 @@ export class ScheduleCache {
 
   /**
    * The schedules with these ids that exist, in no particular order: from this process's copies
-   * when they are trusted, the rest read in one command (`findByIds`). While copies would be
-   * trusted, an id that has none joins a read of it already in flight, if no forget came since
-   * that read began (what it returns is what would be kept): at 100,000 schedules, the lists
-   * that came while the first read of a page not yet kept was out each read the page again.
+   * when they are trusted, the rest read in one command (`findByIds`).
    */
-  async getMany(ids: readonly Types.ObjectId[]): Promise<ScheduleDoc[]> {
-    const live = this.live();
-    const found: ScheduleDoc[] = [];
-    const joined: Promise<ScheduleDoc | null>[] = [];
-    const missing: Types.ObjectId[] = [];
-    for (const id of ids) {
-      const key = id.toHexString();
-      const doc = live ? this.docs.get(key) : undefined;
-      const pending = live ? this.reading.get(key) : undefined;
-      if (doc) found.push(doc);
-      else if (pending?.generation === this.generation) joined.push(pending.doc);
-      else missing.push(id);
-    }
-    if (missing.length > 0) joined.push(...this.read(missing, live));
-    if (joined.length === 0) return found; // all from copies: a firing's usual case, no await more
-    for (const doc of await Promise.all(joined)) if (doc) found.push(doc);
-    return found;
-  }
-
-  /** Reads these schedules, keeping what was read unless a forget overlapped the read; one promise per id. */
-  private read(ids: readonly Types.ObjectId[], live: boolean): Promise<ScheduleDoc | null>[] {
-    const generation = this.generation;
-    const keys = ids.map((id) => id.toHexString());
-    const read = findByIds<ScheduleDoc>(ScheduleModel, ids).then((docs) => {
-      if (live && generation === this.generation && this.live()) {
-        for (const doc of docs) this.keep(doc._id.toHexString(), doc);
-      }
+  getMany(ids: readonly Types.ObjectId[]): Promise<ScheduleDoc[]> {
+    const byKey = new Map(ids.map((id) => [id.toHexString(), id]));
+    return this.copies.read([...byKey.keys()], async (keys) => {
+      const docs = await findByIds<ScheduleDoc>(
+        ScheduleModel,
+        keys.map((key) => byKey.get(key)!),
+      );
       return new Map(docs.map((doc) => [doc._id.toHexString(), doc]));
     });
-    const entries = keys.map((key) => ({ generation, doc: read.then((docs) => docs.get(key) ?? null) }));
-    if (live) keys.forEach((key, i) => this.reading.set(key, entries[i]!));
-    void read
-      .finally(() => keys.forEach((key, i) => this.reading.get(key) === entries[i] && this.reading.delete(key)))
-      .catch(() => {}); // the callers get the error through `entries`
-    return entries.map((entry) => entry.doc);
   }
 
   /** How many schedules are kept at most: the due index reads them whole up to this many. */
-  readonly capacity = MAX_CACHED_SCHEDULES;
+  readonly capacity = this.copies.capacity;
 
   /**
    * Keeps the schedules the due index read whole in its pass, as it begins to follow the notes
@@ -95,8 +68,8 @@ export class ScheduleCache {
   keepAll(docs: Iterable<ScheduleDoc>): number {
     let kept = 0;
     for (const doc of docs) {
-      if (kept >= MAX_CACHED_SCHEDULES) break;
-      this.keep(doc._id.toHexString(), doc);
+      if (kept >= this.capacity) break;
+      this.copies.keep(doc._id.toHexString(), doc);
       kept++;
     }
     return kept;
@@ -109,16 +82,12 @@ export class ScheduleCache {
 
   /** These schedules changed: their copies are dropped. */
   forget(ids: Iterable<string>): void {
-    this.generation++;
-    for (const id of ids) {
-      this.docs.delete(id);
-    }
+    this.copies.forget(ids);
   }
 
   /** Notes may have been missed (a reload of the due index): every copy is dropped. */
   forgetAll(): void {
-    this.generation++;
-    this.docs.clear();
+    this.copies.forget('all');
   }
 
   /**
@@ -131,12 +100,8 @@ export class ScheduleCache {
 
   private live(): boolean {
     if (this.following) return true;
-    if (this.docs.size > 0) this.forgetAll(); // edits made meanwhile were not followed
+    this.forgetAll(); // edits made meanwhile were not followed (nothing is read meanwhile)
     return false;
-  }
-
-  private keep(key: string, doc: ScheduleDoc): void {
-    setBounded(this.docs, key, doc, MAX_CACHED_SCHEDULES);
   }
 }
 
