@@ -10,6 +10,7 @@ import { createApp } from './http/app.ts';
 import { storedSecret } from './modules/auth/bootstrap.ts';
 import { Dispatcher } from './modules/executor/dispatcher.ts';
 import { TargetPolicy } from './modules/outbound/policy.ts';
+import { RequestThread } from './modules/outbound/request-thread.ts';
 import { createAgenda, registerJobs, startScheduler } from './modules/scheduler/agenda.ts';
 import { Ticker } from './modules/scheduler/ticker.ts';
 import { startWatchdog } from './modules/scheduler/watchdog.ts';
@@ -59,15 +60,17 @@ export async function startServer(
 ): Promise<RunningServer> {
   await syncIndexes();
   const policy = new TargetPolicy(config.allowedTargetHosts);
+  // HTTP runs and hook deliveries are sent from a thread of their own (request-thread.ts).
+  const outbound = new RequestThread(config.allowedTargetHosts);
   configureErrors({ limit: config.scheduleErrorsLimit ?? 50, log });
   setHookLogger(log);
-  const deliverer = new Deliverer(policy, log, {
+  const deliverer = new Deliverer(outbound, log, {
     ...(config.hookRetryDelaysMs ? { retryDelaysMs: config.hookRetryDelaysMs } : {}),
   });
   // Until the server listens, its own address is unknown; callbacks resolve the URL lazily.
   let publicUrl = config.publicUrl ?? '';
   const progress = new ProgressTokens(await storedSecret('progress_key'), () => publicUrl);
-  const dispatcher = new Dispatcher(policy, progress, log);
+  const dispatcher = new Dispatcher(outbound, progress, log);
   const agenda = createAgenda(mongoose.connection.db!);
   const ticker = new Ticker(dispatcher, log);
   registerJobs(agenda, { ticker });
@@ -81,6 +84,7 @@ export async function startServer(
   let stopWatchdog = () => {};
   if (config.schedulerEnabled) {
     await startScheduler(agenda);
+    outbound.start();
     dispatcher.start();
     deliverer.start();
     stopWatchdog = startWatchdog(agenda, ticker, log);
@@ -143,6 +147,7 @@ export async function startServer(
       await ticker.drain(10_000);
       await dispatcher.drain(30_000);
       await deliverer.drain(10_000);
+      await outbound.close();
       await errorsTrimmed();
       server.closeAllConnections();
       await closed;

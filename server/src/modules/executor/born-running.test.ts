@@ -7,7 +7,7 @@ import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { waitFor } from '../../../test/support/server.ts';
 import { createLogger } from '../../log.ts';
-import { TargetPolicy } from '../outbound/policy.ts';
+import { RequestThread } from '../outbound/request-thread.ts';
 import { ClaimModel } from '../runs/claim.model.ts';
 import { cancelRun, mayBeBornRunning } from '../runs/lifecycle.ts';
 import { defaultLimits } from '../runs/limits.ts';
@@ -50,7 +50,7 @@ after(async () => {
 
 const log = createLogger('silent');
 const dispatcher = (concurrency: number, reserveWaitMs = 0) =>
-  new Dispatcher(new TargetPolicy(['127.0.0.1']), new ProgressTokens('k', () => ''), log, {
+  new Dispatcher(new RequestThread(['127.0.0.1']), new ProgressTokens('k', () => ''), log, {
     concurrency,
     reserveWaitMs,
   });

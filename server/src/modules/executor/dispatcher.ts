@@ -2,7 +2,7 @@ import type { HttpTarget } from '@crony/shared';
 import { Types } from 'mongoose';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { TargetPolicy } from '../outbound/policy.ts';
+import type { RequestThread } from '../outbound/request-thread.ts';
 import { claimable, claimRun, completeRun, heartbeat, HEARTBEAT_MS, type Lease } from '../runs/lifecycle.ts';
 import type { ImmediateExecutor } from '../scheduler/fire.ts';
 import type { ProgressTokens } from '../runs/progress.ts';
@@ -68,7 +68,8 @@ export class Dispatcher implements ImmediateExecutor {
   private waiting: { grant: (owner: string | null) => void; timer: NodeJS.Timeout }[] = [];
 
   constructor(
-    private readonly policy: TargetPolicy,
+    /** Sends the requests, from a thread of their own, under the server's target policy. */
+    private readonly outbound: RequestThread,
     private readonly progress: ProgressTokens,
     private readonly log: Logger,
     opts: DispatcherOptions = {},
@@ -223,7 +224,7 @@ export class Dispatcher implements ImmediateExecutor {
     try {
       const outcome = await executeHttp(
         run.target as HttpTarget,
-        this.policy,
+        this.outbound,
         {
           runId: run._id.toHexString(),
           scheduleId: run.schedule_id.toHexString(),

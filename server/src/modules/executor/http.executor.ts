@@ -1,6 +1,6 @@
 import type { HttpTarget } from '@crony/shared';
-import { guardedRequest, OutboundError } from '../outbound/http-client.ts';
-import type { TargetPolicy } from '../outbound/policy.ts';
+import { OutboundError } from '../outbound/http-client.ts';
+import type { RequestThread } from '../outbound/request-thread.ts';
 import type { Outcome } from '../runs/lifecycle.ts';
 
 const EXCERPT_BYTES = 2048;
@@ -8,30 +8,32 @@ const EXCERPT_BYTES = 2048;
 /** Calls an HTTP target once. A 2xx answer is success; anything else says why it failed. */
 export async function executeHttp(
   target: HttpTarget,
-  policy: TargetPolicy,
+  outbound: RequestThread,
   meta: { runId: string; scheduleId: string; nominalAt: Date; attempt: number; extraHeaders?: Record<string, string> },
   signal?: AbortSignal,
 ): Promise<Outcome> {
   try {
-    const res = await guardedRequest(policy, {
-      url: target.url,
-      method: target.method,
-      headers: {
-        ...(target.body !== undefined && !hasHeader(target.headers, 'content-type')
-          ? { 'content-type': 'application/json' }
-          : {}),
-        ...target.headers,
-        'x-crony-run-id': meta.runId,
-        'x-crony-schedule-id': meta.scheduleId,
-        'x-crony-nominal-time': meta.nominalAt.toISOString(),
-        'x-crony-attempt': String(meta.attempt),
-        ...meta.extraHeaders,
+    const res = await outbound.request(
+      {
+        url: target.url,
+        method: target.method,
+        headers: {
+          ...(target.body !== undefined && !hasHeader(target.headers, 'content-type')
+            ? { 'content-type': 'application/json' }
+            : {}),
+          ...target.headers,
+          'x-crony-run-id': meta.runId,
+          'x-crony-schedule-id': meta.scheduleId,
+          'x-crony-nominal-time': meta.nominalAt.toISOString(),
+          'x-crony-attempt': String(meta.attempt),
+          ...meta.extraHeaders,
+        },
+        body: target.method === 'GET' || target.method === 'HEAD' ? undefined : target.body,
+        timeoutMs: target.timeout_ms,
+        maxBodyBytes: EXCERPT_BYTES,
       },
-      body: target.method === 'GET' || target.method === 'HEAD' ? undefined : target.body,
-      timeoutMs: target.timeout_ms,
-      maxBodyBytes: EXCERPT_BYTES,
-      ...(signal ? { signal } : {}),
-    });
+      signal,
+    );
     const excerpt = res.body + (res.truncated ? '…[truncated]' : '');
     if (res.status >= 200 && res.status < 300) {
       return { status: 'succeeded', http_status: res.status, response_excerpt: excerpt, error: null };

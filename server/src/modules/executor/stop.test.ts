@@ -7,7 +7,7 @@ import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { waitFor } from '../../../test/support/server.ts';
 import { createLogger } from '../../log.ts';
-import { TargetPolicy } from '../outbound/policy.ts';
+import { RequestThread } from '../outbound/request-thread.ts';
 import { ClaimModel } from '../runs/claim.model.ts';
 import { claimRun } from '../runs/lifecycle.ts';
 import { defaultLimits, type RunLimits } from '../runs/limits.ts';
@@ -47,7 +47,7 @@ after(async () => {
 });
 
 const log = createLogger('silent');
-const dispatcher = () => new Dispatcher(new TargetPolicy(['127.0.0.1']), new ProgressTokens('k', () => ''), log);
+const dispatcher = () => new Dispatcher(new RequestThread(['127.0.0.1']), new ProgressTokens('k', () => ''), log);
 
 async function queuedRun(limits: Partial<RunLimits>): Promise<RunDoc> {
   const schedule = {

@@ -2,8 +2,8 @@ import type { HttpHook } from '@crony/shared';
 import type { Logger } from 'pino';
 import { isDuplicateKey } from '../../db/errors.ts';
 import { updateIf } from '../../db/update-if.ts';
-import { guardedRequest, OutboundError } from '../outbound/http-client.ts';
-import type { TargetPolicy } from '../outbound/policy.ts';
+import { OutboundError } from '../outbound/http-client.ts';
+import type { RequestThread } from '../outbound/request-thread.ts';
 import {
   DeliveryModel,
   HookClaimModel,
@@ -47,7 +47,8 @@ export class Deliverer {
   private accepting = true;
 
   constructor(
-    private readonly policy: TargetPolicy,
+    /** Sends the deliveries, from a thread of their own, under the server's target policy. */
+    private readonly outbound: RequestThread,
     private readonly log: Logger,
     opts: DelivererOptions = {},
   ) {
@@ -147,7 +148,7 @@ export class Deliverer {
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {
-      const res = await guardedRequest(this.policy, {
+      const res = await this.outbound.request({
         url: d.target.url,
         method: 'POST',
         headers: {

@@ -7,6 +7,7 @@ import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts'
 import { startReceiver, waitFor } from '../../../test/support/server.ts';
 import { Dispatcher } from '../executor/dispatcher.ts';
 import { TargetPolicy } from '../outbound/policy.ts';
+import { RequestThread } from '../outbound/request-thread.ts';
 import { cancelRun } from '../runs/lifecycle.ts';
 import { watchRuns } from '../runs/events.ts';
 import { ProgressTokens } from '../runs/progress.ts';
@@ -38,6 +39,7 @@ const received = (path: string) =>
 
 const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
 const policy = new TargetPolicy(['127.0.0.1']);
+const outbound = new RequestThread(['127.0.0.1']);
 const principal = { tenantId: new Types.ObjectId(), role: 'admin' as const, userId: null, tokenId: null };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,7 +48,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * every second from a whole second three seconds ahead: its first slot, `slot`.
  */
 async function scenario(path: string, concurrencyPolicy: 'allow' | 'forbid' = 'allow', concurrency = 300) {
-  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log, { concurrency }), log);
+  const ticker = new Ticker(new Dispatcher(outbound, new ProgressTokens('k', () => ''), log, { concurrency }), log);
   const body = CreateScheduleBody.parse({
     name: path,
     cron: '* * * * * *',

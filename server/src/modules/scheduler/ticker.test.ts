@@ -6,6 +6,7 @@ import pino from 'pino';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { Dispatcher } from '../executor/dispatcher.ts';
 import { TargetPolicy } from '../outbound/policy.ts';
+import { RequestThread } from '../outbound/request-thread.ts';
 import { ProgressTokens } from '../runs/progress.ts';
 import { RunModel } from '../runs/run.model.ts';
 import { createSchedule, updateSchedule } from '../schedules/schedules.service.ts';
@@ -22,11 +23,12 @@ after(() => db.close());
 
 const log = pino({ level: 'silent' });
 const policy = new TargetPolicy(['127.0.0.1']); // nothing listens on port 9: only the ledger matters here
+const outbound = new RequestThread(['127.0.0.1']);
 const principal = { tenantId: new Types.ObjectId(), role: 'admin' as const, userId: null, tokenId: null };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a pause acknowledged after a slot was scheduled, but before its instant, stops that slot', async () => {
-  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log, {
+  const ticker = new Ticker(new Dispatcher(outbound, new ProgressTokens('k', () => ''), log), log, {
     lookaheadMs: 3000,
   });
   const body = CreateScheduleBody.parse({
@@ -62,7 +64,7 @@ test('a pause acknowledged after a slot was scheduled, but before its instant, s
 });
 
 test('between ticks the ticker keeps reading the change notes, so its copies stay trusted while a tick is held up', async () => {
-  const ticker = new Ticker(new Dispatcher(policy, new ProgressTokens('k', () => ''), log), log);
+  const ticker = new Ticker(new Dispatcher(outbound, new ProgressTokens('k', () => ''), log), log);
   await ticker.tick(); // loads the due index, and follows the notes from now
   await ticker.loaded();
   // No tick for longer than the copies' trust window (3 s): Agenda's job held up, say.

@@ -5,7 +5,7 @@ import mongoose, { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { createLogger } from '../../log.ts';
 import { Dispatcher } from '../executor/dispatcher.ts';
-import { TargetPolicy } from '../outbound/policy.ts';
+import { RequestThread } from '../outbound/request-thread.ts';
 import { ProgressTokens } from '../runs/progress.ts';
 import { RunModel } from '../runs/run.model.ts';
 import { ScheduleModel } from '../schedules/schedule.model.ts';
@@ -24,7 +24,7 @@ after(() => db.close());
 
 test('when Agenda does not tick, the watchdog fires due slots itself', async () => {
   const log = createLogger('silent');
-  const ticker = new Ticker(new Dispatcher(new TargetPolicy([]), new ProgressTokens('k', () => ''), log), log);
+  const ticker = new Ticker(new Dispatcher(new RequestThread([]), new ProgressTokens('k', () => ''), log), log);
   const agenda = createAgenda(mongoose.connection.db!);
   registerJobs(agenda, { ticker });
   // The tick job exists, but no processor runs it: as if every ticking process had wedged.
