@@ -3,7 +3,8 @@ import type dns from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { guardedRequest, OutboundError } from './http-client.ts';
+import { outboundFailure } from '../../../test/support/outbound.ts';
+import { guardedRequest } from './http-client.ts';
 import { TargetPolicy } from './policy.ts';
 
 /** A resolver that answers every name with `address`, as a hostile or rebinding DNS would. */
@@ -11,16 +12,6 @@ function resolvesTo(address: string): typeof dns.lookup {
   const family = address.includes(':') ? 6 : 4;
   return ((_host: string, _opts: unknown, cb: (err: null, addrs: dns.LookupAddress[]) => void) =>
     cb(null, [{ address, family }])) as unknown as typeof dns.lookup;
-}
-
-async function refusal(p: Promise<unknown>): Promise<OutboundError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof OutboundError, `expected an OutboundError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the request was not refused');
 }
 
 describe('guardedRequest (SSRF guard)', () => {
@@ -59,7 +50,7 @@ describe('guardedRequest (SSRF guard)', () => {
   for (const host of ['127.0.0.1', '10.0.0.1', '169.254.169.254', '[::1]', '[::ffff:127.0.0.1]', 'localhost']) {
     test(`refuses http://${host}/ unless allow-listed`, async () => {
       const before = hits;
-      const err = await refusal(get(`http://${host}:${port}/ok`));
+      const err = await outboundFailure(get(`http://${host}:${port}/ok`));
       assert.equal(err.code, 'target_not_allowed');
       assert.match(err.message, /CRONY_ALLOWED_TARGET_HOSTS|loopback/);
       assert.equal(hits, before, 'nothing reached the receiver');
@@ -82,7 +73,7 @@ describe('guardedRequest (SSRF guard)', () => {
     assert.equal(closed.refuseUrl('http://rebind.example/'), null, 'the name itself looks harmless');
     for (const address of ['10.0.0.1', '127.0.0.1', '169.254.169.254', '::1', 'fd00::1']) {
       const before = hits;
-      const err = await refusal(get(`http://rebind.example:${port}/ok`, { dnsLookup: resolvesTo(address) }));
+      const err = await outboundFailure(get(`http://rebind.example:${port}/ok`, { dnsLookup: resolvesTo(address) }));
       assert.equal(err.code, 'target_not_allowed', address);
       assert.match(err.message, /rebind\.example resolves to/);
       assert.equal(hits, before);
@@ -102,7 +93,7 @@ describe('guardedRequest (SSRF guard)', () => {
   });
 
   test('only http and https', async () => {
-    const err = await refusal(get('file:///etc/passwd'));
+    const err = await outboundFailure(get('file:///etc/passwd'));
     assert.equal(err.code, 'target_not_allowed');
   });
 
@@ -134,7 +125,7 @@ describe('guardedRequest (SSRF guard)', () => {
     });
 
     test('a receiver that never answers times out', async () => {
-      const err = await refusal(
+      const err = await outboundFailure(
         guardedRequest(open, { url: `http://127.0.0.1:${port}/hang`, method: 'GET', headers: {}, timeoutMs: 300 }),
       );
       assert.equal(err.code, 'timeout');

@@ -3,18 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import { after, before, describe, test } from 'node:test';
-import { OutboundError } from './http-client.ts';
+import { outboundFailure } from '../../../test/support/outbound.ts';
+import { withinSeconds } from '../../../test/support/within.ts';
 import { RequestThread } from './request-thread.ts';
-
-async function failure(p: Promise<unknown>): Promise<OutboundError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof OutboundError, `expected an OutboundError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the request did not fail');
-}
 
 describe('RequestThread', () => {
   let server: http.Server;
@@ -66,7 +57,7 @@ describe('RequestThread', () => {
   test('applies the target policy it was given', async () => {
     const closed = new RequestThread([]);
     try {
-      const err = await failure(closed.request(post('/ok')));
+      const err = await outboundFailure(closed.request(post('/ok')));
       assert.equal(err.code, 'target_not_allowed');
     } finally {
       await closed.close();
@@ -84,20 +75,20 @@ describe('RequestThread', () => {
     const p = allowed.request(post('/hang'), abort.signal);
     while (hanging.length === before) await new Promise((r) => setTimeout(r, 10));
     abort.abort();
-    assert.equal((await failure(p)).code, 'aborted');
+    assert.equal((await outboundFailure(withinSeconds(3, p, 'the aborted request'))).code, 'aborted');
     await hanging[before]!.closed;
   });
 
   test('a request given an aborted signal is not sent', async () => {
     const before = hanging.length;
-    const err = await failure(allowed.request(post('/hang'), AbortSignal.abort()));
+    const err = await outboundFailure(allowed.request(post('/hang'), AbortSignal.abort()));
     assert.equal(err.code, 'aborted');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(hanging.length, before);
   });
 
   test('times out in the thread', async () => {
-    const err = await failure(allowed.request(post('/hang', { timeoutMs: 200 })));
+    const err = await outboundFailure(allowed.request(post('/hang', { timeoutMs: 200 })));
     assert.equal(err.code, 'timeout');
   });
 
@@ -109,7 +100,7 @@ describe('RequestThread', () => {
       while (hanging.length === before) await new Promise((r) => setTimeout(r, 10));
       // The worker is private; stopping it from outside stands for a crash of the thread.
       await (thread as unknown as { worker: Worker }).worker.terminate();
-      const err = await failure(p);
+      const err = await outboundFailure(withinSeconds(3, p, 'the request of the stopped thread'));
       assert.equal(err.code, 'connection_error');
       assert.match(err.message, /thread stopped/);
       assert.equal((await thread.request(post('/again'))).status, 200);
@@ -126,7 +117,11 @@ describe('RequestThread', () => {
       const p = thread.request({ ...post('/'), url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/` });
       await new Promise((r) => setTimeout(r, 50));
       await thread.close();
-      assert.deepEqual(await p, { status: 200, body: 'late', truncated: false });
+      assert.deepEqual(await withinSeconds(3, p, 'the request out at the close'), {
+        status: 200,
+        body: 'late',
+        truncated: false,
+      });
     } finally {
       await thread.close();
       await new Promise((r) => slow.close(r));
