@@ -456,7 +456,6 @@ function run(
   });
 }
 
-/** The last `limit` bytes of a stream of output, for error messages. */
 /**
  * The last `limit` bytes a server printed, plus the start of a Go crash report if one came:
  * a crash prints the reason first and then every goroutine, so the tail alone loses the reason.
