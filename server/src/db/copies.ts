@@ -21,13 +21,6 @@ export class Copies<T> {
   /** How many documents are kept at most. */
   readonly capacity = MAX_COPIES;
 
-  /**
-   * `trusted`: whether copies may be used now; when not, every read goes to the database and
-   * nothing is kept. By default, on FerretDB (above); the schedule copies trust the change
-   * notes instead (schedule-cache.ts).
-   */
-  constructor(private readonly trusted: () => boolean | Promise<boolean> = idOnlyFilters) {}
-
   private readonly docs = new Map<string, T>();
   /**
    * Writes begun or ended while reads were in flight: key (ALL: every document) → sequence
@@ -40,6 +33,13 @@ export class Copies<T> {
   private readonly pending = new Map<string, Pending<T>>();
   private seq = 0;
   private reads = 0;
+
+  /**
+   * `trusted`: whether copies may be used now; when not, every read goes to the database and
+   * nothing is kept. By default, on FerretDB (above); the schedule copies trust the change
+   * notes instead (schedule-cache.ts).
+   */
+  constructor(private readonly trusted: () => boolean | Promise<boolean> = idOnlyFilters) {}
 
   /**
    * Runs `write`, which writes the documents with these keys (`'all'`: any number of them, as

@@ -109,7 +109,7 @@ describe('RequestThread', () => {
     }
   });
 
-  test('close waits for nothing: a request still out finishes', async () => {
+  test('close leaves a request still out to finish', async () => {
     const thread = new RequestThread(['127.0.0.1']);
     const slow = http.createServer((_req, res) => setTimeout(() => res.end('late'), 300));
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));

@@ -48,11 +48,11 @@ export class RequestThread {
     const worker = this.thread();
     const id = this.nextId++;
     return new Promise<OutboundResponse>((resolve, reject) => {
-      const abort = () => this.post(worker, { type: 'abort', id });
+      const abort = () => worker.postMessage({ type: 'abort', id } satisfies ToThread);
       signal?.addEventListener('abort', abort, { once: true });
       this.pending.set(id, { resolve, reject, unlisten: () => signal?.removeEventListener('abort', abort) });
       if (this.pending.size === 1) worker.ref();
-      this.post(worker, { type: 'request', id, req });
+      worker.postMessage({ type: 'request', id, req } satisfies ToThread);
     });
   }
 
@@ -85,9 +85,12 @@ export class RequestThread {
     worker.unref();
     worker.on('message', (m: FromThread) => this.settle(m));
     const stopped = (why: string) => {
-      if (this.worker !== worker) return;
+      if (this.worker !== worker) return; // set aside by close, or reported by 'error' already
       this.worker = undefined;
-      this.failAll(() => new OutboundError('connection_error', `the outbound request thread stopped: ${why}`));
+      for (const [id, p] of this.pending) {
+        this.forget(id, p);
+        p.reject(new OutboundError('connection_error', `the outbound request thread stopped: ${why}`));
+      }
     };
     worker.on('error', (err) => stopped(err.message));
     worker.on('exit', (code) => stopped(`exit code ${code}`));
@@ -95,23 +98,12 @@ export class RequestThread {
     return worker;
   }
 
-  private post(worker: Worker, m: ToThread): void {
-    worker.postMessage(m);
-  }
-
   private settle(m: FromThread): void {
     const p = this.pending.get(m.id);
-    if (!p) return; // aborted and failed already
+    if (!p) return; // failed already, when its thread stopped
     this.forget(m.id, p);
     if (m.ok) p.resolve(m.res);
     else p.reject(m.code ? new OutboundError(m.code, m.message) : new Error(m.message));
-  }
-
-  private failAll(error: () => Error): void {
-    for (const [id, p] of this.pending) {
-      this.forget(id, p);
-      p.reject(error());
-    }
   }
 
   private forget(id: number, p: Pending): void {

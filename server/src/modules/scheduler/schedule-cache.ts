@@ -1,4 +1,4 @@
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { findByIds } from '../../db/by-ids.ts';
 import { Copies } from '../../db/copies.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
@@ -44,14 +44,16 @@ export class ScheduleCache {
    * when they are trusted, the rest read in one command (`findByIds`).
    */
   getMany(ids: readonly Types.ObjectId[]): Promise<ScheduleDoc[]> {
-    const byKey = new Map(ids.map((id) => [id.toHexString(), id]));
-    return this.copies.read([...byKey.keys()], async (keys) => {
-      const docs = await findByIds<ScheduleDoc>(
-        ScheduleModel,
-        keys.map((key) => byKey.get(key)!),
-      );
-      return new Map(docs.map((doc) => [doc._id.toHexString(), doc]));
-    });
+    return this.copies.read(
+      ids.map((id) => id.toHexString()),
+      async (keys) => {
+        const docs = await findByIds<ScheduleDoc>(
+          ScheduleModel,
+          keys.map((key) => new Types.ObjectId(key)),
+        );
+        return new Map(docs.map((doc) => [doc._id.toHexString(), doc]));
+      },
+    );
   }
 
   /** How many schedules are kept at most: the due index reads them whole up to this many. */
