@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { useTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { DueIndex } from './due-index.ts';
 import { refreshed } from '../../../test/support/due-index.ts';
-import { NOTE_TTL_MS, noteCreated, noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
+import { CREATION_SETTLES_MS, NOTE_TTL_MS, noteCreated, noteRetimed, RetimeNoteModel } from './retime-notes.model.ts';
 import { ScheduleStateModel, type ScheduleStateDoc } from './schedule-state.model.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
 import { scheduleDirectory } from '../schedules/schedule-directory.ts';
@@ -85,7 +85,7 @@ test('writes after the load reach the index through retime notes, and only those
   await refreshed(index);
   assert.deepEqual(ids(index.due(at('10'), 100)), []);
   await retime(created, null);
-  assert.equal(await index.reread(created), null);
+  assert.deepEqual(await index.reread(created), { exists: true, next: null });
   assert.equal(index.size, 0);
 });
 
@@ -213,13 +213,95 @@ test('a creation noted by this process is applied from its document, without rea
   const _id = new Types.ObjectId();
   await put([{ _id, next_run_at: at('09') }]); // what the database holds
   const doc = { _id, tenant_id: tenant, name: 'due', paused: false, next_run_at: at('05') } as unknown as ScheduleDoc;
-  await noteCreated(doc);
+  await noteCreated(doc, Promise.resolve(true));
   await refreshed(index);
   assert.equal(index.at(_id)?.toISOString(), at('05').toISOString(), 'from the document: not read back');
 
   await noteRetimed([_id]);
   await refreshed(index);
   assert.equal(index.at(_id)?.toISOString(), at('09').toISOString(), 'any other note reads it back');
+});
+
+/** A due index that counts its re-reads of schedules. */
+class Counting extends DueIndex {
+  rereads = 0;
+  override async reread(id: Types.ObjectId) {
+    this.rereads++;
+    return super.reread(id);
+  }
+}
+
+test('a creation noted here whose writes are still out is applied once they are stored, and not if they failed', async () => {
+  await clear();
+  const index = new Counting(() => at('00'));
+  await refreshed(index);
+  const creation = (next: string) => {
+    const _id = new Types.ObjectId();
+    let settle!: (stored: boolean) => void;
+    const stored = new Promise<boolean>((resolve) => (settle = resolve));
+    const doc = { _id, tenant_id: tenant, name: 'due', paused: false, next_run_at: at(next) } as unknown as ScheduleDoc;
+    return { _id, settle, noted: noteCreated(doc, stored) };
+  };
+
+  const made = creation('05');
+  await made.noted;
+  await refreshed(index);
+  assert.equal(index.at(made._id), undefined, 'not yet: the schedule may not be stored');
+  made.settle(true);
+  await new Promise((r) => setImmediate(r));
+  await refreshed(index);
+  assert.equal(index.at(made._id)?.toISOString(), at('05').toISOString(), 'the note read again, once stored');
+
+  const failed = creation('06');
+  await failed.noted;
+  failed.settle(false);
+  await new Promise((r) => setImmediate(r));
+  await refreshed(index);
+  assert.equal(index.at(failed._id), undefined, 'a creation that failed is not indexed');
+  await refreshed(index);
+  assert.equal(index.rereads, 1, 'read back once to be sure, then not looked for again');
+});
+
+test('a creation’s note from another process is read again until its schedule is stored, for a bounded time', async () => {
+  await clear();
+  let now = at('00');
+  const index = new Counting(() => now);
+  await refreshed(index);
+  // Another process's creation: its note stored first, its schedule not yet.
+  const note = (_id: Types.ObjectId, noted: Date) =>
+    RetimeNoteModel.collection.insertOne({ _id: new Types.ObjectId(), schedule_id: _id, at: noted, created: true });
+  const soon = new Types.ObjectId();
+  await note(soon, now);
+  await refreshed(index);
+  assert.equal(index.at(soon), undefined);
+  await put([{ _id: soon, next_run_at: at('07') }]);
+  now = at('01');
+  await refreshed(index);
+  assert.equal(index.at(soon)?.toISOString(), at('07').toISOString(), 'found at the next read');
+
+  const never = new Types.ObjectId();
+  await note(never, new Date(now.getTime() - CREATION_SETTLES_MS - 1000));
+  const before = index.rereads;
+  await refreshed(index);
+  await refreshed(index);
+  assert.equal(index.rereads - before, 1, 'a creation older than CREATION_SETTLES_MS is looked for once');
+});
+
+test('a load does not lose a creation whose note it saw before its schedule was stored', async () => {
+  await clear();
+  const index = new DueIndex(() => at('00'));
+  const _id = new Types.ObjectId();
+  await RetimeNoteModel.collection.insertOne({
+    _id: new Types.ObjectId(),
+    schedule_id: _id,
+    at: at('00'),
+    created: true,
+  });
+  await refreshed(index); // the load: the note is there, the schedule is not
+  assert.equal(index.at(_id), undefined);
+  await put([{ _id, next_run_at: at('08') }]);
+  await refreshed(index);
+  assert.equal(index.at(_id)?.toISOString(), at('08').toISOString());
 });
 
 test(

@@ -1,5 +1,13 @@
 import { Types } from 'mongoose';
-import { createdWith, NOTE_TTL_MS, RetimeNoteModel, type RetimeNoteDoc } from './retime-notes.model.ts';
+import {
+  creationOf,
+  forgetCreation,
+  mayBeUnsettled,
+  NOTE_TTL_MS,
+  RetimeNoteModel,
+  type Creation,
+  type RetimeNoteDoc,
+} from './retime-notes.model.ts';
 import { findById } from '../../db/by-ids.ts';
 import { scheduleCache } from './schedule-cache.ts';
 import { ScheduleModel, type ScheduleDoc } from '../schedules/schedule.model.ts';
@@ -158,8 +166,11 @@ export class DueIndex {
     if (this.next.get(id.toHexString()) === from.getTime()) this.set(id, to);
   }
 
-  /** Reads a schedule's next slot by `_id` and updates its entry; returns the slot read, if any. */
-  async reread(id: Types.ObjectId): Promise<Date | null> {
+  /**
+   * Reads a schedule's next slot by `_id` and updates its entry; returns whether the schedule
+   * is there and the slot read, if any.
+   */
+  async reread(id: Types.ObjectId): Promise<{ exists: boolean; next: Date | null }> {
     const [s, state] = await Promise.all([
       findById<Read>(ScheduleModel, id, SCHEDULE_FIELDS),
       findById<ScheduleStateDoc>(ScheduleStateModel, id, FIRED_FIELDS),
@@ -169,7 +180,7 @@ export class DueIndex {
     this.touched?.set(id.toHexString(), s);
     const next = s ? nextSlotOf(s, state) : null; // deleted: nothing to fire
     this.set(id, next);
-    return next;
+    return { exists: s !== null, next };
   }
 
   /** Drops notes older than NOTE_TTL_MS; one process's ticker calls it now and then. */
@@ -186,7 +197,15 @@ export class DueIndex {
   private async beginLoad(now: number): Promise<{ done: Promise<number> }> {
     // Notes first: a write that lands during the scan leaves a note this list does not have,
     // and a read of the notes re-reads that schedule.
-    const { present } = await this.unseenNotes();
+    const { fresh, present } = await this.unseenNotes();
+    // A creation's note can come before its schedule, which the pass might then miss: such
+    // notes stay unread, and the reads of the notes during the load apply them. A creation made
+    // here and stored is read by the pass, as any schedule stored before it.
+    for (const n of fresh) {
+      if (!mayBeUnsettled(n, now)) continue;
+      if (creationOf(n._id)?.stored) forgetCreation(n._id);
+      else present.delete(n._id.toHexString());
+    }
     this.seen = present;
     this.next = new Map();
     this.followedFrom = now;
@@ -268,35 +287,45 @@ export class DueIndex {
   /**
    * Applies the notes not seen yet (`now`: when the read starts); returns how many schedules
    * they named. The notes count as seen only once every re-read succeeded: after a failed one
-   * the next read applies them again.
+   * the next read applies them again. So does a creation's note whose schedule is not stored
+   * yet (retime-notes.model.ts, `noteCreated`).
    */
   private async catchUp(now: number): Promise<number> {
     const { fresh, present } = await this.unseenNotes();
-    // Every note's creation is taken (createdWith), also where other notes make it unusable.
-    const notes = new Map<string, { count: number; created: ScheduleDoc | undefined }>();
+    const bySchedule = new Map<string, RetimeNoteDoc[]>();
     for (const n of fresh) {
       const key = n.schedule_id.toHexString();
-      const seen = notes.get(key);
-      const created = createdWith(n._id);
-      notes.set(key, { count: (seen?.count ?? 0) + 1, created: seen?.created ?? created });
+      bySchedule.set(key, [...(bySchedule.get(key) ?? []), n]);
     }
-    if (notes.size > 0) scheduleCache.forget(notes.keys());
-    await Promise.all(
-      [...notes].map(([id, { count, created }]) => {
-        // A creation made here, and nothing since: the document is what a read would give, and
-        // its state is empty (had another process fired its first slot already, the ledger
-        // refuses that slot here, as for any entry loaded too early).
-        const doc = count === 1 ? created : undefined;
-        if (!doc) return this.reread(new Types.ObjectId(id));
-        scheduleDirectory.put(doc);
-        this.touched?.set(id, doc);
-        this.set(doc._id, nextSlotOf(doc, null));
-      }),
+    if (bySchedule.size > 0) scheduleCache.forget(bySchedule.keys());
+    const unread = await Promise.all(
+      [...bySchedule].map(([id, notes]) => this.apply(new Types.ObjectId(id), notes, now)),
     );
+    for (const n of unread.flat()) present.delete(n._id.toHexString());
     this.seen = present;
     this.followedFrom = now;
     scheduleCache.followed();
-    return notes.size;
+    return bySchedule.size;
+  }
+
+  /** Applies one schedule's new notes; returns those to read again. */
+  private async apply(id: Types.ObjectId, notes: RetimeNoteDoc[], now: number): Promise<RetimeNoteDoc[]> {
+    // A creation made here, and nothing since: the document is what a read would give, and its
+    // state is empty (had another process fired its first slot already, the ledger refuses
+    // that slot here, as for any entry loaded too early).
+    const creation: Creation | undefined = notes.length === 1 ? creationOf(notes[0]!._id) : undefined;
+    if (creation && creation.stored === undefined) return notes; // its writes are still out
+    for (const n of notes) forgetCreation(n._id); // also where other notes make it unusable
+    if (creation?.stored) {
+      const { doc } = creation;
+      scheduleDirectory.put(doc);
+      this.touched?.set(doc._id.toHexString(), doc);
+      this.set(doc._id, nextSlotOf(doc, null));
+      return [];
+    }
+    const { exists } = await this.reread(id);
+    // A creation here that failed is not looked for again; one elsewhere may not be stored yet.
+    return exists || creation ? [] : notes.filter((n) => mayBeUnsettled(n, now));
   }
 
   /** Runs `work` after the reads of the notes before it (whether they failed or not). */
@@ -308,7 +337,9 @@ export class DueIndex {
 
   /** The notes in the collection not applied yet, and the keys of all of them (the next `seen`). */
   private async unseenNotes(): Promise<{ fresh: RetimeNoteDoc[]; present: Set<string> }> {
-    const notes = await RetimeNoteModel.find({}).select({ _id: 1, schedule_id: 1 }).lean<RetimeNoteDoc[]>();
+    const notes = await RetimeNoteModel.find({})
+      .select({ _id: 1, schedule_id: 1, at: 1, created: 1 })
+      .lean<RetimeNoteDoc[]>();
     const present = new Set<string>();
     const fresh: RetimeNoteDoc[] = [];
     for (const n of notes) {

@@ -155,24 +155,31 @@ export async function createSchedule(
     success_hook: input.success_hook,
     missed_hook: input.missed_hook,
   });
-  // The schedule and its state are inserted side by side, the note after both: a scheduler
-  // that reads the note reads both back. Each round trip of a creation waits for FerretDB's
-  // one writer behind the scheduler's writes, and in the busy first part of each second for
-  // this process's event loop; in turn, the three inserts were more than half of a slow
-  // creation's time in the server (bench/results/REPORT.md, twenty-seventh and twenty-eighth
-  // rounds). Both are awaited before anything is undone: a delete sent while an insert is
-  // still on its way could land first and leave the insert behind.
-  const [stored, state] = await Promise.allSettled([schedules.insert(doc), createState(doc._id)]);
+  // The schedule, its state and the note that tells the schedulers of it are written side by
+  // side: each round trip of a creation waits for FerretDB's one writer behind the scheduler's
+  // writes, and in the busy first part of each second for this process's event loop
+  // (bench/results/REPORT.md, twenty-seventh to thirtieth rounds). A scheduler that reads the
+  // note before the schedule is stored looks again (noteCreated). All three are awaited before
+  // anything is undone: a delete sent while an insert is still on its way could land first and
+  // leave the insert behind.
+  const inserted = schedules.insert(doc);
+  const stateInserted = createState(doc._id);
+  const stored = Promise.allSettled([inserted, stateInserted]).then((all) =>
+    all.every((w) => w.status === 'fulfilled'),
+  );
+  const [schedule, state, note] = await Promise.allSettled([inserted, stateInserted, noteCreated(doc, stored, now)]);
   try {
-    if (stored.status === 'rejected') throw stored.reason;
+    if (schedule.status === 'rejected') throw schedule.reason;
     if (state.status === 'rejected') throw state.reason;
-    await noteCreated(doc, now); // the schedulers' due indexes learn of its first slot
+    if (note.status === 'rejected') throw note.reason;
     scheduleDirectory.put(doc); // listed here at once; other processes learn from the note
     return await presentSchedule(doc, { state: state.value, inFlight: null }, new SettingsLookup(), now);
   } catch (err) {
-    // No half-created schedule: both go (deleting one that was not stored does nothing).
+    // No half-created schedule: both go (deleting one that was not stored does nothing), and a
+    // scheduler that applied the note reads the schedule again and finds nothing.
     await ScheduleModel.deleteOne({ _id: doc._id });
     await deleteState(doc._id);
+    if (note.status === 'fulfilled') await noteRetimed([doc._id], now);
     throw err;
   }
 }
