@@ -233,6 +233,12 @@ export async function runCronyScenario(
       log(
         `crony ${opts.scenario}: API p99 list ${extras.api.list.latency_ms.p99} ms, create ${extras.api.create.latency_ms.p99} ms`,
       );
+      const failed = extras.api.list.errors + extras.api.create.errors;
+      // Why a request failed is in the server's log when the server failed it.
+      if (failed > 0)
+        log(
+          `crony ${opts.scenario}: ${failed} API requests failed; the server's last lines:\n${server.tail().join('\n')}`,
+        );
       // Requests the harness gave up on are still being worked on by the server and the
       // database, which the next scenario or peer shares: let them finish first.
       await waitResponsive(url);

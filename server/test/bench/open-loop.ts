@@ -6,6 +6,8 @@ export interface OpenLoopResult {
   sent: number;
   /** Answers outside 2xx, and requests that failed outright. */
   errors: number;
+  /** The errors by kind: `status 500`, or the failure's code (`ECONNRESET`, `ABORT_ERR`, ...). */
+  error_kinds: Record<string, number>;
   /** From the moment each request was due to be sent (not when it was sent) to its answer, in ms. */
   latency_ms: Summary;
 }
@@ -25,6 +27,11 @@ export async function openLoop(
   const start = performance.now() + 50;
   const latencies: number[] = [];
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
+  const failed = (kind: string) => {
+    errors++;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
   const pending: Promise<void>[] = [];
   for (let k = 0; k < total; k++) {
     const due = start + (k * 1000) / ratePerS;
@@ -34,15 +41,22 @@ export async function openLoop(
       request(k).then(
         (res) => {
           latencies.push(performance.now() - due);
-          if (res.status < 200 || res.status >= 300) errors++;
+          if (res.status < 200 || res.status >= 300) failed(`status ${res.status}`);
         },
-        () => {
+        (err: Error & { code?: string }) => {
           latencies.push(performance.now() - due);
-          errors++;
+          failed(err.code ?? err.name);
         },
       ),
     );
   }
   await Promise.all(pending);
-  return { rate_per_s: ratePerS, duration_s: durationS, sent: total, errors, latency_ms: summarize(latencies) };
+  return {
+    rate_per_s: ratePerS,
+    duration_s: durationS,
+    sent: total,
+    errors,
+    error_kinds: errorKinds,
+    latency_ms: summarize(latencies),
+  };
 }

@@ -64,6 +64,11 @@ export function ratios(crony: SystemFigures, peer: SystemFigures): Ratios {
 const PEER_TITLES: Record<PeerName, string> = { agenda: 'raw Agenda 6', bullmq: 'BullMQ' };
 
 const fmt = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? '–' : `${v}${unit}`);
+/** `: ECONNRESET 1, status 500 2` after an API row's error count; nothing when there were none. */
+const errorKinds = (kinds: Record<string, number>): string => {
+  const listed = Object.entries(kinds).map(([kind, n]) => `${kind} ${n}`);
+  return listed.length > 0 ? `: ${listed.join(', ')}` : '';
+};
 const sumRow = (s: Summary | null | undefined, k: keyof Summary) => fmt(s?.[k], ' ms');
 
 export function toMarkdown(r: BenchReport): string {
@@ -132,7 +137,7 @@ export function toMarkdown(r: BenchReport): string {
       ] as const) {
         extra.push([
           `${k} at ${v.rate_per_s}/s open loop`,
-          `p50 ${fmt(v.latency_ms.p50, ' ms')}, p99 ${fmt(v.latency_ms.p99, ' ms')}, max ${fmt(v.latency_ms.max, ' ms')} (${v.sent} sent, ${v.errors} errors)`,
+          `p50 ${fmt(v.latency_ms.p50, ' ms')}, p99 ${fmt(v.latency_ms.p99, ' ms')}, max ${fmt(v.latency_ms.max, ' ms')} (${v.sent} sent, ${v.errors} errors${errorKinds(v.error_kinds)})`,
         ]);
       }
     }

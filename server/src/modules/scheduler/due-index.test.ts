@@ -304,6 +304,21 @@ test('a load does not lose a creation whose note it saw before its schedule was 
   assert.equal(index.at(_id)?.toISOString(), at('08').toISOString());
 });
 
+test('a load reads a creation made here and stored like any schedule: its note does not apply the document after the load', async () => {
+  await clear();
+  await refreshed(new DueIndex(() => at('00'))); // this process follows the notes, so it remembers its creations
+  const _id = new Types.ObjectId();
+  await put([{ _id, next_run_at: at('09') }]); // stored, and moved on since (what the pass reads)
+  const doc = { _id, tenant_id: tenant, name: 'due', paused: false, next_run_at: at('05') } as unknown as ScheduleDoc;
+  await noteCreated(doc, Promise.resolve(true));
+  await new Promise((r) => setImmediate(r));
+  const index = new DueIndex(() => at('00'));
+  await refreshed(index); // the load
+  assert.equal(index.at(_id)?.toISOString(), at('09').toISOString(), 'from the pass');
+  await refreshed(index);
+  assert.equal(index.at(_id)?.toISOString(), at('09').toISOString(), 'the note counted as seen by the load');
+});
+
 test(
   'a load fills the index batch by batch, and the notes are followed while it reads',
   { timeout: 20_000 },

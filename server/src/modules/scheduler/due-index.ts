@@ -5,7 +5,6 @@ import {
   mayBeUnsettled,
   NOTE_TTL_MS,
   RetimeNoteModel,
-  type Creation,
   type RetimeNoteDoc,
 } from './retime-notes.model.ts';
 import { findById } from '../../db/by-ids.ts';
@@ -295,7 +294,9 @@ export class DueIndex {
     const bySchedule = new Map<string, RetimeNoteDoc[]>();
     for (const n of fresh) {
       const key = n.schedule_id.toHexString();
-      bySchedule.set(key, [...(bySchedule.get(key) ?? []), n]);
+      const notes = bySchedule.get(key);
+      if (notes) notes.push(n);
+      else bySchedule.set(key, [n]);
     }
     if (bySchedule.size > 0) scheduleCache.forget(bySchedule.keys());
     const unread = await Promise.all(
@@ -313,7 +314,7 @@ export class DueIndex {
     // A creation made here, and nothing since: the document is what a read would give, and its
     // state is empty (had another process fired its first slot already, the ledger refuses
     // that slot here, as for any entry loaded too early).
-    const creation: Creation | undefined = notes.length === 1 ? creationOf(notes[0]!._id) : undefined;
+    const creation = notes.length === 1 ? creationOf(notes[0]!._id) : undefined;
     if (creation && creation.stored === undefined) return notes; // its writes are still out
     for (const n of notes) forgetCreation(n._id); // also where other notes make it unusable
     if (creation?.stored) {
